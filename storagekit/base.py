@@ -1,0 +1,440 @@
+"""The whole public storage API, written once on top of a few driver primitives.
+
+A driver implements the primitives below (``_iter_containers``, ``_get_container``,
+``_create_container``, ``_delete_container``, ``_list_page``, ``_head_object``,
+``_open_range``, ``_delete_object``, and either ``_write_object`` for a store that can
+take a stream, or ``_put_object`` plus the four ``_multipart_*`` steps for one spoken to
+in requests). Everything a user calls (uploads, downloads, streams, ranges, copies,
+listings, permission checks) is written here, once, so it behaves the same everywhere.
+
+Usage::
+
+    from storagekit.providers import get_driver
+    from storagekit.types import Provider
+
+    driver = get_driver(Provider.LOCAL)("/srv/backups")
+    container = driver.create_container("photos")
+    obj = driver.upload_object("cat.jpg", container, "2024/cat.jpg", ex_meta={"album": "pets"})
+    obj.download("/tmp/cat.jpg", overwrite_existing=True)
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from . import permissions, transfer
+from .models import Container, MultipartUpload, Object, ObjectPage, Part, PermissionReport, Prefix
+from .options import UploadOptions
+from .streams import Source
+from .types import (
+    DestinationExistsError,
+    InvalidContainerNameError,
+    InvalidOptionError,
+    InvalidObjectNameError,
+    InvalidRangeError,
+    NotSupportedError,
+    ObjectDoesNotExistError,
+    Provider,
+    StorageKitError,
+)
+
+CHUNK_SIZE = 8096
+"""libcloud's chunk size, kept for compatibility; storagekit's own defaults are larger."""
+DEFAULT_CONTENT_TYPE = "application/octet-stream"
+STREAM_CHUNK_SIZE = 256 * 1024
+"""Chunk size of ``download_object_as_stream`` when the caller gives none."""
+
+__all__ = [
+    "CHUNK_SIZE",
+    "DEFAULT_CONTENT_TYPE",
+    "Capabilities",
+    "Container",
+    "MultipartUpload",
+    "Object",
+    "ObjectPage",
+    "Part",
+    "PermissionReport",
+    "Prefix",
+    "StorageDriver",
+    "UploadOptions",
+]
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What a driver can do beyond the required primitives; tests and the CLI read these."""
+
+    multipart: bool = False
+    multipart_checksums: tuple[str, ...] = ("md5",)
+    """Whole-content digests worth computing for a multipart upload (the store keeps or checks them)."""
+    server_side_copy: bool = False
+    signed_urls: bool = False
+    delete_reports_missing: bool = True
+    """Deleting a missing object raises ObjectDoesNotExistError (S3 answers 204 instead)."""
+    conditional_writes: bool = True
+
+
+class StorageDriver:
+    """Base of every driver: the public API, written once on top of the driver primitives."""
+
+    name: ClassVar[str] = "storage"
+    provider: ClassVar[Provider | str]
+    website: ClassVar[str] = ""
+    capabilities: ClassVar[Capabilities] = Capabilities()
+    part_limits: ClassVar[transfer.PartLimits] = transfer.PartLimits()
+
+    transfer_config: transfer.TransferConfig = transfer.TransferConfig()
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} provider={self.provider}>"
+
+    # ------------------------------------------------------------------ containers
+
+    def iterate_containers(self) -> Iterator[Container]:
+        """Yield every container the credentials can see."""
+        return self._iter_containers()
+
+    def list_containers(self) -> list[Container]:
+        return list(self.iterate_containers())
+
+    def get_container(self, container_name: str) -> Container:
+        """The container of that name; ContainerDoesNotExistError if there is none."""
+        self._check_container_name(container_name)
+        return self._get_container(container_name)
+
+    def create_container(self, container_name: str) -> Container:
+        """Create a container; ContainerAlreadyExistsError if the name is taken."""
+        self._check_container_name(container_name)
+        return self._create_container(container_name)
+
+    def delete_container(self, container: Container) -> bool:
+        """Delete an empty container; ContainerIsNotEmptyError if it still holds objects."""
+        self._delete_container(self._as_container(container))
+        return True
+
+    # ------------------------------------------------------------------ listing
+
+    def iterate_container_objects(
+        self,
+        container: Container,
+        prefix: str | None = None,
+        ex_prefix: str | None = None,
+        delimiter: str | None = None,
+    ) -> Iterator[Object]:
+        """Yield the objects of a container in name order, optionally under a prefix.
+
+        With a ``delimiter``, only the objects directly under the prefix are yielded;
+        :meth:`iterate_container_entries` also yields the common prefixes.
+        """
+        for entry in self.iterate_container_entries(container, prefix or ex_prefix, delimiter):
+            if isinstance(entry, Object):
+                yield entry
+
+    def iterate_container_entries(
+        self, container: Container, prefix: str | None = None, delimiter: str | None = "/"
+    ) -> Iterator[Object | Prefix]:
+        """Yield objects and common prefixes (like a directory listing) in name order."""
+        container = self._as_container(container)
+        token: str | None = None
+        while True:
+            page = self._list_page(container, prefix or "", delimiter, token)
+            entries: list[Object | Prefix] = list(page.objects)
+            entries.extend(Prefix(name, container) for name in page.prefixes)
+            entries.sort(key=lambda entry: entry.name)
+            yield from entries
+            token = page.next_token
+            if not token:
+                return
+
+    def list_container_objects(
+        self, container: Container, prefix: str | None = None, ex_prefix: str | None = None,
+        delimiter: str | None = None,
+    ) -> list[Object]:
+        return list(self.iterate_container_objects(container, prefix, ex_prefix, delimiter))
+
+    def ex_iterate_container_objects(self, container: Container, prefix: str | None = None) -> Iterator[Object]:
+        """libcloud's older spelling of :meth:`iterate_container_objects` with a prefix."""
+        return self.iterate_container_objects(container, prefix=prefix)
+
+    # ------------------------------------------------------------------ objects
+
+    def get_object(self, container_name: str, object_name: str) -> Object:
+        """The object's properties; ObjectDoesNotExistError / ContainerDoesNotExistError if missing."""
+        container = self._as_container(container_name)
+        self._check_object_name(object_name)
+        return self._head_object(container, object_name)
+
+    def object_exists(self, container: Container | str, object_name: str) -> bool:
+        """True if the object exists; only a not-found answer means False."""
+        try:
+            self.get_object(self._as_container(container).name, object_name)
+        except ObjectDoesNotExistError:
+            return False
+        return True
+
+    def delete_object(self, obj: Object) -> bool:
+        """Delete an object (see ``capabilities.delete_reports_missing`` for a missing one)."""
+        self._delete_object(obj.container, obj.name)
+        return True
+
+    def delete_objects(self, objects: Iterable[Object]) -> list[StorageKitError]:
+        """Delete many objects; returns the errors of those that failed (an empty list if none)."""
+        errors = []
+        for obj in objects:
+            try:
+                self.delete_object(obj)
+            except StorageKitError as error:
+                errors.append(error)
+        return errors
+
+    # ------------------------------------------------------------------ uploads
+
+    def upload_object(
+        self,
+        file_path: str | os.PathLike[str],
+        container: Container,
+        object_name: str,
+        extra: Mapping[str, Any] | None = None,
+        verify_hash: bool = True,
+        headers: Mapping[str, str] | None = None,
+        ex_meta: Mapping[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> Object:
+        """Upload a local file; the content type is guessed from the name unless given."""
+        options = UploadOptions.parse(extra, ex_meta, headers)
+        options.content_type = options.content_type or transfer.guess_content_type(object_name, file_path)
+        with open(file_path, "rb") as file:
+            size = os.fstat(file.fileno()).st_size
+            return self._upload(container, object_name, file, size, options, verify_hash, **kwargs)
+
+    def upload_object_via_stream(
+        self,
+        iterator: Source,
+        container: Container,
+        object_name: str,
+        extra: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+        ex_meta: Mapping[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> Object:
+        """Upload from an iterator of bytes, a binary file object or bytes, of any length."""
+        options = UploadOptions.parse(extra, ex_meta, headers)
+        options.content_type = options.content_type or transfer.guess_content_type(object_name)
+        return self._upload(container, object_name, iterator, None, options, True, **kwargs)
+
+    def _upload(
+        self, container: Container, object_name: str, source: Source, size: int | None,
+        options: UploadOptions, verify_hash: bool, **kwargs: Any,
+    ) -> Object:
+        container = self._as_container(container)
+        self._check_object_name(object_name)
+        config = self.transfer_config.merged(**kwargs)
+        return transfer.upload(self, container, object_name, source, size, options, config, verify_hash)
+
+    # ------------------------------------------------------------------ downloads
+
+    def download_object(
+        self, obj: Object, destination_path: str | os.PathLike[str], overwrite_existing: bool = False,
+        delete_on_failure: bool = True,
+    ) -> bool:
+        """Download to a file, verified, via a temp file renamed into place at the end."""
+        return self.download_object_range(obj, destination_path, 0, None, overwrite_existing, delete_on_failure)
+
+    def download_object_range(
+        self, obj: Object, destination_path: str | os.PathLike[str], start_bytes: int,
+        end_bytes: int | None = None, overwrite_existing: bool = False, delete_on_failure: bool = True,
+    ) -> bool:
+        """Download bytes ``start_bytes`` to ``end_bytes`` (exclusive) of an object to a file."""
+        end = self._check_range(obj, start_bytes, end_bytes)
+        destination = os.fspath(destination_path)
+        if os.path.isdir(destination):
+            destination = os.path.join(destination, os.path.basename(obj.name))
+        if os.path.exists(destination) and not overwrite_existing:
+            raise DestinationExistsError(
+                f"{destination} already exists and overwrite_existing is False",
+                self, container_name=obj.container.name, object_name=obj.name,
+            )
+        chunks = self._read(obj, start_bytes, end, verify=True)
+        transfer.write_file_atomically(chunks, destination, overwrite_existing, delete_on_failure)
+        return True
+
+    def download_object_as_stream(self, obj: Object, chunk_size: int | None = None) -> Iterator[bytes]:
+        """Yield the object's bytes in chunks of ``chunk_size``; verified as the stream ends."""
+        return self.download_object_range_as_stream(obj, 0, None, chunk_size)
+
+    def download_object_range_as_stream(
+        self, obj: Object, start_bytes: int, end_bytes: int | None = None, chunk_size: int | None = None
+    ) -> Iterator[bytes]:
+        """Yield bytes ``start_bytes`` to ``end_bytes`` (exclusive) in chunks of ``chunk_size``."""
+        end = self._check_range(obj, start_bytes, end_bytes)
+        chunks = self._read(obj, start_bytes, end, verify=True)
+        return transfer.rechunked(chunks, chunk_size or STREAM_CHUNK_SIZE)
+
+    def _read(self, obj: Object, start: int, end: int, verify: bool) -> Iterator[bytes]:
+        return transfer.read_range(self, obj, start, end, self.transfer_config, verify)
+
+    def _check_range(self, obj: Object, start: int, end: int | None) -> int:
+        """The exclusive end of a valid range; InvalidRangeError names what is wrong."""
+        end = obj.size if end is None else end
+        if not (isinstance(start, int) and isinstance(end, int)):
+            raise InvalidRangeError("range bounds must be integers", self, object_name=obj.name)
+        if start < 0 or end > obj.size or end < start:
+            raise InvalidRangeError(
+                f"range {start}-{end} is outside the object's {obj.size} bytes "
+                "(start >= 0, start <= end <= size, end exclusive)",
+                self, container_name=obj.container.name, object_name=obj.name,
+            )
+        return end
+
+    # ------------------------------------------------------------------ copies and URLs
+
+    def copy_object(
+        self, obj: Object, destination_container: Container, destination_object_name: str,
+        extra: Mapping[str, Any] | None = None, ex_meta: Mapping[str, Any] | None = None,
+    ) -> Object:
+        """Copy an object, server-side when both ends are this driver and it can; else streamed.
+
+        The copy keeps the source's content type and metadata unless ``extra`` /
+        ``ex_meta`` give new ones.
+        """
+        destination = destination_container.driver._as_container(destination_container)
+        self._check_object_name(destination_object_name)
+        options = UploadOptions.parse(extra, ex_meta)
+        replace_metadata = bool(options.meta_data) or "meta_data" in (extra or {})
+        if not replace_metadata:
+            options.meta_data = dict(obj.meta_data)
+        options.content_type = options.content_type or obj.extra.get("content_type")
+        if destination.driver is self and self.capabilities.server_side_copy:
+            return self._copy_object(obj, destination, destination_object_name, options)
+        return destination.driver._upload(
+            destination, destination_object_name, self.download_object_as_stream(obj), None, options, True
+        )
+
+    def get_object_url(
+        self, obj: Object | Container, expires_in: int = 3600, method: str = "GET", object_name: str | None = None
+    ) -> str:
+        """A presigned URL that lets anyone holding it GET (or PUT) the object until it expires."""
+        if isinstance(obj, Container):
+            if not object_name:
+                raise InvalidObjectNameError("object_name is required when a container is given", self)
+            container, name = obj, object_name
+        else:
+            container, name = obj.container, obj.name
+        method = method.upper()
+        if method not in ("GET", "PUT"):
+            raise NotSupportedError(f"presigned URLs are for GET or PUT, not {method}", self)
+        if expires_in <= 0:
+            raise InvalidOptionError(f"expires_in must be a positive number of seconds, not {expires_in}", self)
+        self._check_object_name(name)
+        return self._sign_url(container, name, method, int(expires_in))
+
+    def get_container_cdn_url(self, container: Container) -> str:
+        raise NotSupportedError(f"{self.name} has no CDN URLs for containers", self)
+
+    def get_object_cdn_url(self, obj: Object) -> str:
+        """libcloud's CDN URL; cloud drivers return a presigned GET URL, as libcloud does."""
+        if self.capabilities.signed_urls:
+            return self.get_object_url(obj)
+        raise NotSupportedError(f"{self.name} has no CDN URLs", self)
+
+    def enable_container_cdn(self, container: Container, **kwargs: Any) -> bool:
+        raise NotSupportedError(f"{self.name} has no CDN to enable", self)
+
+    def enable_object_cdn(self, obj: Object, **kwargs: Any) -> bool:
+        raise NotSupportedError(f"{self.name} has no CDN to enable", self)
+
+    # ------------------------------------------------------------------ checks
+
+    def check_permissions(self, container: Container | str, prefix: str = "") -> PermissionReport:
+        """Try listing, writing, reading, overwriting and deleting a probe object under ``prefix``."""
+        return permissions.check_permissions(self, self._as_container(container), prefix)
+
+    # ------------------------------------------------------------------ helpers
+
+    def _as_container(self, container: Container | str) -> Container:
+        """A Container for a name or a Container (no request is made)."""
+        if isinstance(container, Container):
+            return container
+        self._check_container_name(container)
+        return Container(container, {}, self)
+
+    def _check_container_name(self, name: str) -> None:
+        """Refuse names no provider accepts; drivers add their own rules."""
+        if not isinstance(name, str) or not name or "/" in name or "\x00" in name:
+            raise InvalidContainerNameError(f"invalid container name {name!r}", self, container_name=str(name))
+
+    def _check_object_name(self, name: str) -> None:
+        """Refuse names no provider accepts (empty, NUL, over 1024 bytes); drivers add rules."""
+        if not isinstance(name, str) or not name:
+            raise InvalidObjectNameError(f"invalid object name {name!r}: must be a non-empty string", self)
+        if "\x00" in name or len(name.encode("utf-8", "surrogatepass")) > 1024:
+            raise InvalidObjectNameError(
+                f"invalid object name {name[:80]!r}: contains NUL or is over 1024 bytes", self, object_name=name
+            )
+
+    # ------------------------------------------------------------------ primitives
+
+    def _iter_containers(self) -> Iterator[Container]:
+        raise NotImplementedError
+
+    def _get_container(self, name: str) -> Container:
+        raise NotImplementedError
+
+    def _create_container(self, name: str) -> Container:
+        raise NotImplementedError
+
+    def _delete_container(self, container: Container) -> None:
+        raise NotImplementedError
+
+    def _list_page(self, container: Container, prefix: str, delimiter: str | None, token: str | None) -> ObjectPage:
+        """One page of objects (and common prefixes, with a delimiter) in name order."""
+        raise NotImplementedError
+
+    def _head_object(self, container: Container, name: str) -> Object:
+        raise NotImplementedError
+
+    def _open_range(self, obj: Object, start: int, end: int) -> Iterator[bytes]:
+        """The bytes ``start`` to ``end`` (exclusive) as chunks of any size, streamed."""
+        raise NotImplementedError
+
+    def _delete_object(self, container: Container, name: str) -> None:
+        raise NotImplementedError
+
+    def _write_object(
+        self, container: Container, name: str, chunks: Iterator[bytes], options: UploadOptions
+    ) -> Object:
+        """Store a stream as an object. Stores spoken to in requests keep the default, which
+        drives ``_put_object`` and the ``_multipart_*`` steps through :mod:`storagekit.transfer`."""
+        raise NotImplementedError
+
+    def _put_object(self, container: Container, name: str, part: Part, options: UploadOptions) -> Object:
+        """Store one bounded body in a single request, sending its MD5 where the protocol can."""
+        raise NotImplementedError
+
+    def _multipart_start(self, container: Container, name: str, options: UploadOptions) -> MultipartUpload:
+        raise NotSupportedError(f"{self.name} has no multipart uploads", self)
+
+    def _multipart_put(self, upload: MultipartUpload, part: Part) -> Any:
+        """Upload one part; returns what ``_multipart_complete`` needs of it (an etag, a block id)."""
+        raise NotSupportedError(f"{self.name} has no multipart uploads", self)
+
+    def _multipart_complete(
+        self, upload: MultipartUpload, parts: list[Any], checksums: dict[str, str]
+    ) -> Object:
+        """Assemble the parts; ``checksums`` are the whole content's digests, where computed."""
+        raise NotSupportedError(f"{self.name} has no multipart uploads", self)
+
+    def _multipart_abort(self, upload: MultipartUpload) -> None:
+        raise NotSupportedError(f"{self.name} has no multipart uploads", self)
+
+    def _copy_object(
+        self, obj: Object, container: Container, name: str, options: UploadOptions
+    ) -> Object:
+        raise NotSupportedError(f"{self.name} has no server-side copy", self)
+
+    def _sign_url(self, container: Container, name: str, method: str, expires_in: int) -> str:
+        raise NotSupportedError(f"{self.name} cannot make presigned URLs", self)
+

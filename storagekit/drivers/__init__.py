@@ -1,0 +1,1 @@
+"""One module per provider family; each implements the primitives of :mod:`storagekit.base`."""

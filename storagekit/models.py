@@ -1,0 +1,190 @@
+"""The plain data the public API hands out and drivers build: containers, objects, listings."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .base import StorageDriver
+
+
+class Container:
+    """A bucket / container, a thin facade whose methods call its driver."""
+
+    def __init__(self, name: str, extra: dict[str, Any] | None, driver: StorageDriver) -> None:
+        self.name = name
+        self.extra = extra or {}
+        self.driver = driver
+
+    def __repr__(self) -> str:
+        return f"<Container: name={self.name}, provider={self.driver.name}>"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Container) and (other.name, other.driver) == (self.name, self.driver)
+
+    def __hash__(self) -> int:
+        return hash((self.name, id(self.driver)))
+
+    def iterate_objects(self, prefix: str | None = None, ex_prefix: str | None = None) -> Iterator[Object]:
+        return self.driver.iterate_container_objects(self, prefix=prefix, ex_prefix=ex_prefix)
+
+    def list_objects(self, prefix: str | None = None, ex_prefix: str | None = None) -> list[Object]:
+        return self.driver.list_container_objects(self, prefix=prefix, ex_prefix=ex_prefix)
+
+    def get_object(self, object_name: str) -> Object:
+        return self.driver.get_object(self.name, object_name)
+
+    def upload_object(self, file_path: str, object_name: str, extra: dict[str, Any] | None = None,
+                      verify_hash: bool = True, headers: dict[str, str] | None = None, **kwargs: Any) -> Object:
+        return self.driver.upload_object(file_path, self, object_name, extra=extra, verify_hash=verify_hash,
+                                         headers=headers, **kwargs)
+
+    def upload_object_via_stream(self, iterator: Any, object_name: str, extra: dict[str, Any] | None = None,
+                                 headers: dict[str, str] | None = None, **kwargs: Any) -> Object:
+        return self.driver.upload_object_via_stream(iterator, self, object_name, extra=extra, headers=headers,
+                                                    **kwargs)
+
+    def download_object(self, obj: Object, destination_path: str, overwrite_existing: bool = False,
+                        delete_on_failure: bool = True) -> bool:
+        return self.driver.download_object(obj, destination_path, overwrite_existing, delete_on_failure)
+
+    def download_object_as_stream(self, obj: Object, chunk_size: int | None = None) -> Iterator[bytes]:
+        return self.driver.download_object_as_stream(obj, chunk_size)
+
+    def delete_object(self, obj: Object) -> bool:
+        return self.driver.delete_object(obj)
+
+    def delete(self) -> bool:
+        return self.driver.delete_container(self)
+
+    def get_cdn_url(self) -> str:
+        return self.driver.get_container_cdn_url(self)
+
+    def enable_cdn(self, **kwargs: Any) -> bool:
+        return self.driver.enable_container_cdn(self, **kwargs)
+
+
+class Object:
+    """A stored object: name, size, provider hash, ``extra`` properties and user metadata.
+
+    ``checksums`` holds only digests known to be true checksums of the content (hex, by
+    algorithm: ``md5``, ``crc32c``), unlike ``hash``, which is whatever the provider calls
+    its hash (an S3 multipart ETag is not an MD5).
+    """
+
+    def __init__(
+        self,
+        name: str,
+        size: int,
+        hash: str | None,
+        extra: dict[str, Any] | None,
+        meta_data: dict[str, str] | None,
+        container: Container,
+        driver: StorageDriver,
+        checksums: dict[str, str] | None = None,
+    ) -> None:
+        self.name = name
+        self.size = size
+        self.hash = hash
+        self.extra = extra or {}
+        self.meta_data = meta_data or {}
+        self.container = container
+        self.driver = driver
+        self.checksums = checksums or {}
+
+    def __repr__(self) -> str:
+        return (f"<Object: name={self.name}, size={self.size}, hash={self.hash}, "
+                f"provider={self.driver.name}>")
+
+    def get_cdn_url(self) -> str:
+        return self.driver.get_object_cdn_url(self)
+
+    def enable_cdn(self, **kwargs: Any) -> bool:
+        return self.driver.enable_object_cdn(self, **kwargs)
+
+    def download(self, destination_path: str, overwrite_existing: bool = False,
+                 delete_on_failure: bool = True) -> bool:
+        return self.driver.download_object(self, destination_path, overwrite_existing, delete_on_failure)
+
+    def as_stream(self, chunk_size: int | None = None) -> Iterator[bytes]:
+        return self.driver.download_object_as_stream(self, chunk_size)
+
+    def download_range(self, destination_path: str, start_bytes: int, end_bytes: int | None = None,
+                       overwrite_existing: bool = False, delete_on_failure: bool = True) -> bool:
+        return self.driver.download_object_range(self, destination_path, start_bytes, end_bytes,
+                                                 overwrite_existing, delete_on_failure)
+
+    def range_as_stream(self, start_bytes: int, end_bytes: int | None = None,
+                        chunk_size: int | None = None) -> Iterator[bytes]:
+        return self.driver.download_object_range_as_stream(self, start_bytes, end_bytes, chunk_size)
+
+    def get_url(self, expires_in: int = 3600, method: str = "GET") -> str:
+        return self.driver.get_object_url(self, expires_in=expires_in, method=method)
+
+    def delete(self) -> bool:
+        return self.driver.delete_object(self)
+
+
+@dataclass(frozen=True)
+class Prefix:
+    """A common prefix ("directory") met while listing with a delimiter."""
+
+    name: str
+    container: Container
+
+
+@dataclass
+class ObjectPage:
+    """One page of a listing: objects, common prefixes, and the token of the next page."""
+
+    objects: list[Object] = field(default_factory=list)
+    prefixes: list[str] = field(default_factory=list)
+    next_token: str | None = None
+
+
+@dataclass(frozen=True)
+class Part:
+    """One part of a multipart upload: its number (from 1), offset and bytes."""
+
+    number: int
+    offset: int
+    data: bytes
+
+    @cached_property
+    def md5(self) -> bytes:
+        return hashlib.md5(self.data).digest()
+
+    @property
+    def md5_base64(self) -> str:
+        return base64.b64encode(self.md5).decode()
+
+
+@dataclass
+class MultipartUpload:
+    """A multipart upload in progress; ``upload_id`` and ``state`` belong to the driver."""
+
+    container: Container
+    object_name: str
+    upload_id: str
+    state: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class PermissionReport:
+    """What the credentials may do at a location, and why each failed check failed."""
+
+    can_list: bool = False
+    can_read: bool = False
+    can_write: bool = False
+    can_overwrite: bool = False
+    can_delete: bool = False
+    errors: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.can_list and self.can_read and self.can_write and self.can_overwrite and self.can_delete

@@ -1,0 +1,105 @@
+"""Upload options: the ``extra`` / ``ex_meta`` / ``headers`` arguments, parsed once for every driver.
+
+``extra`` takes libcloud's snake_case keys and the S3 (boto3) spellings alike, so
+``{"content_type": "text/plain"}`` and ``{"ContentType": "text/plain"}`` mean the same.
+An unknown key is an error rather than silently ignored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .types import InvalidOptionError
+
+
+_ALIASES = {
+    "content_type": ("content_type", "ContentType"),
+    "content_encoding": ("content_encoding", "ContentEncoding"),
+    "content_disposition": ("content_disposition", "ContentDisposition"),
+    "content_language": ("content_language", "ContentLanguage"),
+    "cache_control": ("cache_control", "CacheControl"),
+    "storage_class": ("storage_class", "StorageClass", "tier", "Tier"),
+    "acl": ("acl", "ACL"),
+    "server_side_encryption": ("server_side_encryption", "ServerSideEncryption"),
+    "kms_key_id": ("kms_key_id", "SSEKMSKeyId", "ssekms_key_id"),
+    "blob_type": ("blob_type", "BlobType"),
+    "if_none_match": ("if_none_match", "IfNoneMatch"),
+    "if_match": ("if_match", "IfMatch"),
+    "meta_data": ("meta_data", "Metadata", "metadata"),
+}
+_KEY_TO_FIELD = {alias: name for name, aliases in _ALIASES.items() for alias in aliases}
+
+
+@dataclass
+class UploadOptions:
+    """Everything an upload may set besides the bytes, in one normalized form."""
+
+    content_type: str | None = None
+    content_encoding: str | None = None
+    content_disposition: str | None = None
+    content_language: str | None = None
+    cache_control: str | None = None
+    storage_class: str | None = None
+    acl: str | None = None
+    server_side_encryption: str | None = None
+    kms_key_id: str | None = None
+    blob_type: str | None = None
+    if_none_match: str | None = None
+    """``"*"`` makes the write create-only: it fails with PreconditionFailedError if the object exists."""
+    if_match: str | None = None
+    """An etag (or GCS generation): the write succeeds only if the object still has it."""
+    meta_data: dict[str, str] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def parse(
+        cls,
+        extra: Mapping[str, Any] | None = None,
+        ex_meta: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> UploadOptions:
+        """Build options from libcloud-style arguments, refusing unknown ``extra`` keys."""
+        options = cls(headers=dict(headers or {}))
+        for key, value in (extra or {}).items():
+            name = _KEY_TO_FIELD.get(key)
+            if name is None:
+                known = ", ".join(sorted(_KEY_TO_FIELD))
+                raise InvalidOptionError(f"unknown upload option {key!r} in extra (known: {known})")
+            if name == "meta_data":
+                options.meta_data.update(_metadata(value, key))
+            elif value is not None:
+                if not isinstance(value, str):
+                    raise InvalidOptionError(f"upload option {key!r} must be a string, not {type(value).__name__}")
+                setattr(options, name, value)
+        options.meta_data.update(_metadata(ex_meta or {}, "ex_meta"))
+        return options
+
+    def stored_properties(self) -> dict[str, str]:
+        """The properties a store keeps with the object (content type, encoding, ...), set ones only."""
+        return {name: getattr(self, name) for name in STORED_PROPERTIES if getattr(self, name) is not None}
+
+
+STORED_PROPERTIES = (
+    "content_type",
+    "content_encoding",
+    "content_disposition",
+    "content_language",
+    "cache_control",
+    "storage_class",
+)
+"""Upload options that become part of the object (and come back in ``Object.extra``)."""
+
+
+def _metadata(value: Any, where: str) -> dict[str, str]:
+    if not isinstance(value, Mapping):
+        raise InvalidOptionError(f"{where} must be a mapping of metadata names to strings")
+    result = {}
+    for name, item in value.items():
+        if not isinstance(name, str) or not name:
+            raise InvalidOptionError(f"metadata names must be non-empty strings (got {name!r} in {where})")
+        if not isinstance(item, (str, int, float)):
+            raise InvalidOptionError(f"metadata value for {name!r} must be a string, not {type(item).__name__}")
+        result[name] = str(item)
+    return result

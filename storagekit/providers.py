@@ -1,0 +1,117 @@
+"""Which class implements each provider: a lazy registry, extensible by plugins.
+
+Usage::
+
+    from storagekit.providers import get_driver, set_driver
+    from storagekit.types import Provider
+
+    cls = get_driver(Provider.S3)          # or get_driver("s3"), any case
+    set_driver("acme", "acme_storage.driver", "AcmeStorageDriver")
+
+Plugins can also register in the ``storagekit.drivers`` entry-point group, with
+``name = "package.module:ClassName"``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import threading
+from importlib.metadata import entry_points
+from types import MappingProxyType
+from typing import TYPE_CHECKING
+
+from .types import NotSupportedError, Provider, StorageKitError
+
+if TYPE_CHECKING:
+    from .base import StorageDriver
+
+ENTRY_POINT_GROUP = "storagekit.drivers"
+
+_S3 = ("storagekit.drivers.s3", "S3StorageDriver")
+# Alphabetical; S3 regions and S3-compatible services share one class (presets are data).
+_DRIVERS: dict[str, tuple[str, str]] = {
+    Provider.AZURE_BLOBS.value: ("storagekit.drivers.azure_blobs", "AzureBlobsStorageDriver"),
+    Provider.GOOGLE_STORAGE.value: ("storagekit.drivers.google_storage", "GoogleStorageDriver"),
+    Provider.LOCAL.value: ("storagekit.drivers.local", "LocalStorageDriver"),
+    Provider.MEMORY.value: ("storagekit.drivers.memory", "MemoryStorageDriver"),
+    **{p.value: _S3 for p in Provider if p.value.startswith("s3")},
+    **{
+        p.value: _S3
+        for p in (
+            Provider.BACKBLAZE_B2, Provider.CEPH, Provider.CLOUDFLARE_R2, Provider.DIGITALOCEAN_SPACES,
+            Provider.HUAWEI_OBS, Provider.MINIO, Provider.SCALEWAY, Provider.SEAWEEDFS, Provider.WASABI,
+        )
+    },
+}
+DRIVERS = MappingProxyType(_DRIVERS)
+"""Read-only view of the registry: provider name -> (module, class name)."""
+
+_lock = threading.Lock()
+_entry_points_loaded = False
+
+
+class UnknownProviderError(StorageKitError, LookupError):
+    """No driver is registered under that name."""
+
+
+def _key(provider: Provider | str) -> str:
+    return provider.value if isinstance(provider, Provider) else str(provider).strip().lower()
+
+
+def _load_entry_points() -> None:
+    global _entry_points_loaded
+    with _lock:
+        if _entry_points_loaded:
+            return
+        _entry_points_loaded = True
+        for entry in entry_points(group=ENTRY_POINT_GROUP):
+            module, _, class_name = entry.value.partition(":")
+            _DRIVERS.setdefault(entry.name.lower(), (module.strip(), class_name.strip()))
+
+
+def get_driver(provider: Provider | str) -> type[StorageDriver]:
+    """The driver class for a provider (enum or name, any case), imported on first use.
+
+    Raises UnknownProviderError (a LookupError) naming the known providers, or
+    NotSupportedError when the provider's driver is not part of this release.
+    """
+    key = _key(provider)
+    if key not in _DRIVERS:
+        _load_entry_points()
+    try:
+        module_name, class_name = _DRIVERS[key]
+    except KeyError:
+        known = ", ".join(sorted(_DRIVERS))
+        raise UnknownProviderError(f"no storage driver named {provider!r}; known: {known}") from None
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as error:
+        if error.name != module_name:
+            raise
+        raise NotSupportedError(f"the {key} driver ({module_name}) is not available in this release yet") from None
+    driver = getattr(module, class_name)
+    if isinstance(provider, Provider) or key in Provider._value2member_map_:
+        return _preset(driver, Provider(key))
+    return driver
+
+
+def _preset(driver: type[StorageDriver], provider: Provider) -> type[StorageDriver]:
+    """Drivers serving several providers (the S3 presets) pick theirs with ``for_provider``."""
+    for_provider = getattr(driver, "for_provider", None)
+    return for_provider(provider) if for_provider else driver
+
+
+def set_driver(name: str, module: str, class_name: str) -> type[StorageDriver]:
+    """Register a third-party driver under ``name``; refuses a taken name, undoes itself on failure."""
+    key = _key(name)
+    _load_entry_points()
+    with _lock:
+        if key in _DRIVERS:
+            raise StorageKitError(f"a driver named {key!r} is already registered ({_DRIVERS[key][0]})")
+        _DRIVERS[key] = (module, class_name)
+    try:
+        return getattr(importlib.import_module(module), class_name)  # type: ignore[no-any-return]
+    except (ImportError, AttributeError) as error:
+        with _lock:
+            del _DRIVERS[key]
+        raise UnknownProviderError(f"cannot load driver {key!r} from {module}.{class_name}: {error}") from None

@@ -1,0 +1,127 @@
+"""Fixed-size chunking and hashing while streaming.
+
+Every upload source (a file, bytes, any iterable of byte chunks) is cut into parts of a
+fixed size here, and every byte that passes through can be hashed on the way, so no
+driver ever needs the whole object in memory.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Iterator
+from typing import IO, Union
+
+try:  # the C implementation, if google-crc32c is installed (it comes with google-cloud-storage)
+    import google_crc32c as _crc32c_ext
+except ImportError:  # pragma: no cover - depends on the environment
+    _crc32c_ext = None
+
+Source = Union[bytes, bytearray, memoryview, str, IO[bytes], Iterable[bytes]]
+"""What an upload accepts: bytes, a binary file object, or an iterable of byte chunks."""
+
+
+def _crc32c_table() -> list[int]:
+    table = []
+    for byte in range(256):
+        value = byte
+        for _ in range(8):
+            value = (value >> 1) ^ 0x82F63B78 if value & 1 else value >> 1
+        table.append(value)
+    return table
+
+
+_CRC32C_TABLE = _crc32c_table()
+
+
+def crc32c(data: bytes | memoryview, value: int = 0) -> int:
+    """CRC32C (Castagnoli) of ``data``, continuing from ``value``; C speed when available."""
+    if _crc32c_ext is not None:
+        return int(_crc32c_ext.extend(value, bytes(data)))
+    crc = value ^ 0xFFFFFFFF
+    table = _CRC32C_TABLE
+    for byte in bytes(data):
+        crc = table[(crc ^ byte) & 0xFF] ^ (crc >> 8)
+    return crc ^ 0xFFFFFFFF
+
+
+class Checksum:
+    """Running checksums (``md5``, ``crc32c``, ``sha256``) over bytes fed with ``update``."""
+
+    def __init__(self, algorithms: Iterable[str] = ("md5",)) -> None:
+        self._hashes = {name: hashlib.new(name) for name in algorithms if name != "crc32c"}
+        self._crc32c: int | None = 0 if "crc32c" in algorithms else None
+        self.size = 0
+
+    def update(self, data: bytes | memoryview) -> None:
+        self.size += len(data)
+        for digest in self._hashes.values():
+            digest.update(data)
+        if self._crc32c is not None:
+            self._crc32c = crc32c(data, self._crc32c)
+
+    def hexdigests(self) -> dict[str, str]:
+        """Digests by algorithm name, as lowercase hex (CRC32C as 8 hex digits)."""
+        result = {name: digest.hexdigest() for name, digest in self._hashes.items()}
+        if self._crc32c is not None:
+            result["crc32c"] = f"{self._crc32c:08x}"
+        return result
+
+
+def iter_chunks(source: Source, chunk_size: int) -> Iterator[bytes]:
+    """Yield the bytes of ``source`` as they come, reading files ``chunk_size`` at a time."""
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        data = bytes(source)
+        for start in range(0, len(data), chunk_size):
+            yield data[start : start + chunk_size]
+    elif isinstance(source, str):
+        raise TypeError("upload sources must be bytes, not str: encode the text first")
+    elif hasattr(source, "read"):
+        read = source.read
+        while chunk := read(chunk_size):
+            if not isinstance(chunk, (bytes, bytearray)):
+                raise TypeError(f"file object returned {type(chunk).__name__}, not bytes: open it in binary mode")
+            yield bytes(chunk)
+    else:
+        for chunk in source:
+            if not isinstance(chunk, (bytes, bytearray, memoryview)):
+                raise TypeError(f"upload iterator yielded {type(chunk).__name__}, not bytes")
+            if chunk:
+                yield bytes(chunk)
+
+
+def read_parts(source: Source, part_size: int) -> Iterator[bytes]:
+    """Yield ``source`` cut into parts of exactly ``part_size`` bytes (the last may be shorter)."""
+    if hasattr(source, "read"):
+        yield from _read_file_parts(source, part_size)  # type: ignore[arg-type]
+        return
+    buffer = bytearray()
+    for chunk in iter_chunks(source, part_size):
+        if not buffer and len(chunk) == part_size:
+            yield chunk
+            continue
+        buffer += chunk
+        while len(buffer) >= part_size:
+            yield bytes(buffer[:part_size])
+            del buffer[:part_size]
+    if buffer:
+        yield bytes(buffer)
+
+
+def _read_file_parts(file: IO[bytes], part_size: int) -> Iterator[bytes]:
+    """Read whole parts from a file, looping over the short reads pipes and raw files give."""
+    read = file.read
+    while part := read(part_size):
+        if not isinstance(part, bytes):
+            raise TypeError(f"file object returned {type(part).__name__}, not bytes: open it in binary mode")
+        while len(part) < part_size:
+            more = read(part_size - len(part))
+            if not more:
+                yield part
+                return
+            part += more
+        yield part
+
+
+def rechunk(chunks: Iterable[bytes], chunk_size: int) -> Iterator[bytes]:
+    """Re-cut a stream of arbitrary chunks into chunks of exactly ``chunk_size`` bytes."""
+    return read_parts(chunks, chunk_size)

@@ -1,0 +1,315 @@
+"""The transfer engine: parts in parallel with bounded memory, verified reads that resume.
+
+Drivers never loop over parts or retry a broken body: they upload one part or open one
+range, and this module decides part sizes, keeps at most ``max_concurrency`` parts in
+flight, checks every byte against its checksum, aborts what fails and resumes a download
+from the last byte received.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import math
+import mimetypes
+import os
+import time
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field, fields, replace
+from typing import TYPE_CHECKING, Any
+
+from .http import RetryPolicy
+from .models import Container, MultipartUpload, Object, Part
+from .options import UploadOptions
+from .streams import Checksum, Source, iter_chunks, read_parts, rechunk
+from .types import (
+    ConnectionBrokenError,
+    DestinationExistsError,
+    InvalidOptionError,
+    ObjectHashMismatchError,
+    StorageKitError,
+)
+
+if TYPE_CHECKING:
+    from .base import StorageDriver
+
+log = logging.getLogger("storagekit.transfer")
+
+MiB = 1024 * 1024
+Progress = Callable[[int, "int | None"], None]
+"""Called as ``progress(bytes_done, total_bytes_or_None)`` from the calling thread."""
+
+
+@dataclass(frozen=True)
+class PartLimits:
+    """A protocol's rules for parts: sizes, count, and the multiple sizes must be of."""
+
+    min_size: int = 1
+    max_size: int = 5 * 1024 * MiB
+    max_parts: int = 10_000
+    multiple: int = 1
+    ordered: bool = False
+    """Parts must be sent one after the other (GCS resumable uploads)."""
+
+    def part_size_for(self, size: int | None, wanted: int) -> int:
+        """The part size to use: ``wanted``, grown so ``size`` fits in ``max_parts``."""
+        part_size = max(wanted, self.min_size)
+        if size is not None:
+            part_size = max(part_size, math.ceil(size / self.max_parts))
+        part_size = math.ceil(part_size / self.multiple) * self.multiple
+        return min(part_size, self.max_size)
+
+
+@dataclass(frozen=True)
+class TransferConfig:
+    """How transfers are cut and run; set per driver, or per call as keyword arguments."""
+
+    part_size: int = 8 * MiB
+    multipart_threshold: int = 8 * MiB
+    """Objects up to this size go up in one request."""
+    max_concurrency: int = 4
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    """How often and how patiently a broken download is resumed."""
+    progress: Progress | None = None
+
+    def merged(self, **overrides: Any) -> TransferConfig:
+        """A copy with per-call overrides; an unknown name raises InvalidOptionError."""
+        known = {f.name for f in fields(self)}
+        unknown = sorted(set(overrides) - known)
+        if unknown:
+            raise InvalidOptionError(f"unknown transfer option(s) {', '.join(unknown)} (known: {', '.join(sorted(known))})")
+        config = replace(self, **overrides)
+        for name in ("part_size", "multipart_threshold", "max_concurrency"):
+            value = getattr(config, name)
+            if not isinstance(value, int) or value < (0 if name == "multipart_threshold" else 1):
+                raise InvalidOptionError(f"{name} must be a positive integer, not {value!r}")
+        return config
+
+
+def guess_content_type(object_name: str, file_path: str | os.PathLike[str] | None = None) -> str:
+    """The MIME type for a name (or file path), or ``application/octet-stream``."""
+    for candidate in (object_name, os.fspath(file_path) if file_path is not None else None):
+        if candidate:
+            content_type, _ = mimetypes.guess_type(candidate, strict=False)
+            if content_type:
+                return content_type
+    return "application/octet-stream"
+
+
+# ---------------------------------------------------------------------- uploads
+
+
+def upload(
+    driver: StorageDriver,
+    container: Container,
+    name: str,
+    source: Source,
+    size: int | None,
+    options: UploadOptions,
+    config: TransferConfig,
+    verify_hash: bool,
+) -> Object:
+    """Upload ``source`` (of ``size`` bytes, None if unknown) and verify what was stored."""
+    checksum = Checksum(("md5",) if verify_hash else ())
+    if not driver.capabilities.multipart:
+        chunks = _counted(iter_chunks(source, config.part_size), checksum, size, config.progress)
+        obj = driver._write_object(container, name, chunks, options)
+        return _verified(driver, obj, checksum)
+
+    part_size = driver.part_limits.part_size_for(size, config.part_size)
+    parts = read_parts(source, part_size)
+    head: list[bytes] = []
+    buffered = 0
+    for data in parts:
+        head.append(data)
+        buffered += len(data)
+        if buffered > config.multipart_threshold:
+            break
+    else:
+        data = b"".join(head)
+        checksum.update(data)
+        obj = driver._put_object(container, name, Part(1, 0, data), options)
+        if config.progress:
+            config.progress(len(data), size)
+        return _verified(driver, obj, checksum)
+    return _multipart(driver, container, name, itertools.chain(head, parts), size, options, config, checksum)
+
+
+def _multipart(
+    driver: StorageDriver,
+    container: Container,
+    name: str,
+    parts: Iterator[bytes],
+    size: int | None,
+    options: UploadOptions,
+    config: TransferConfig,
+    checksum: Checksum,
+) -> Object:
+    wanted = set(checksum.hexdigests()) & set(driver.capabilities.multipart_checksums)
+    whole = Checksum(tuple(wanted))
+    upload_ = driver._multipart_start(container, name, options)
+    workers = 1 if driver.part_limits.ordered else config.max_concurrency
+    records: dict[int, Any] = {}
+    done = 0
+    try:
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="storagekit-part") as pool:
+            pending: dict[Future[Any], Part] = {}
+            offset = 0
+            for number, data in enumerate(parts, 1):
+                if number > driver.part_limits.max_parts:
+                    raise InvalidOptionError(
+                        f"{name} needs more than {driver.part_limits.max_parts} parts of {len(data)} bytes: "
+                        "raise part_size", driver, object_name=name,
+                    )
+                whole.update(data)
+                part = Part(number, offset, data)
+                offset += len(data)
+                while len(pending) >= workers:
+                    done += _collect(pending, records, FIRST_COMPLETED)
+                    if config.progress:
+                        config.progress(done, size)
+                pending[pool.submit(driver._multipart_put, upload_, part)] = part
+            while pending:
+                done += _collect(pending, records, FIRST_COMPLETED)
+                if config.progress:
+                    config.progress(done, size)
+        obj = driver._multipart_complete(upload_, [records[n] for n in sorted(records)], whole.hexdigests())
+    except BaseException:
+        _abort(driver, upload_)
+        raise
+    return _verified(driver, obj, whole)
+
+
+def _collect(pending: dict[Future[Any], Part], records: dict[int, Any], when: str) -> int:
+    """Wait for finished parts, keep their records, re-raise the first failure; bytes done."""
+    finished, _ = wait(pending, return_when=when)
+    count = 0
+    for future in finished:
+        part = pending.pop(future)
+        records[part.number] = future.result()
+        count += len(part.data)
+    return count
+
+
+def _abort(driver: StorageDriver, upload_: MultipartUpload) -> None:
+    try:
+        driver._multipart_abort(upload_)
+    except Exception as error:  # the original failure matters more than this one
+        log.warning("could not abort the multipart upload of %s: %s", upload_.object_name, error)
+
+
+def _counted(chunks: Iterable[bytes], checksum: Checksum, total: int | None, progress: Progress | None) -> Iterator[bytes]:
+    for chunk in chunks:
+        checksum.update(chunk)
+        if progress:
+            progress(checksum.size, total)
+        yield chunk
+
+
+def _verified(driver: StorageDriver, obj: Object, checksum: Checksum) -> Object:
+    """``obj`` if what was stored matches what was sent; else delete it and raise."""
+    problems = [] if obj.size == checksum.size else [f"size {obj.size} != {checksum.size} sent"]
+    for algorithm, digest in checksum.hexdigests().items():
+        stored = obj.checksums.get(algorithm)
+        if stored is not None and stored != digest:
+            problems.append(f"{algorithm} {stored} != {digest} sent")
+    if not problems:
+        return obj
+    try:
+        driver._delete_object(obj.container, obj.name)
+    except StorageKitError as error:
+        log.warning("could not delete corrupt upload %s: %s", obj.name, error)
+    raise ObjectHashMismatchError(
+        f"{obj.name} was stored corrupt ({'; '.join(problems)}) and has been deleted",
+        driver, container_name=obj.container.name, object_name=obj.name,
+    )
+
+
+# ---------------------------------------------------------------------- downloads
+
+
+def read_range(
+    driver: StorageDriver, obj: Object, start: int, end: int, config: TransferConfig, verify: bool
+) -> Iterator[bytes]:
+    """Yield bytes ``start``..``end`` of ``obj``, resuming after a break, verified at the end.
+
+    The size is always checked; the MD5 (or CRC32C) too when the whole object is read
+    and the provider keeps one.
+    """
+    whole = start == 0 and end == obj.size
+    algorithms = [a for a in ("md5", "crc32c") if a in obj.checksums][:1] if (verify and whole) else []
+    checksum = Checksum(algorithms)
+    position, failures = start, 0
+    while position < end:
+        try:
+            for chunk in driver._open_range(obj, position, end):
+                if position + len(chunk) > end:
+                    raise _mismatch(driver, obj, f"the server sent more than the {end - start} bytes asked for")
+                position += len(chunk)
+                checksum.update(chunk)
+                if config.progress:
+                    config.progress(position - start, end - start)
+                yield chunk
+            if position < end:
+                raise ConnectionBrokenError(f"{obj.name} ended at byte {position} of {end}", driver, retryable=True)
+        except StorageKitError as error:
+            failures += 1
+            if not error.retryable or failures >= config.retry.max_attempts:
+                raise
+            log.info("resuming %s at byte %d after: %s", obj.name, position, error)
+            time.sleep(config.retry.delay(failures - 1))
+    for algorithm, digest in checksum.hexdigests().items():
+        if obj.checksums[algorithm] != digest:
+            raise _mismatch(driver, obj, f"{algorithm} {digest} != {obj.checksums[algorithm]} stored")
+
+
+def _mismatch(driver: StorageDriver, obj: Object, why: str) -> ObjectHashMismatchError:
+    return ObjectHashMismatchError(
+        f"{obj.name} arrived corrupt: {why}", driver, container_name=obj.container.name, object_name=obj.name
+    )
+
+
+def rechunked(chunks: Iterator[bytes], chunk_size: int) -> Iterator[bytes]:
+    """The stream re-cut to ``chunk_size``, closing the source if the reader stops early."""
+    try:
+        yield from rechunk(chunks, chunk_size)
+    finally:
+        close = getattr(chunks, "close", None)
+        if close:
+            close()
+
+
+def write_file_atomically(
+    chunks: Iterable[bytes], destination: str, overwrite: bool, delete_on_failure: bool = True
+) -> None:
+    """Write chunks to a temp file beside ``destination`` and move it there only when complete."""
+    directory, base = os.path.split(os.path.abspath(destination))
+    temp = os.path.join(directory, f".{base}.{uuid.uuid4().hex[:12]}.part")
+    try:
+        with open(temp, "xb") as file:
+            for chunk in chunks:
+                file.write(chunk)
+        if overwrite:
+            os.replace(temp, destination)
+        else:
+            _move_without_overwrite(temp, destination)
+    except BaseException:
+        if delete_on_failure and os.path.exists(temp):
+            os.unlink(temp)
+        raise
+
+
+def _move_without_overwrite(temp: str, destination: str) -> None:
+    """Rename ``temp`` to ``destination`` unless that exists (a hard link makes it race-free)."""
+    try:
+        os.link(temp, destination)
+    except FileExistsError:
+        raise DestinationExistsError(f"{destination} appeared while downloading; not overwritten") from None
+    except OSError:  # no hard links on this filesystem
+        if os.path.exists(destination):
+            raise DestinationExistsError(f"{destination} appeared while downloading; not overwritten") from None
+        os.replace(temp, destination)
+        return
+    os.unlink(temp)

@@ -1,0 +1,236 @@
+"""Provider names and the exception hierarchy: the vocabulary every other module shares.
+
+This module imports nothing else of storagekit. Exceptions also inherit the builtin a
+caller would naturally catch (``FileNotFoundError`` for a missing object, ``ValueError``
+for a bad name, ...)::
+
+    StorageKitError
+     +-- InvalidCredsError               (PermissionError)
+     +-- PermissionDeniedError           (PermissionError)
+     +-- RateLimitReachedError           retry_after
+     +-- ServiceUnavailableError
+     |    +-- ConnectionBrokenError      (ConnectionError)
+     +-- MalformedResponseError
+     +-- NotSupportedError               (NotImplementedError)
+     +-- InvalidOptionError              (ValueError)
+     +-- ContainerError
+     |    +-- ContainerDoesNotExistError (FileNotFoundError)
+     |    +-- ContainerAlreadyExistsError (FileExistsError)
+     |    +-- ContainerIsNotEmptyError
+     |    +-- InvalidContainerNameError  (ValueError)
+     +-- ObjectError
+          +-- ObjectDoesNotExistError    (FileNotFoundError)
+          +-- ObjectHashMismatchError
+          +-- InvalidObjectNameError     (ValueError)
+          +-- InvalidRangeError          (ValueError)
+          +-- PreconditionFailedError
+          +-- DestinationExistsError     (FileExistsError)
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Any
+
+
+class Provider(str, Enum):
+    """Every storage service storagekit ships a driver for (values are libcloud's)."""
+
+    AZURE_BLOBS = "azure_blobs"
+    BACKBLAZE_B2 = "backblaze_b2"
+    CEPH = "ceph"
+    CLOUDFLARE_R2 = "cloudflare_r2"
+    DIGITALOCEAN_SPACES = "digitalocean_spaces"
+    GOOGLE_STORAGE = "google_storage"
+    HUAWEI_OBS = "huawei_obs"
+    LOCAL = "local"
+    MEMORY = "memory"
+    MINIO = "minio"
+    S3 = "s3"
+    S3_AP_NORTHEAST = "s3_ap_northeast"
+    S3_AP_NORTHEAST1 = "s3_ap_northeast_1"
+    S3_AP_NORTHEAST2 = "s3_ap_northeast_2"
+    S3_AP_SOUTH = "s3_ap_south"
+    S3_AP_SOUTHEAST = "s3_ap_southeast"
+    S3_AP_SOUTHEAST2 = "s3_ap_southeast2"
+    S3_CA_CENTRAL = "s3_ca_central"
+    S3_CN_NORTH = "s3_cn_north"
+    S3_CN_NORTHWEST = "s3_cn_northwest"
+    S3_EU_CENTRAL = "s3_eu_central"
+    S3_EU_NORTH1 = "s3_eu_north_1"
+    S3_EU_WEST = "s3_eu_west"
+    S3_EU_WEST2 = "s3_eu_west_2"
+    S3_SA_EAST = "s3_sa_east"
+    S3_US_EAST2 = "s3_us_east_2"
+    S3_US_GOV_WEST = "s3_us_gov_west"
+    S3_US_WEST = "s3_us_west"
+    S3_US_WEST_OREGON = "s3_us_west_oregon"
+    SCALEWAY = "scaleway"
+    SEAWEEDFS = "seaweedfs"
+    WASABI = "wasabi"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class StorageKitError(Exception):
+    """Base of every storagekit error; carries where it happened, never a credential."""
+
+    def __init__(
+        self,
+        message: str,
+        driver: Any = None,
+        *,
+        http_status: int | None = None,
+        code: str | None = None,
+        request_id: str | None = None,
+        container_name: str | None = None,
+        object_name: str | None = None,
+        retryable: bool = False,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.driver = driver
+        self.http_status = http_status
+        self.code = code
+        self.request_id = request_id
+        self.container_name = container_name
+        self.object_name = object_name
+        self.retryable = retryable
+
+    def __str__(self) -> str:
+        details = [
+            f"{label}={value}"
+            for label, value in (
+                ("status", self.http_status),
+                ("code", self.code),
+                ("request_id", self.request_id),
+            )
+            if value is not None
+        ]
+        return f"{self.message} ({', '.join(details)})" if details else self.message
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.message!r})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return _rebuild_error, (type(self), self.message, dict(self.__dict__))
+
+
+def _rebuild_error(cls: type[StorageKitError], message: str, state: dict[str, Any]) -> StorageKitError:
+    """Unpickle an error without replaying its constructor's keyword arguments."""
+    error = cls.__new__(cls, message)
+    Exception.__init__(error, message)
+    error.__dict__.update(state)
+    return error
+
+
+class InvalidCredsError(StorageKitError, PermissionError):
+    """The service rejected the credentials (unknown key, bad signature, expired token)."""
+
+
+class PermissionDeniedError(StorageKitError, PermissionError):
+    """The credentials are valid but not allowed to do this."""
+
+
+class RateLimitReachedError(StorageKitError):
+    """The service is throttling requests; ``retry_after`` is its advice in seconds."""
+
+    def __init__(self, message: str, driver: Any = None, *, retry_after: float | None = None, **kwargs: Any) -> None:
+        kwargs.setdefault("retryable", True)
+        super().__init__(message, driver, **kwargs)
+        self.retry_after = retry_after
+
+
+class ServiceUnavailableError(StorageKitError):
+    """The service failed or could not be reached."""
+
+
+class ConnectionBrokenError(ServiceUnavailableError, ConnectionError):
+    """The connection failed or broke in the middle of a transfer."""
+
+
+class MalformedResponseError(StorageKitError):
+    """The service answered something storagekit cannot make sense of."""
+
+
+class NotSupportedError(StorageKitError, NotImplementedError):
+    """The provider (or this driver) has no such feature."""
+
+
+class InvalidOptionError(StorageKitError, ValueError):
+    """An option (a key of ``extra``, a transfer setting) is unknown or has a bad value."""
+
+
+class ContainerError(StorageKitError):
+    """Something is wrong with a container."""
+
+
+class ContainerDoesNotExistError(ContainerError, FileNotFoundError):
+    """The container does not exist."""
+
+
+class ContainerAlreadyExistsError(ContainerError, FileExistsError):
+    """A container of that name already exists."""
+
+
+class ContainerIsNotEmptyError(ContainerError):
+    """The container still holds objects, so it cannot be deleted."""
+
+
+class InvalidContainerNameError(ContainerError, ValueError):
+    """The container name is not allowed by the provider."""
+
+
+class ObjectError(StorageKitError):
+    """Something is wrong with an object."""
+
+
+class ObjectDoesNotExistError(ObjectError, FileNotFoundError):
+    """The object does not exist in its container."""
+
+
+class ObjectHashMismatchError(ObjectError):
+    """The bytes received or stored do not match their checksum or size."""
+
+
+class InvalidObjectNameError(ObjectError, ValueError):
+    """The object name is not allowed (empty, escapes the root, NUL, too long, ...)."""
+
+
+class InvalidRangeError(ObjectError, ValueError):
+    """A byte range lies outside the object or ends before it starts."""
+
+
+class PreconditionFailedError(ObjectError):
+    """A conditional request's condition (create-only, if-match) did not hold."""
+
+
+class DestinationExistsError(ObjectError, FileExistsError):
+    """A download would replace an existing file and ``overwrite_existing`` is False."""
+
+
+__all__ = [
+    "ConnectionBrokenError",
+    "ContainerAlreadyExistsError",
+    "ContainerDoesNotExistError",
+    "ContainerError",
+    "ContainerIsNotEmptyError",
+    "InvalidContainerNameError",
+    "DestinationExistsError",
+    "InvalidCredsError",
+    "InvalidOptionError",
+    "InvalidObjectNameError",
+    "InvalidRangeError",
+    "MalformedResponseError",
+    "NotSupportedError",
+    "ObjectDoesNotExistError",
+    "ObjectError",
+    "ObjectHashMismatchError",
+    "PermissionDeniedError",
+    "PreconditionFailedError",
+    "Provider",
+    "RateLimitReachedError",
+    "ServiceUnavailableError",
+    "StorageKitError",
+]
