@@ -32,8 +32,8 @@ from .streams import Source
 from .types import (
     DestinationExistsError,
     InvalidContainerNameError,
-    InvalidOptionError,
     InvalidObjectNameError,
+    InvalidOptionError,
     InvalidRangeError,
     NotSupportedError,
     ObjectDoesNotExistError,

@@ -13,7 +13,6 @@ from typing import Any
 
 from .types import InvalidOptionError
 
-
 _ALIASES = {
     "content_type": ("content_type", "ContentType"),
     "content_encoding": ("content_encoding", "ContentEncoding"),

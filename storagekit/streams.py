@@ -16,7 +16,7 @@ try:  # the C implementation, if google-crc32c is installed (it comes with googl
 except ImportError:  # pragma: no cover - depends on the environment
     _crc32c_ext = None
 
-Source = Union[bytes, bytearray, memoryview, str, IO[bytes], Iterable[bytes]]
+Source = Union[bytes, bytearray, memoryview, str, IO[bytes], Iterable[bytes]]  # noqa: UP007 - a runtime alias on 3.10
 """What an upload accepts: bytes, a binary file object, or an iterable of byte chunks."""
 
 

@@ -79,7 +79,9 @@ class TransferConfig:
         known = {f.name for f in fields(self)}
         unknown = sorted(set(overrides) - known)
         if unknown:
-            raise InvalidOptionError(f"unknown transfer option(s) {', '.join(unknown)} (known: {', '.join(sorted(known))})")
+            raise InvalidOptionError(
+                f"unknown transfer option(s) {', '.join(unknown)} (known: {', '.join(sorted(known))})"
+            )
         config = replace(self, **overrides)
         for name in ("part_size", "multipart_threshold", "max_concurrency"):
             value = getattr(config, name)
@@ -196,11 +198,13 @@ def _collect(pending: dict[Future[Any], Part], records: dict[int, Any], when: st
 def _abort(driver: StorageDriver, upload_: MultipartUpload) -> None:
     try:
         driver._multipart_abort(upload_)
-    except Exception as error:  # the original failure matters more than this one
+    except Exception as error:  # noqa: BLE001 - the original failure matters more than this one
         log.warning("could not abort the multipart upload of %s: %s", upload_.object_name, error)
 
 
-def _counted(chunks: Iterable[bytes], checksum: Checksum, total: int | None, progress: Progress | None) -> Iterator[bytes]:
+def _counted(
+    chunks: Iterable[bytes], checksum: Checksum, total: int | None, progress: Progress | None
+) -> Iterator[bytes]:
     for chunk in chunks:
         checksum.update(chunk)
         if progress:

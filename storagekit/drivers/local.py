@@ -94,7 +94,7 @@ class LocalStorageDriver(StorageDriver):
     def _check_object_name(self, name: str) -> None:
         super()._check_object_name(name)
         parts = name.split("/")
-        if name.startswith("/") or any(part in ("", ".", "..") for part in parts) or "\\" in name and os.sep == "\\":
+        if name.startswith("/") or any(part in ("", ".", "..") for part in parts) or ("\\" in name and os.sep == "\\"):
             raise InvalidObjectNameError(
                 f"invalid object name {name!r}: no absolute path, empty, '.' or '..' segment on the local driver",
                 self, object_name=name,
@@ -228,7 +228,7 @@ class LocalStorageDriver(StorageDriver):
     def _open_range(self, obj: Object, start: int, end: int) -> Iterator[bytes]:
         path = self._object_path(obj.container, obj.name)
         try:
-            file = open(path, "rb")
+            file = open(path, "rb")  # noqa: SIM115 - closed by the with below, once it opened
         except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
             raise ObjectDoesNotExistError(
                 f"{obj.name} does not exist in {obj.container.name}", self,

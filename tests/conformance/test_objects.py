@@ -78,7 +78,7 @@ def test_copy_within_and_across_containers(driver: StorageDriver, container: Con
 
 def test_copy_between_drivers(driver: StorageDriver, container: Container, memory_driver: StorageDriver) -> None:
     source = driver.upload_object_via_stream([b"across"], container, "x.txt", ex_meta={"k": "v"})
-    target = memory_driver.create_container("target")
+    target = memory_driver.create_container(unique_name())
     copy = driver.copy_object(driver.get_object(container.name, source.name), target, "y.txt")
     assert copy.driver is memory_driver
     assert b"".join(copy.as_stream()) == b"across"
