@@ -26,7 +26,7 @@ from typing import Any
 
 from ..base import Capabilities, StorageDriver
 from ..models import Container, Object, ObjectPage
-from ..options import STORED_PROPERTIES, UploadOptions
+from ..options import UploadOptions
 from ..transfer import guess_content_type
 from ..types import (
     ContainerAlreadyExistsError,
@@ -215,6 +215,9 @@ class LocalStorageDriver(StorageDriver):
         sidecar = self._read_sidecar(container.name, name, stat)
         if sidecar is None:
             sidecar = {"md5": _md5_of(path), "properties": {}, "meta_data": {}}
+        return self._object(container, name, stat, sidecar)
+
+    def _object(self, container: Container, name: str, stat: os.stat_result, sidecar: dict[str, Any]) -> Object:
         properties = dict(sidecar["properties"])
         properties.setdefault("content_type", guess_content_type(name))
         extra = {
@@ -277,7 +280,7 @@ class LocalStorageDriver(StorageDriver):
                 self._check_preconditions(container, name, path, options)
                 self._make_parents(container, name, path)
                 stat = os.stat(temp)
-                self._write_sidecar(container.name, name, stat, digest.hexdigest(), options)
+                sidecar = self._write_sidecar(container.name, name, stat, digest.hexdigest(), options)
                 try:
                     os.replace(temp, path)
                 except IsADirectoryError:
@@ -288,7 +291,7 @@ class LocalStorageDriver(StorageDriver):
         finally:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(temp)
-        return self._head_object(container, name)
+        return self._object(container, name, stat, sidecar)
 
     # ------------------------------------------------------------ helpers
 
@@ -325,19 +328,20 @@ class LocalStorageDriver(StorageDriver):
         return sidecar
 
     def _write_sidecar(self, container_name: str, name: str, stat: os.stat_result, md5: str,
-                       options: UploadOptions) -> None:
+                       options: UploadOptions) -> dict[str, Any]:
         path = self._meta_path(container_name, name)
         os.makedirs(os.path.dirname(path), exist_ok=True)
         sidecar = {
             "file": [stat.st_ino, stat.st_size, stat.st_mtime_ns],
             "md5": md5,
-            "properties": {k: v for k, v in options.stored_properties().items() if k in STORED_PROPERTIES},
+            "properties": options.stored_properties(),
             "meta_data": options.meta_data,
         }
         temp = path + f".{uuid.uuid4().hex[:8]}.tmp"
         with open(temp, "w", encoding="utf-8") as file:
             json.dump(sidecar, file)
         os.replace(temp, path)
+        return sidecar
 
     @contextlib.contextmanager
     def _commit_lock(self) -> Iterator[None]:

@@ -1,0 +1,148 @@
+"""The HTTP layer against a real local server that injects faults."""
+
+from __future__ import annotations
+
+import io
+import logging
+from collections.abc import Iterator
+
+import pytest
+import requests
+
+from storagekit.http import Connection, RequestContext, RetryPolicy, iter_body, parse_retry_after, redact
+from storagekit.types import (
+    ConnectionBrokenError,
+    ObjectDoesNotExistError,
+    RateLimitReachedError,
+    ServiceUnavailableError,
+    StorageKitError,
+)
+from tests.support.faults import FaultServer, Reply, fault_server
+
+
+def parse_error(response: requests.Response, context: RequestContext) -> StorageKitError:
+    status = response.status_code
+    if status == 404:
+        return ObjectDoesNotExistError("missing", context.driver, http_status=404, object_name=context.object_name)
+    if status == 429:
+        return RateLimitReachedError("slow down", context.driver, http_status=429)
+    return ServiceUnavailableError(f"failed: {response.text}", context.driver, http_status=status,
+                                   retryable=status >= 500)
+
+
+@pytest.fixture
+def server() -> Iterator[FaultServer]:
+    with fault_server() as running:
+        yield running
+
+
+@pytest.fixture
+def sleeps() -> list[float]:
+    return []
+
+
+@pytest.fixture
+def conn(sleeps: list[float]) -> Connection:
+    return Connection(error_parser=parse_error, retry=RetryPolicy(max_attempts=4), timeout=(2, 0.5),
+                      sleep=sleeps.append)
+
+
+def test_retries_5xx_then_succeeds(server: FaultServer, conn: Connection, sleeps: list[float]) -> None:
+    server.script(Reply(500), Reply(503), Reply(200, b"ok"))
+    assert conn.request("GET", server.url + "/x").content == b"ok"
+    assert len(server.seen) == 3 and len(sleeps) == 2
+
+
+def test_retry_after_is_honoured(server: FaultServer, conn: Connection, sleeps: list[float]) -> None:
+    server.script(Reply(429, headers={"Retry-After": "7"}), Reply(200, b"ok"))
+    conn.request("GET", server.url + "/x")
+    assert sleeps == [7.0]
+
+
+def test_persistent_failure_raises_typed_error_after_max_attempts(server: FaultServer, conn: Connection) -> None:
+    server.script(Reply(503, b"busy"))
+    with pytest.raises(ServiceUnavailableError) as info:
+        conn.request("PUT", server.url + "/x", data=b"payload")
+    assert info.value.http_status == 503
+    assert len(server.seen) == 4
+    assert all(seen.body == b"payload" for seen in server.seen)  # replayed every time
+
+
+def test_not_found_is_not_retried(server: FaultServer, conn: Connection) -> None:
+    server.script(Reply(404))
+    with pytest.raises(ObjectDoesNotExistError) as info:
+        conn.request("GET", server.url + "/x", object_name="x")
+    assert info.value.object_name == "x" and len(server.seen) == 1
+
+
+def test_post_is_not_retried_unless_marked_idempotent(server: FaultServer, conn: Connection) -> None:
+    server.script(Reply(500), Reply(200))
+    with pytest.raises(ServiceUnavailableError):
+        conn.request("POST", server.url + "/x", data=b"a")
+    assert len(server.seen) == 1
+    server.script(Reply(500), Reply(200))
+    conn.request("POST", server.url + "/x", data=b"a", idempotent=True)
+    assert len(server.seen) == 2
+
+
+def test_generator_body_is_sent_once(server: FaultServer, conn: Connection) -> None:
+    server.script(Reply(500), Reply(200))
+    with pytest.raises(ServiceUnavailableError):
+        conn.request("PUT", server.url + "/x", data=iter([b"a", b"b"]))
+    assert len(server.seen) == 1
+
+
+def test_seekable_body_is_rewound(server: FaultServer, conn: Connection) -> None:
+    server.script(Reply(500), Reply(200))
+    conn.request("PUT", server.url + "/x", data=io.BytesIO(b"rewind me"))
+    assert [seen.body for seen in server.seen] == [b"rewind me", b"rewind me"]
+
+
+def test_connection_reset_is_retried(server: FaultServer, conn: Connection) -> None:
+    server.script(Reply(fault="reset"), Reply(200, b"ok"))
+    assert conn.request("GET", server.url + "/x").content == b"ok"
+
+
+def test_read_timeout_is_retried_then_reported(server: FaultServer, conn: Connection) -> None:
+    server.script(Reply(200, b"late", stall=1.0))
+    with pytest.raises(ConnectionBrokenError) as info:
+        conn.request("GET", server.url + "/x")
+    assert info.value.retryable and len(server.seen) == 4
+
+
+def test_truncated_body_raises_retryable_error(server: FaultServer, conn: Connection) -> None:
+    server.script(Reply(200, b"x" * 100_000, fault="truncate"))
+    response = conn.request("GET", server.url + "/x", stream=True)
+    with pytest.raises(ConnectionBrokenError) as info:
+        b"".join(iter_body(response, 1024, object_name="x"))
+    assert info.value.retryable
+
+
+def test_unreachable_server_is_a_typed_error(conn: Connection) -> None:
+    with pytest.raises(ConnectionBrokenError):
+        conn.request("GET", "http://127.0.0.1:9/unreachable")
+
+
+def test_debug_log_redacts_signatures(server: FaultServer, conn: Connection, caplog: pytest.LogCaptureFixture) -> None:
+    server.script(Reply(200))
+    secret = "c2VjcmV0LXNpZ25hdHVyZQ"
+    with caplog.at_level(logging.DEBUG, logger="storagekit.http"):
+        conn.request("GET", server.url + f"/x?sv=2021&sig={secret}&X-Amz-Signature={secret}")
+    assert "GET" in caplog.text and "200" in caplog.text
+    assert secret not in caplog.text and "REDACTED" in caplog.text
+
+
+def test_redact_and_retry_after_parsing() -> None:
+    assert redact("https://h/p?X-Amz-Credential=AKIA/x&a=1") == "https://h/p?X-Amz-Credential=REDACTED&a=1"
+    assert redact("AccountKey=abc==;") == "AccountKey=REDACTED;"
+    assert parse_retry_after("3") == 3.0
+    assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0
+    assert parse_retry_after("soon") is None
+
+
+def test_backoff_is_bounded_full_jitter() -> None:
+    policy = RetryPolicy(backoff_base=1, backoff_max=4)
+    delays = [policy.delay(attempt) for attempt in range(10) for _ in range(20)]
+    assert all(0 <= d <= 4 for d in delays) and max(delays) > 1
+    assert policy.delay(0, retry_after=30) == 30
+    assert policy.delay(0, retry_after=10_000) == policy.retry_after_max

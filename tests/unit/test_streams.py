@@ -1,0 +1,68 @@
+"""Chunking and checksums."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from storagekit import streams
+from storagekit.streams import Checksum, iter_chunks, read_parts
+
+
+@given(st.lists(st.binary(max_size=300), max_size=20), st.integers(min_value=1, max_value=257))
+def test_read_parts_cuts_exact_sizes(chunks: list[bytes], size: int) -> None:
+    parts = list(read_parts(iter(chunks), size))
+    assert b"".join(parts) == b"".join(chunks)
+    assert all(len(p) == size for p in parts[:-1])
+    assert all(0 < len(p) <= size for p in parts)
+
+
+class ShortReads(io.RawIOBase):
+    """A pipe-like file that returns at most 7 bytes per read."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = io.BytesIO(data)
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        return self.data.read(min(size, 7))
+
+
+def test_read_parts_fills_parts_from_short_reads() -> None:
+    data = os.urandom(1000)
+    parts = list(read_parts(ShortReads(data), 100))
+    assert [len(p) for p in parts] == [100] * 10 and b"".join(parts) == data
+
+
+def test_sources_of_every_kind() -> None:
+    assert list(iter_chunks(b"abcdef", 4)) == [b"abcd", b"ef"]
+    assert list(iter_chunks(io.BytesIO(b"abcdef"), 4)) == [b"abcd", b"ef"]
+    assert list(iter_chunks([b"ab", b"", bytearray(b"c")], 4)) == [b"ab", b"c"]
+    with pytest.raises(TypeError, match="encode"):
+        list(iter_chunks("text", 4))
+    with pytest.raises(TypeError, match="binary mode"):
+        list(iter_chunks(io.StringIO("text"), 4))
+
+
+def test_checksums_match_hashlib_and_known_crc32c() -> None:
+    checksum = Checksum(("md5", "sha256", "crc32c"))
+    for piece in (b"123", b"456789"):
+        checksum.update(piece)
+    digests = checksum.hexdigests()
+    assert digests["md5"] == hashlib.md5(b"123456789").hexdigest()
+    assert digests["sha256"] == hashlib.sha256(b"123456789").hexdigest()
+    assert digests["crc32c"] == "e3069283"  # the CRC-32C check value
+    assert checksum.size == 9
+
+
+def test_pure_python_crc32c_fallback(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(streams, "_crc32c_ext", None)
+    assert streams.crc32c(b"123456789") == 0xE3069283
+    assert streams.crc32c(b"456789", streams.crc32c(b"123")) == 0xE3069283
