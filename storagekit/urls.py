@@ -1,0 +1,120 @@
+"""Locations as URLs: ``s3://bucket/key``, ``gs://``, ``az://``, ``local://``, ``memory://``, plain paths.
+
+The part after the scheme is always ``<container>/<object name or prefix>``::
+
+    s3://my-bucket/photos/2024/cat.jpg      Amazon S3, or any S3-compatible preset (provider=)
+    gs://my-bucket/key   gcs://my-bucket/key Google Cloud Storage
+    az://my-container/blob                  Azure Blob Storage (account from the environment)
+    local://backups/photos/                 the local driver, under a root directory
+                                            (local_root= or STORAGEKIT_LOCAL_ROOT)
+    memory://scratch/key                    the in-memory driver shared by this process
+    ./photos  /srv/data  C:\\data             plain paths are local files, not a store
+
+Usage::
+
+    location = open_url("s3://my-bucket/logs/", endpoint_url="http://127.0.0.1:8333")
+    for obj in location.driver.iterate_container_objects(location.container, prefix=location.key):
+        ...
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from .base import StorageDriver
+from .models import Container
+from .providers import get_driver
+from .types import InvalidOptionError, Provider
+
+SCHEMES = {
+    "s3": Provider.S3,
+    "gs": Provider.GOOGLE_STORAGE,
+    "gcs": Provider.GOOGLE_STORAGE,
+    "az": Provider.AZURE_BLOBS,
+    "azure": Provider.AZURE_BLOBS,
+    "local": Provider.LOCAL,
+    "memory": Provider.MEMORY,
+}
+LOCAL_ROOT_ENV = "STORAGEKIT_LOCAL_ROOT"
+
+_memory_lock = threading.Lock()
+_memory_driver: StorageDriver | None = None
+
+
+@dataclass(frozen=True)
+class Location:
+    """A place in a store: its driver, container name, and an object name or prefix (may be "")."""
+
+    driver: StorageDriver
+    container_name: str
+    key: str
+    url: str
+
+    @property
+    def container(self) -> Container:
+        """The container, without a request (a missing one fails at first use)."""
+        return self.driver._as_container(self.container_name)
+
+    @property
+    def is_prefix(self) -> bool:
+        """True when the location names a "directory": no key, or a key ending in "/"."""
+        return not self.key or self.key.endswith("/")
+
+    def child(self, name: str) -> Location:
+        """The location of ``name`` below this prefix."""
+        base = self.key if self.is_prefix else self.key + "/"
+        return Location(self.driver, self.container_name, base + name, f"{self.url.rstrip('/')}/{name}")
+
+
+def is_url(text: str) -> bool:
+    """True for ``scheme://...`` with a scheme storagekit knows; plain paths are False."""
+    scheme, sep, _ = text.partition("://")
+    return bool(sep) and scheme.lower() in SCHEMES
+
+
+def open_url(url: str, *, provider: Provider | str | None = None, local_root: str | None = None,
+             **driver_options: Any) -> Location:
+    """Parse a location URL and build its driver.
+
+    :param provider: an S3-compatible preset for ``s3://`` URLs (e.g. ``Provider.MINIO``).
+    :param local_root: the root directory for ``local://`` URLs (default: $STORAGEKIT_LOCAL_ROOT).
+    :param driver_options: passed to the driver's constructor (``endpoint_url=``, ``region=``, ...).
+    :raises InvalidOptionError: for an unknown scheme or a URL with no container.
+    """
+    scheme, sep, rest = url.partition("://")
+    if not sep or scheme.lower() not in SCHEMES:
+        known = ", ".join(f"{s}://" for s in SCHEMES)
+        raise InvalidOptionError(f"{url!r} is not a storage URL (known schemes: {known})")
+    container_name, _, key = rest.partition("/")
+    if not container_name:
+        raise InvalidOptionError(f"{url!r} names no container: write {scheme}://<container>/<key>")
+    kind = SCHEMES[scheme.lower()]
+    return Location(_driver_for(kind, provider, local_root, driver_options), container_name, key, url)
+
+
+def _driver_for(kind: Provider, provider: Provider | str | None, local_root: str | None,
+                options: dict[str, Any]) -> StorageDriver:
+    if kind is Provider.MEMORY:
+        return shared_memory_driver()
+    if kind is Provider.LOCAL:
+        root = local_root or os.environ.get(LOCAL_ROOT_ENV)
+        if not root:
+            raise InvalidOptionError(f"local:// URLs need a root directory: pass local_root or set {LOCAL_ROOT_ENV}")
+        os.makedirs(root, exist_ok=True)
+        return get_driver(Provider.LOCAL)(root)
+    if provider is not None and kind is not Provider.S3:
+        raise InvalidOptionError(f"provider= applies to s3:// URLs only, not {kind.value}")
+    cls = get_driver(provider or kind)
+    return cls(**{k: v for k, v in options.items() if v is not None})
+
+
+def shared_memory_driver() -> StorageDriver:
+    """The one in-memory store behind every ``memory://`` URL of this process."""
+    global _memory_driver
+    with _memory_lock:
+        if _memory_driver is None:
+            _memory_driver = get_driver(Provider.MEMORY)()
+        return _memory_driver

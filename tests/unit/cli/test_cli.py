@@ -1,0 +1,121 @@
+"""The storagekit command on the local and memory drivers."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from storagekit.cli import main
+
+
+@pytest.fixture
+def tree(tmp_path: Path) -> Path:
+    source = tmp_path / "src"
+    (source / "photos").mkdir(parents=True)
+    (source / "photos" / "cat.jpg").write_bytes(b"\xff\xd8" + os.urandom(3000))
+    (source / "photos" / "dog.png").write_bytes(os.urandom(5000))
+    (source / "notes.txt").write_text("remember the milk\n")
+    return source
+
+
+@pytest.fixture
+def root(tmp_path: Path) -> str:
+    return str(tmp_path / "store")
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def ok(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
+    """Run a command that must succeed; its standard output."""
+    code, out, err = run(capsys, *argv)
+    assert code == 0, err
+    return out
+
+
+def test_sync_up_list_and_back(tree: Path, root: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "--local-root", root, "sync", str(tree), "local://backups/src")
+    assert code == 0 and "3 copied" in out
+    out = ok(capsys, "--local-root", root, "ls", "-r", "local://backups")
+    assert out.split() == ["src/notes.txt", "src/photos/cat.jpg", "src/photos/dog.png"]
+    out = ok(capsys, "--local-root", root, "ls", "local://backups/src/")
+    assert out.split() == ["src/notes.txt", "src/photos/"]
+    out = ok(capsys, "--local-root", root, "ls", "--json", "-r", "local://backups/src/photos/")
+    assert [row["size"] for row in json.loads(out)] == [3002, 5000]
+    # nothing changed: nothing sent
+    out = ok(capsys, "--local-root", root, "sync", str(tree), "local://backups/src")
+    assert "0 copied" in out and "3 unchanged" in out
+    # one changed file (same size!) is the only one sent again
+    data = bytearray((tree / "photos" / "dog.png").read_bytes())
+    data[100] ^= 0xFF
+    (tree / "photos" / "dog.png").write_bytes(bytes(data))
+    out = ok(capsys, "--local-root", root, "sync", str(tree), "local://backups/src")
+    assert "copied photos/dog.png" in out and "1 copied" in out
+    restored = tmp_path / "restored"
+    code, out, _ = run(capsys, "--local-root", root, "sync", "local://backups/src", str(restored))
+    assert code == 0 and "3 copied" in out
+    for path in tree.rglob("*"):
+        if path.is_file():
+            assert (restored / path.relative_to(tree)).read_bytes() == path.read_bytes()
+
+
+def test_sync_dry_run_delete_and_filters(tree: Path, root: str, capsys: pytest.CaptureFixture[str]) -> None:
+    run(capsys, "--local-root", root, "sync", "--include", "*.jpg", "--include", "*.png", str(tree),
+        "memory://media")
+    out = ok(capsys, "ls", "-r", "memory://media")
+    assert out.split() == ["photos/cat.jpg", "photos/dog.png"]
+    (tree / "photos" / "cat.jpg").unlink()
+    out = ok(capsys, "sync", "--delete", "--dry-run", str(tree), "memory://media")
+    assert "would delete photos/cat.jpg" in out and "would copy notes.txt" in out
+    out = ok(capsys, "ls", "-r", "memory://media")
+    assert "photos/cat.jpg" in out  # a dry run changes nothing
+    out = ok(capsys, "sync", "--delete", "--exclude", "*.txt", str(tree), "memory://media")
+    assert "deleted photos/cat.jpg" in out and "notes.txt" not in out
+
+
+def test_cp_rm_stat(tree: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(capsys, "mb", "memory://cp-test")[0] == 0
+    assert run(capsys, "cp", str(tree / "notes.txt"), "memory://cp-test/docs/")[0] == 0
+    out = ok(capsys, "stat", "memory://cp-test/docs/notes.txt")
+    assert json.loads(out)["size"] == 18 and json.loads(out)["extra"]["content_type"] == "text/plain"
+    assert run(capsys, "cp", "memory://cp-test/docs/notes.txt", "memory://cp-test/copy.txt")[0] == 0
+    assert run(capsys, "cp", "memory://cp-test/copy.txt", str(tmp_path / "back.txt"))[0] == 0
+    assert (tmp_path / "back.txt").read_text() == "remember the milk\n"
+    code, out, err = run(capsys, "rm", "-r", "memory://cp-test/")
+    assert code == 2 and "--yes" in err  # stdin is not a terminal: refuse rather than ask
+    assert run(capsys, "rm", "-r", "--yes", "memory://cp-test/")[1].strip() == "deleted 2 objects"
+    assert run(capsys, "rb", "memory://cp-test")[0] == 0
+
+
+def test_errors_have_one_line_and_distinct_exit_codes(root: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "--local-root", root, "stat", "local://nope/x")
+    assert code == 3 and err.count("\n") == 1 and "nope" in err
+    code, _, err = run(capsys, "ls", "ftp://x")
+    assert code == 2 and "not a storage URL" in err
+    code, _, err = run(capsys, "cp", "a", "b")
+    assert code == 2
+
+
+def test_console_script_runs(tree: Path, root: str) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "storagekit.cli", "--local-root", root, "sync", str(tree), "local://b/x"],
+        capture_output=True, text=True, check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "3 copied" in result.stdout and result.stderr == ""
+
+
+def test_cat_writes_the_bytes(tree: Path, root: str) -> None:
+    subprocess.run([sys.executable, "-m", "storagekit.cli", "--local-root", root, "sync", str(tree), "local://b"],
+                   check=True, capture_output=True)
+    result = subprocess.run([sys.executable, "-m", "storagekit.cli", "--local-root", root, "cat",
+                             "local://b/photos/dog.png"], capture_output=True, check=True)
+    assert result.stdout == (tree / "photos" / "dog.png").read_bytes()

@@ -1,0 +1,39 @@
+"""Location URLs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from storagekit.drivers.local import LocalStorageDriver
+from storagekit.types import InvalidOptionError, NotSupportedError
+from storagekit.urls import is_url, open_url, shared_memory_driver
+
+
+def test_local_and_memory_urls(tmp_path: Path) -> None:
+    location = open_url("local://backups/photos/2024/", local_root=str(tmp_path))
+    assert isinstance(location.driver, LocalStorageDriver) and location.driver.root == str(tmp_path)
+    assert (location.container_name, location.key, location.is_prefix) == ("backups", "photos/2024/", True)
+    assert location.child("cat.jpg").key == "photos/2024/cat.jpg"
+    memory = open_url("memory://scratch/file.txt")
+    assert memory.driver is shared_memory_driver() and not memory.is_prefix
+
+
+def test_local_root_from_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("STORAGEKIT_LOCAL_ROOT", str(tmp_path / "store"))
+    assert open_url("local://c").driver.root == str(tmp_path / "store")  # type: ignore[attr-defined]
+    monkeypatch.delenv("STORAGEKIT_LOCAL_ROOT")
+    with pytest.raises(InvalidOptionError, match="STORAGEKIT_LOCAL_ROOT"):
+        open_url("local://c")
+
+
+@pytest.mark.parametrize("url", ["ftp://host/x", "s3://", "s3:///key", "just/a/path"])
+def test_bad_urls(url: str) -> None:
+    with pytest.raises((InvalidOptionError, NotSupportedError)):
+        open_url(url)
+
+
+def test_is_url() -> None:
+    assert is_url("s3://b/k") and is_url("GS://b") and is_url("az://c/b") and is_url("gcs://b")
+    assert not is_url("./photos") and not is_url("/srv/data") and not is_url("C:\\data") and not is_url("ftp://x")
