@@ -13,7 +13,7 @@ import logging
 import random
 import re
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,6 +37,7 @@ _SECRET_PARAMS = (
     "x-goog-signature",
     "x-goog-credential",
     "awsaccesskeyid",
+    "upload_id",
     "accountkey",
     "sharedaccesssignature",
 )
@@ -180,11 +181,14 @@ class Connection:
         object_name: str | None = None,
         timeout: tuple[float, float] | None = None,
         auth: Any = None,
+        accept: Collection[int] = (),
     ) -> requests.Response:
         """Send a request, retrying what is safe to retry; raise the typed error for a failure.
 
         ``data`` may be bytes, a seekable file, a callable returning a fresh body (all of
         which are replayed on retry) or any other iterable (sent once, never retried).
+        ``accept`` lists statuses >= 300 that are answers, not errors (GCS resumable
+        uploads answer 308, and 499 to a cancel).
         """
         context = RequestContext(method, url, self.driver, container_name, object_name)
         body = _Replayable(data)
@@ -218,7 +222,8 @@ class Connection:
                 self._sleep(self.retry.delay(attempt))
                 continue
             self._log(context, str(response.status_code), started, attempt)
-            if response.status_code < 300 or (response.status_code == 304 and method in ("GET", "HEAD")):
+            status = response.status_code
+            if status < 300 or status in accept or (status == 304 and method in ("GET", "HEAD")):
                 return response
             error = self.error_parser(response, context)
             retry_after = parse_retry_after(response.headers.get("Retry-After"))
