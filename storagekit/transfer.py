@@ -15,6 +15,7 @@ import mimetypes
 import os
 import time
 import uuid
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, fields, replace
@@ -237,14 +238,29 @@ def _verified(driver: StorageDriver, obj: Object, checksum: Checksum) -> Object:
 def read_range(
     driver: StorageDriver, obj: Object, start: int, end: int, config: TransferConfig, verify: bool
 ) -> Iterator[bytes]:
-    """Yield bytes ``start``..``end`` of ``obj``, resuming after a break, verified at the end.
+    """Yield bytes ``start``..``end`` of ``obj`` in order, verified at the end.
 
-    The size is always checked; the MD5 (or CRC32C) too when the whole object is read
-    and the provider keeps one.
+    Large reads from request-based stores fetch up to ``max_concurrency`` ranges of
+    ``part_size`` at once (memory stays O(part_size x max_concurrency)). The size is always
+    checked; the MD5 (or CRC32C) too when the whole object is read and the store keeps one.
     """
     whole = start == 0 and end == obj.size
     algorithms = [a for a in ("md5", "crc32c") if a in obj.checksums][:1] if (verify and whole) else []
     checksum = Checksum(algorithms)
+    parallel = driver.capabilities.multipart and config.max_concurrency > 1 and end - start > config.part_size
+    chunks = _prefetched(driver, obj, start, end, config) if parallel else _resumable(driver, obj, start, end, config)
+    for chunk in chunks:
+        checksum.update(chunk)
+        if config.progress:
+            config.progress(checksum.size, end - start)
+        yield chunk
+    for algorithm, digest in checksum.hexdigests().items():
+        if obj.checksums[algorithm] != digest:
+            raise _mismatch(driver, obj, f"{algorithm} {digest} != {obj.checksums[algorithm]} stored")
+
+
+def _resumable(driver: StorageDriver, obj: Object, start: int, end: int, config: TransferConfig) -> Iterator[bytes]:
+    """Stream one range, reopening it from the last byte received when the connection breaks."""
     position, failures = start, 0
     while position < end:
         try:
@@ -252,9 +268,6 @@ def read_range(
                 if position + len(chunk) > end:
                     raise _mismatch(driver, obj, f"the server sent more than the {end - start} bytes asked for")
                 position += len(chunk)
-                checksum.update(chunk)
-                if config.progress:
-                    config.progress(position - start, end - start)
                 yield chunk
             if position < end:
                 raise ConnectionBrokenError(f"{obj.name} ended at byte {position} of {end}", driver, retryable=True)
@@ -264,9 +277,22 @@ def read_range(
                 raise
             log.info("resuming %s at byte %d after: %s", obj.name, position, error)
             time.sleep(config.retry.delay(failures - 1))
-    for algorithm, digest in checksum.hexdigests().items():
-        if obj.checksums[algorithm] != digest:
-            raise _mismatch(driver, obj, f"{algorithm} {digest} != {obj.checksums[algorithm]} stored")
+
+
+def _prefetched(driver: StorageDriver, obj: Object, start: int, end: int, config: TransferConfig) -> Iterator[bytes]:
+    """Fetch ``part_size`` ranges ``max_concurrency`` at a time and yield them in order."""
+    bounds = iter([(offset, min(offset + config.part_size, end)) for offset in range(start, end, config.part_size)])
+    fetch = lambda low, high: b"".join(_resumable(driver, obj, low, high, config))  # noqa: E731
+    pool = ThreadPoolExecutor(max_workers=config.max_concurrency, thread_name_prefix="storagekit-range")
+    try:
+        window = deque(pool.submit(fetch, *span) for span in itertools.islice(bounds, config.max_concurrency))
+        while window:
+            data = window.popleft().result()
+            for span in itertools.islice(bounds, 1):
+                window.append(pool.submit(fetch, *span))
+            yield data
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
 
 
 def _mismatch(driver: StorageDriver, obj: Object, why: str) -> ObjectHashMismatchError:
