@@ -182,10 +182,23 @@ class StorageDriver:
 
     def delete_objects(self, objects: Iterable[Object]) -> list[StorageKitError]:
         """Delete many objects; returns the errors of those that failed (an empty list if none)."""
-        errors = []
+        by_container: dict[Container, list[str]] = {}
         for obj in objects:
+            by_container.setdefault(obj.container, []).append(obj.name)
+        errors: list[StorageKitError] = []
+        for container, names in by_container.items():
+            errors.extend(self._delete_batch(container, names))
+        return errors
+
+    def _delete_batch(self, container: Container, names: list[str]) -> list[StorageKitError]:
+        """Delete several objects of one container; the errors of those that failed.
+
+        One request per object here; drivers with a batch request (S3 DeleteObjects) override it.
+        """
+        errors = []
+        for name in names:
             try:
-                self.delete_object(obj)
+                self._delete_object(container, name)
             except StorageKitError as error:
                 errors.append(error)
         return errors

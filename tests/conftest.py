@@ -1,6 +1,9 @@
 """Test-wide fixtures: each driver's fixture module, loaded as a pytest plugin."""
 
 pytest_plugins = [
+    "tests.support.azure_blobs",
+    "tests.support.google_storage",
     "tests.support.local",
     "tests.support.memory",
+    "tests.support.s3",
 ]

@@ -1,0 +1,117 @@
+"""Where S3 credentials, region and endpoint come from: arguments, a creds dict, or the AWS chain.
+
+The chain is the one every AWS tool follows: ``AWS_ACCESS_KEY_ID`` /
+``AWS_SECRET_ACCESS_KEY`` / ``AWS_SESSION_TOKEN``, then the profile (``AWS_PROFILE``,
+else ``default``) in the shared credentials file and the config file
+(``AWS_SHARED_CREDENTIALS_FILE`` / ``AWS_CONFIG_FILE``, else ``~/.aws/``).
+"""
+
+from __future__ import annotations
+
+import configparser
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from ...types import InvalidOptionError
+
+_CREDS_KEYS = frozenset({"aws_access_key_id", "aws_secret_access_key", "aws_session_token", "endpoint_url", "region"})
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """An access key, its secret and an optional session token; the repr hides the secret."""
+
+    access_key: str
+    secret_key: str
+    token: str | None = None
+
+    def __repr__(self) -> str:
+        token = "<hidden>" if self.token else None
+        return f"Credentials(access_key={self.access_key!r}, secret_key=<hidden>, token={token})"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the chain resolved: credentials (None: anonymous), region, endpoint, addressing."""
+
+    credentials: Credentials | None
+    region: str | None
+    endpoint_url: str | None
+    addressing_style: str | None = None
+
+
+def resolve(
+    key: str | None,
+    secret: str | None,
+    token: str | None,
+    region: str | None,
+    endpoint_url: str | None,
+    creds: Mapping[str, Any] | None = None,
+    profile: str | None = None,
+    environ: Mapping[str, str] = os.environ,
+) -> Settings:
+    """Resolve the settings; each value comes from the first place that has it.
+
+    Order: arguments, ``creds`` (Deep Lake's lowercase dict), environment, profile files.
+    """
+    creds = dict(creds or {})
+    unknown = sorted(set(creds) - _CREDS_KEYS)
+    if unknown:
+        known = ", ".join(sorted(_CREDS_KEYS))
+        raise InvalidOptionError(f"unknown key(s) {', '.join(unknown)} in creds (known: {known})")
+    key = key or creds.get("aws_access_key_id") or environ.get("AWS_ACCESS_KEY_ID")
+    if key:
+        secret = secret or creds.get("aws_secret_access_key") or environ.get("AWS_SECRET_ACCESS_KEY")
+        token = token or creds.get("aws_session_token") or environ.get("AWS_SESSION_TOKEN")
+    region = region or creds.get("region") or environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION")
+    endpoint_url = (
+        endpoint_url or creds.get("endpoint_url")
+        or environ.get("AWS_ENDPOINT_URL_S3") or environ.get("AWS_ENDPOINT_URL")
+    )
+    name = profile or environ.get("AWS_PROFILE")
+    section = _profile(name or "default", environ)
+    if not key:
+        if name and not section:
+            raise InvalidOptionError(f"AWS profile {name!r} is in neither the AWS config nor credentials file")
+        key = section.get("aws_access_key_id")
+        secret, token = section.get("aws_secret_access_key"), section.get("aws_session_token")
+    if key and not secret:
+        raise InvalidOptionError("an S3 access key was given without its secret key")
+    credentials = Credentials(key, secret, token or None) if key and secret else None
+    return Settings(
+        credentials,
+        region or section.get("region"),
+        endpoint_url or section.get("endpoint_url") or _nested(section.get("s3"), "endpoint_url"),
+        _nested(section.get("s3"), "addressing_style"),
+    )
+
+
+def _profile(name: str, environ: Mapping[str, str]) -> dict[str, str]:
+    """The profile's settings from the config file, overlaid with the credentials file's."""
+    home = os.path.expanduser("~")
+    config_path = environ.get("AWS_CONFIG_FILE") or os.path.join(home, ".aws", "config")
+    credentials_path = environ.get("AWS_SHARED_CREDENTIALS_FILE") or os.path.join(home, ".aws", "credentials")
+    config_section = name if name == "default" else f"profile {name}"
+    settings = _read_section(config_path, config_section)
+    settings.update(_read_section(credentials_path, name))
+    return settings
+
+
+def _read_section(path: str, section: str) -> dict[str, str]:
+    parser = configparser.RawConfigParser()
+    try:
+        parser.read(path, encoding="utf-8")
+    except configparser.Error as error:
+        raise InvalidOptionError(f"cannot parse the AWS file {path}: {error.message}") from None
+    return dict(parser.items(section)) if parser.has_section(section) else {}
+
+
+def _nested(block: str | None, name: str) -> str | None:
+    """A setting of an indented sub-section (``s3 =`` followed by ``  addressing_style = path``)."""
+    for line in (block or "").splitlines():
+        key, _, value = line.partition("=")
+        if key.strip() == name:
+            return value.strip()
+    return None

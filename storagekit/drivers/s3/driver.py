@@ -1,0 +1,556 @@
+"""The S3 driver: Amazon S3 and every S3-compatible service, over raw HTTP with SigV4.
+
+Only protocol lives here: each primitive of :class:`~storagekit.base.StorageDriver`
+is one S3 request (or a few). Uploads, downloads, retries and verification are the
+base class's, the transfer engine's and the connection's.
+"""
+
+from __future__ import annotations
+
+import datetime
+import email.utils
+import logging
+import re
+import threading
+from collections.abc import Iterator, Mapping
+from datetime import timedelta
+from functools import cache
+from typing import Any, ClassVar
+from urllib.parse import quote, urlsplit
+
+import requests
+
+from ...base import Capabilities, StorageDriver
+from ...http import Connection, RequestContext, iter_body
+from ...models import Container, MultipartUpload, Object, ObjectPage, Part
+from ...options import UploadOptions
+from ...transfer import MiB, PartLimits, TransferConfig
+from ...types import (
+    InvalidContainerNameError,
+    InvalidCredsError,
+    InvalidOptionError,
+    ObjectDoesNotExistError,
+    Provider,
+    StorageKitError,
+)
+from . import _auth, _xml
+from ._credentials import Credentials, resolve
+from ._errors import WrongRegionError, error_fields, error_from_fields, parse_error
+from .presets import PRESETS, S3Preset
+
+log = logging.getLogger("storagekit.s3")
+
+GiB = 1024 * MiB
+_MD5_ETAG = re.compile(r"^[0-9a-f]{32}$")
+_DNS_BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+_BUCKET = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9._-]{1,253}[a-zA-Z0-9]$")
+_KMS = frozenset({"aws:kms", "aws:kms:dsse"})
+_TRANSFER_OPTIONS = ("part_size", "multipart_threshold", "max_concurrency", "retry", "progress")
+_OPTION_HEADERS = (
+    ("content_type", "Content-Type"),
+    ("content_encoding", "Content-Encoding"),
+    ("content_disposition", "Content-Disposition"),
+    ("content_language", "Content-Language"),
+    ("cache_control", "Cache-Control"),
+    ("storage_class", "x-amz-storage-class"),
+    ("acl", "x-amz-acl"),
+    ("server_side_encryption", "x-amz-server-side-encryption"),
+    ("kms_key_id", "x-amz-server-side-encryption-aws-kms-key-id"),
+)
+_HEAD_EXTRA = (
+    ("content_type", "Content-Type"),
+    ("content_encoding", "Content-Encoding"),
+    ("content_disposition", "Content-Disposition"),
+    ("content_language", "Content-Language"),
+    ("cache_control", "Cache-Control"),
+    ("server_side_encryption", "x-amz-server-side-encryption"),
+    ("version_id", "x-amz-version-id"),
+)
+_META = "x-amz-meta-"
+_DELETE_BATCH = 1000
+"""DeleteObjects takes at most 1,000 keys."""
+
+
+def _quote_key(name: str) -> str:
+    return quote(name, safe="/~")
+
+
+def _query(params: Mapping[str, str]) -> str:
+    """A query string encoded exactly as SigV4 canonicalises it (so it is signed as sent)."""
+    return "&".join(f"{k}={quote(v, safe='-_.~')}" if v else k for k, v in sorted(params.items()))
+
+
+def _iso(http_date: str | None) -> str:
+    """An HTTP date (``Last-Modified``) as ISO 8601 UTC, the form listings use."""
+    if not http_date:
+        return ""
+    try:
+        when = email.utils.parsedate_to_datetime(http_date)
+    except (TypeError, ValueError):
+        return http_date
+    return when.astimezone(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+
+def _md5_checksums(etag: str, encryption: str | None) -> dict[str, str]:
+    """{"md5": etag} when the ETag is the content's MD5 (not multipart, not SSE-KMS / SSE-C)."""
+    if encryption in _KMS or not _MD5_ETAG.match(etag):
+        return {}
+    return {"md5": etag}
+
+
+class S3StorageDriver(StorageDriver):
+    """Amazon S3 and S3-compatible services (the preset picks which; regions are arguments).
+
+    Usage::
+
+        from storagekit.providers import get_driver
+        from storagekit.types import Provider
+
+        s3 = get_driver(Provider.S3)("AKIA...", "secret", region="eu-west-1")
+        minio = get_driver(Provider.MINIO)("key", "secret", endpoint_url="http://127.0.0.1:9000")
+        obj = s3.get_container("my-bucket").upload_object("report.pdf", "2024/report.pdf")
+        url = s3.get_object_url(obj, expires_in=600)
+
+    Constructor options besides the documented arguments: ``creds`` (a dict with
+    ``aws_access_key_id``, ``aws_secret_access_key``, ``aws_session_token``,
+    ``endpoint_url``, ``region``), ``profile``, ``addressing_style`` (``auto``,
+    ``virtual``, ``path``), ``timeout`` (seconds, or a (connect, read) pair), ``verify``
+    (TLS: bool or CA bundle path), ``pool_size``, ``retry`` (a RetryPolicy) and the
+    transfer settings ``part_size``, ``multipart_threshold``, ``max_concurrency``.
+    """
+
+    name = "Amazon S3"
+    website = "https://aws.amazon.com/s3/"
+    provider: ClassVar[Provider | str] = Provider.S3
+    preset: ClassVar[S3Preset] = PRESETS[Provider.S3]
+    capabilities = Capabilities(
+        multipart=True, multipart_checksums=(), server_side_copy=True, signed_urls=True,
+        delete_reports_missing=False, conditional_writes=True,
+    )
+    part_limits = PartLimits(min_size=5 * MiB, max_size=5 * GiB, max_parts=10_000)
+    multipart_copy_threshold: int = 5 * GiB
+    """Copies of larger objects go part by part (UploadPartCopy); CopyObject stops at 5 GiB."""
+    copy_part_size: int = 1 * GiB
+
+    @classmethod
+    def for_provider(cls, provider: Provider | str) -> type[S3StorageDriver]:
+        """The driver class configured for one S3-speaking provider's preset."""
+        return _preset_class(cls, Provider(provider))
+
+    def __init__(
+        self,
+        key: str | None = None,
+        secret: str | None = None,
+        token: str | None = None,
+        region: str | None = None,
+        endpoint_url: str | None = None,
+        secure: bool = True,
+        **options: Any,
+    ) -> None:
+        creds = options.pop("creds", None)
+        settings = resolve(key, secret, token, region, endpoint_url, creds, options.pop("profile", None))
+        addressing = options.pop("addressing_style", None) or settings.addressing_style or "auto"
+        if addressing not in ("auto", "virtual", "path"):
+            raise InvalidOptionError(f"addressing_style must be auto, virtual or path, not {addressing!r}", self)
+        timeout = options.pop("timeout", (10.0, 60.0))
+        verify = options.pop("verify", True)
+        pool_size = options.pop("pool_size", None)
+        retry = options.pop("retry", None)
+        transfer = {name: options.pop(name) for name in _TRANSFER_OPTIONS if name in options}
+        if options:
+            raise InvalidOptionError(f"unknown S3 driver option(s): {', '.join(sorted(options))}", self)
+        if transfer:
+            self.transfer_config = TransferConfig().merged(**transfer)
+        self.region = settings.region or self.preset.region
+        if not self.region:
+            raise InvalidOptionError(f"{self.preset.title} needs a region (region=...)", self)
+        self._credentials: Credentials | None = settings.credentials
+        self._custom_endpoint = settings.endpoint_url is not None
+        self._scheme, self._host, self._path_prefix = self._endpoint(settings.endpoint_url, secure)
+        self._addressing = addressing
+        self._bucket_regions: dict[str, str] = {}
+        self._bases: dict[tuple[str, str], tuple[str, str]] = {}
+        self._auths: dict[str, _auth.SigV4Auth] = {}
+        self._lock = threading.Lock()
+        self.connection = Connection(
+            error_parser=parse_error, driver=self,
+            timeout=timeout if isinstance(timeout, tuple) else (float(timeout), float(timeout)),
+            retry=retry, verify=verify,
+            pool_size=pool_size or max(16, self.transfer_config.max_concurrency * 2),
+        )
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} provider={self.provider} region={self.region} endpoint={self._host}>"
+
+    # ------------------------------------------------------------------ addressing
+
+    def _endpoint(self, endpoint_url: str | None, secure: bool) -> tuple[str, str, str]:
+        """(scheme, host[:port], path prefix) of the service."""
+        if endpoint_url:
+            if "://" not in endpoint_url:
+                endpoint_url = f"{'https' if secure else 'http'}://{endpoint_url}"
+            parts = urlsplit(endpoint_url)
+            if parts.scheme not in ("http", "https") or not parts.netloc:
+                raise InvalidOptionError(f"endpoint_url must be an http(s) URL, not {endpoint_url!r}", self)
+            return parts.scheme, parts.netloc, parts.path.rstrip("/")
+        host = self.preset.host_for(self.region)
+        if host is None:
+            raise InvalidOptionError(f"{self.preset.title} has no public endpoint: pass endpoint_url=...", self)
+        return ("https" if secure else "http"), host, ""
+
+    def _base(self, bucket: str, region: str) -> tuple[str, str]:
+        """(URL up to the key, host) for a bucket as seen from ``region``; cached."""
+        cached = self._bases.get((bucket, region))
+        if cached is not None:
+            return cached
+        host = self._host
+        if not self._custom_endpoint and region != self.region:
+            host = self.preset.host_for(region) or host
+        virtual = self._addressing == "virtual" or (
+            self._addressing == "auto" and not self._custom_endpoint and self.preset.addressing == "virtual"
+            and _DNS_BUCKET.match(bucket) is not None and ".." not in bucket
+            and not ("." in bucket and self._scheme == "https")
+        )
+        if not bucket:
+            base = (f"{self._scheme}://{host}{self._path_prefix}", host)
+        elif virtual:
+            host = f"{bucket}.{host}"
+            base = (f"{self._scheme}://{host}{self._path_prefix}", host)
+        else:
+            base = (f"{self._scheme}://{host}{self._path_prefix}/{quote(bucket, safe='')}", host)
+        self._bases[(bucket, region)] = base
+        return base
+
+    def _region_of(self, bucket: str) -> str:
+        return self._bucket_regions.get(bucket, self.region) if bucket else self.region
+
+    def _signer(self, region: str) -> _auth.SigV4Auth | None:
+        if self._credentials is None:
+            return None
+        signer = self._auths.get(region)
+        if signer is None:
+            with self._lock:
+                signer = self._auths.setdefault(region, _auth.header_auth(self._credentials, region))
+        return signer
+
+    def _request(
+        self, method: str, bucket: str, key: str = "", query: str = "", *, headers: Mapping[str, str] | None = None,
+        data: Any = None, stream: bool = False, idempotent: bool | None = None,
+    ) -> requests.Response:
+        """Send one S3 request, following a wrong-region answer once (and remembering the region)."""
+        region = self._region_of(bucket)
+        try:
+            return self._send(method, bucket, key, query, region, headers, data, stream, idempotent)
+        except WrongRegionError as error:
+            if not bucket or not error.region or error.region == region:
+                raise
+            log.info("bucket %s is in region %s, not %s: following", bucket, error.region, region)
+            self._bucket_regions[bucket] = error.region
+            return self._send(method, bucket, key, query, error.region, headers, data, stream, idempotent)
+
+    def _send(
+        self, method: str, bucket: str, key: str, query: str, region: str, headers: Mapping[str, str] | None,
+        data: Any, stream: bool, idempotent: bool | None,
+    ) -> requests.Response:
+        base, _ = self._base(bucket, region)
+        url = f"{base}/{_quote_key(key)}" if key else (base if bucket else f"{base}/")
+        if query:
+            url = f"{url}?{query}"
+        return self.connection.request(
+            method, url, headers=headers, data=data, stream=stream, idempotent=idempotent,
+            container_name=bucket or None, object_name=key or None, auth=self._signer(region),
+        )
+
+    def _check_body(self, response: requests.Response, bucket: str, key: str | None = None) -> bytes:
+        """The body of a 200 answer, raising the error S3 may put in one (Copy, CompleteMultipartUpload)."""
+        body = response.content
+        if body and b"<Error" in body[:200]:
+            root, _ = _xml.parse(body, self)
+            if _xml.is_error(root):
+                context = RequestContext(response.request.method or "", response.url, self, bucket, key)
+                raise error_from_fields(error_fields(root), response.status_code, response.headers, context)
+        return body
+
+    # ------------------------------------------------------------------ containers
+
+    def _check_container_name(self, name: str) -> None:
+        super()._check_container_name(name)
+        if not _BUCKET.match(name):
+            raise InvalidContainerNameError(
+                f"invalid bucket name {name!r}: 3-255 letters, digits, '.', '-', '_'", self, container_name=name
+            )
+
+    def _iter_containers(self) -> Iterator[Container]:
+        token: str | None = None
+        while True:
+            response = self._request("GET", "", query=_query({"continuation-token": token} if token else {}))
+            buckets, token = _xml.parse_buckets(response.content, self)
+            for name, created in buckets:
+                yield Container(name, {"creation_date": created}, self)
+            if not token:
+                return
+
+    def _get_container(self, name: str) -> Container:
+        response = self._request("HEAD", name)
+        region = response.headers.get("x-amz-bucket-region")
+        if region:
+            self._bucket_regions[name] = region
+        return Container(name, {"region": region or self._region_of(name)}, self)
+
+    def _create_container(self, name: str) -> Container:
+        body = b""
+        if self.preset.location_constraint and self.region != "us-east-1":
+            body = _xml.location_body(self.region)
+        self._request("PUT", name, data=body)
+        return Container(name, {"region": self.region}, self)
+
+    def _delete_container(self, container: Container) -> None:
+        self._request("DELETE", container.name)
+
+    # ------------------------------------------------------------------ listing and objects
+
+    def _list_page(self, container: Container, prefix: str, delimiter: str | None, token: str | None) -> ObjectPage:
+        params = {"list-type": "2", "encoding-type": "url", "max-keys": "1000"}
+        if prefix:
+            params["prefix"] = prefix
+        if delimiter:
+            params["delimiter"] = delimiter
+        if token:
+            params["continuation-token"] = token
+        listing = _xml.parse_listing(self._request("GET", container.name, query=_query(params)).content, self)
+        objects = [
+            Object(
+                entry.key, entry.size, entry.etag,
+                {"etag": entry.etag, "last_modified": entry.last_modified, "storage_class": entry.storage_class},
+                {}, container, self,
+            )
+            for entry in listing.entries
+        ]
+        return ObjectPage(objects, listing.prefixes, listing.next_token)
+
+    def _head_object(self, container: Container, name: str) -> Object:
+        try:
+            response = self._request("HEAD", container.name, name)
+        except ObjectDoesNotExistError as error:
+            if error.code is None:  # a bare 404: the bucket may be what is missing
+                self._get_container(container.name)
+            raise
+        return self._object_from_headers(container, name, response.headers)
+
+    def _object_from_headers(self, container: Container, name: str, headers: Mapping[str, str]) -> Object:
+        etag = headers.get("ETag", "").strip('"')
+        extra: dict[str, Any] = {"etag": etag, "last_modified": _iso(headers.get("Last-Modified")),
+                                 "storage_class": headers.get("x-amz-storage-class", "STANDARD")}
+        for field, header in _HEAD_EXTRA:
+            value = headers.get(header)
+            if value is not None:
+                extra[field] = value
+        meta = {h[len(_META):]: v for h, v in headers.items() if h.lower().startswith(_META)}
+        encryption = headers.get("x-amz-server-side-encryption")
+        if headers.get("x-amz-server-side-encryption-customer-algorithm"):
+            encryption = "SSE-C"
+        checksums = {} if encryption == "SSE-C" else _md5_checksums(etag, encryption)
+        return Object(name, int(headers.get("Content-Length", 0)), etag, extra, meta, container, self, checksums)
+
+    def _open_range(self, obj: Object, start: int, end: int) -> Iterator[bytes]:
+        headers = {"Range": f"bytes={start}-{end - 1}"}
+        etag = obj.extra.get("etag") or obj.hash
+        if etag:
+            headers["If-Match"] = f'"{etag}"'
+        response = self._request("GET", obj.container.name, obj.name, headers=headers, stream=True)
+        return iter_body(response, 256 * 1024, driver=self, container_name=obj.container.name, object_name=obj.name)
+
+    def _delete_object(self, container: Container, name: str) -> None:
+        self._request("DELETE", container.name, name)
+
+    def _delete_batch(self, container: Container, names: list[str]) -> list[StorageKitError]:
+        """DeleteObjects, 1,000 keys a request, quiet mode: only failures come back."""
+        errors: list[StorageKitError] = []
+        for start in range(0, len(names), _DELETE_BATCH):
+            body = _xml.delete_body(names[start : start + _DELETE_BATCH])
+            headers = {"Content-MD5": Part(1, 0, body).md5_base64, "Content-Type": "application/xml"}
+            response = self._request("POST", container.name, query="delete", headers=headers, data=body,
+                                     idempotent=True)
+            for failure in _xml.parse_delete_errors(self._check_body(response, container.name), self):
+                context = RequestContext("DELETE", response.url, self, container.name, failure.get("Key"))
+                errors.append(error_from_fields(failure, response.status_code, {}, context))
+        return errors
+
+    # ------------------------------------------------------------------ uploads
+
+    def _upload_headers(self, options: UploadOptions) -> dict[str, str]:
+        """Request headers for an object's properties, metadata and conditions."""
+        if options.blob_type is not None:
+            raise InvalidOptionError("blob_type is an Azure option; S3 has none", self)
+        headers = {header: value for field, header in _OPTION_HEADERS if (value := getattr(options, field))}
+        for name, value in options.meta_data.items():
+            headers[_META + name] = value
+        headers.update(options.headers)
+        return headers
+
+    @staticmethod
+    def _conditions(options: UploadOptions) -> dict[str, str]:
+        headers = {}
+        if options.if_none_match:
+            headers["If-None-Match"] = options.if_none_match
+        if options.if_match:
+            etag = options.if_match
+            headers["If-Match"] = etag if etag == "*" or etag.startswith('"') else f'"{etag}"'
+        return headers
+
+    def _stored(self, container: Container, name: str, size: int, etag: str, headers: Mapping[str, str],
+                options: UploadOptions, checksums: dict[str, str]) -> Object:
+        """The Object an upload created, described from what was sent and what S3 answered."""
+        extra: dict[str, Any] = dict(options.stored_properties())
+        extra["etag"] = etag
+        extra.setdefault("storage_class", "STANDARD")
+        for field, header in (("server_side_encryption", "x-amz-server-side-encryption"),
+                              ("version_id", "x-amz-version-id")):
+            if header in headers:
+                extra[field] = headers[header]
+        return Object(name, size, etag, extra, dict(options.meta_data), container, self, checksums)
+
+    def _put_object(self, container: Container, name: str, part: Part, options: UploadOptions) -> Object:
+        headers = self._upload_headers(options)
+        headers.update(self._conditions(options))
+        headers["Content-MD5"] = part.md5_base64
+        response = self._request("PUT", container.name, name, headers=headers, data=part.data)
+        etag = response.headers.get("ETag", "").strip('"')
+        checksums = _md5_checksums(etag, response.headers.get("x-amz-server-side-encryption"))
+        if options.headers.get("x-amz-server-side-encryption-customer-algorithm"):
+            checksums = {}
+        return self._stored(container, name, len(part.data), etag, response.headers, options, checksums)
+
+    def _multipart_start(self, container: Container, name: str, options: UploadOptions) -> MultipartUpload:
+        response = self._request("POST", container.name, name, query="uploads", headers=self._upload_headers(options),
+                                 idempotent=True)
+        upload_id = _xml.find_text(self._check_body(response, container.name, name), "UploadId", self)
+        if not upload_id:
+            raise StorageKitError(f"CreateMultipartUpload for {name} returned no UploadId", self,
+                                  container_name=container.name, object_name=name)
+        return MultipartUpload(container, name, upload_id, {"options": options})
+
+    def _multipart_put(self, upload: MultipartUpload, part: Part) -> tuple[int, str, int]:
+        query = _query({"partNumber": str(part.number), "uploadId": upload.upload_id})
+        response = self._request("PUT", upload.container.name, upload.object_name, query=query,
+                                 headers={"Content-MD5": part.md5_base64}, data=part.data)
+        return part.number, response.headers.get("ETag", ""), len(part.data)
+
+    def _multipart_complete(
+        self, upload: MultipartUpload, parts: list[tuple[int, str, int]], checksums: dict[str, str]
+    ) -> Object:
+        options: UploadOptions = upload.state["options"]
+        body = _xml.complete_body((number, etag) for number, etag, _ in parts)
+        headers = {"Content-Type": "application/xml", **self._conditions(options)}
+        response = self._request("POST", upload.container.name, upload.object_name,
+                                 query=_query({"uploadId": upload.upload_id}), headers=headers, data=body,
+                                 idempotent=True)
+        result = self._check_body(response, upload.container.name, upload.object_name)
+        etag = (_xml.find_text(result, "ETag", self) or "").strip('"')
+        size = sum(size for _, _, size in parts)
+        return self._stored(upload.container, upload.object_name, size, etag, response.headers, options, {})
+
+    def _multipart_abort(self, upload: MultipartUpload) -> None:
+        self._request("DELETE", upload.container.name, upload.object_name,
+                      query=_query({"uploadId": upload.upload_id}))
+
+    def ex_iterate_multipart_uploads(
+        self, container: Container, prefix: str | None = None
+    ) -> Iterator[MultipartUpload]:
+        """Yield the multipart uploads started and neither completed nor aborted (``state["initiated"]``)."""
+        container = self._as_container(container)
+        key_marker = upload_marker = None
+        while True:
+            params = {"uploads": ""}
+            if prefix:
+                params["prefix"] = prefix
+            if key_marker:
+                params["key-marker"] = key_marker
+            if upload_marker:
+                params["upload-id-marker"] = upload_marker
+            response = self._request("GET", container.name, query=_query(params))
+            uploads, key_marker, upload_marker = _xml.parse_uploads(response.content, self)
+            for upload in uploads:
+                yield MultipartUpload(container, upload.key, upload.upload_id, {"initiated": upload.initiated})
+            if not key_marker:
+                return
+
+    def ex_cleanup_multipart_uploads(
+        self, container: Container, older_than: timedelta = timedelta(days=1), prefix: str | None = None
+    ) -> int:
+        """Abort the unfinished multipart uploads started more than ``older_than`` ago; how many."""
+        cutoff = datetime.datetime.now(datetime.timezone.utc) - older_than
+        stale = [
+            upload for upload in self.ex_iterate_multipart_uploads(container, prefix)
+            if _parse_time(upload.state["initiated"]) <= cutoff
+        ]
+        for upload in stale:
+            self._multipart_abort(upload)
+        return len(stale)
+
+    # ------------------------------------------------------------------ copies and URLs
+
+    def _copy_object(self, obj: Object, container: Container, name: str, options: UploadOptions) -> Object:
+        source = f"/{quote(obj.container.name, safe='')}/{_quote_key(obj.name)}"
+        if obj.size > self.multipart_copy_threshold:
+            return self._copy_in_parts(obj, source, container, name, options)
+        headers = self._upload_headers(options)
+        headers.update(self._conditions(options))
+        headers["x-amz-copy-source"] = source
+        headers["x-amz-metadata-directive"] = "REPLACE"
+        response = self._request("PUT", container.name, name, headers=headers)
+        etag = (_xml.find_text(self._check_body(response, container.name, name), "ETag", self) or "").strip('"')
+        checksums = _md5_checksums(etag, response.headers.get("x-amz-server-side-encryption"))
+        return self._stored(container, name, obj.size, etag, response.headers, options, checksums)
+
+    def _copy_in_parts(self, obj: Object, source: str, container: Container, name: str,
+                       options: UploadOptions) -> Object:
+        """UploadPartCopy: a multipart upload whose parts are ranges of the source, copied server-side."""
+        upload = self._multipart_start(container, name, options)
+        part_size = self.part_limits.part_size_for(obj.size, self.copy_part_size)
+        parts = []
+        try:
+            for number, start in enumerate(range(0, obj.size, part_size), 1):
+                end = min(start + part_size, obj.size)
+                query = _query({"partNumber": str(number), "uploadId": upload.upload_id})
+                headers = {"x-amz-copy-source": source, "x-amz-copy-source-range": f"bytes={start}-{end - 1}"}
+                if obj.extra.get("etag"):
+                    headers["x-amz-copy-source-if-match"] = f'"{obj.extra["etag"]}"'
+                response = self._request("PUT", container.name, name, query=query, headers=headers)
+                etag = _xml.find_text(self._check_body(response, container.name, name), "ETag", self) or ""
+                parts.append((number, etag, end - start))
+            return self._multipart_complete(upload, parts, {})
+        except BaseException:
+            self._multipart_abort(upload)
+            raise
+
+    def _sign_url(self, container: Container, name: str, method: str, expires_in: int) -> str:
+        if self._credentials is None:
+            raise InvalidCredsError("presigned URLs need credentials; this driver is anonymous", self)
+        region = self._region_of(container.name)
+        base, host = self._base(container.name, region)
+        path = urlsplit(base).path + "/" + _quote_key(name)
+        query = _auth.presign(self._credentials, region, method, host, path, expires_in)
+        return f"{base}/{_quote_key(name)}?{query}"
+
+
+def _parse_time(value: str) -> datetime.datetime:
+    """An S3 timestamp (``2024-05-01T12:00:00.000Z``) as an aware datetime."""
+    return datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+@cache
+def _preset_class(base: type[S3StorageDriver], provider: Provider) -> type[S3StorageDriver]:
+    """``base`` itself for Provider.S3, else one subclass per provider carrying only its preset."""
+    if provider is Provider.S3 and base.provider is Provider.S3:
+        return base
+    try:
+        preset = PRESETS[provider]
+    except KeyError:
+        raise InvalidOptionError(f"{provider.value} is not an S3-compatible provider") from None
+    attributes = {"provider": provider, "preset": preset, "name": preset.title, "website": preset.website,
+                  "__module__": base.__module__, "__doc__": f"{preset.title} through the S3 driver."}
+    return type(f"{base.__name__}[{provider.value}]", (base,), attributes)
+
+
+__all__ = ["S3StorageDriver"]
