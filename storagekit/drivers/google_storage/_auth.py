@@ -1,0 +1,183 @@
+"""Google credentials for the GCS driver: every accepted form resolved once, tokens kept fresh.
+
+Accepted forms (see :func:`resolve`): libcloud's ``key`` (service-account email) plus
+``secret`` (its JSON key file, or the PEM private key itself); ``credentials`` as a key-file
+path, the key file's dict, any google-auth ``Credentials`` or ``"anonymous"``; nothing at
+all for application default credentials, or anonymous access to ``STORAGE_EMULATOR_HOST``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import google.auth
+import google.auth.credentials
+import google.auth.exceptions
+import requests
+from google.auth.transport.requests import Request
+from google.oauth2 import service_account
+
+from ...http import redact
+from ...types import ConnectionBrokenError, InvalidCredsError
+
+SCOPES = ("https://www.googleapis.com/auth/devstorage.full_control",)
+ANONYMOUS = "anonymous"
+DEFAULT_ENDPOINT = "https://storage.googleapis.com"
+_TOKEN_URI = "https://oauth2.googleapis.com/token"
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """What the constructor arguments and environment amount to."""
+
+    credentials: google.auth.credentials.Credentials | None
+    """None means anonymous: no Authorization header at all."""
+    project: str | None
+    endpoint: str
+
+
+def resolve(
+    key: str | None,
+    secret: str | None,
+    project: str | None,
+    credentials: Any,
+    endpoint_url: str | None,
+    environ: Mapping[str, str] = os.environ,
+) -> Resolved:
+    """Turn the driver's constructor arguments into credentials, a project and an endpoint.
+
+    Raises InvalidCredsError (never quoting key material) when credentials cannot be loaded.
+    """
+    emulator = environ.get("STORAGE_EMULATOR_HOST")
+    endpoint = (endpoint_url or (emulator and _with_scheme(emulator)) or DEFAULT_ENDPOINT).rstrip("/")
+    found_project: str | None = None
+    if key is not None or secret is not None:
+        creds, found_project = _from_key_and_secret(key, secret)
+    elif credentials is None:
+        if emulator and not endpoint_url:
+            creds = None
+        else:
+            creds, found_project = _default()
+    elif isinstance(credentials, str) and credentials == ANONYMOUS:
+        creds = None
+    elif isinstance(credentials, (str, os.PathLike)):
+        creds, found_project = _from_file(os.fspath(credentials))
+    elif isinstance(credentials, Mapping):
+        creds, found_project = _from_info(dict(credentials), "the credentials dict")
+    elif isinstance(credentials, google.auth.credentials.AnonymousCredentials):
+        creds = None
+    elif isinstance(credentials, google.auth.credentials.Credentials):
+        creds = google.auth.credentials.with_scopes_if_required(credentials, SCOPES)
+        found_project = getattr(credentials, "project_id", None) or getattr(credentials, "quota_project_id", None)
+    else:
+        raise InvalidCredsError(
+            f"credentials must be a key-file path, its dict, google-auth Credentials or 'anonymous', "
+            f"not {type(credentials).__name__}"
+        )
+    project = project or found_project or environ.get("GOOGLE_CLOUD_PROJECT") or environ.get("GCLOUD_PROJECT")
+    return Resolved(creds, project, endpoint)
+
+
+def _with_scheme(host: str) -> str:
+    return host if "://" in host else f"http://{host}"
+
+
+def _from_key_and_secret(key: str | None, secret: str | None) -> tuple[Any, str | None]:
+    """libcloud's form: key = the service account's email, secret = its key file (or PEM key)."""
+    if not key or not secret:
+        raise InvalidCredsError("key (the service-account email) and secret (its JSON key file) go together")
+    if secret.lstrip().startswith("-----BEGIN"):
+        info = {"type": "service_account", "client_email": key, "private_key": secret, "token_uri": _TOKEN_URI}
+        return _from_info(info, f"the private key given for {key}")
+    info = _read_key_file(secret)
+    if info.get("client_email") not in (None, key):
+        raise InvalidCredsError(f"the key file {secret} belongs to {info.get('client_email')}, not to {key}")
+    return _from_info(info, f"the key file {secret}")
+
+
+def _from_file(path: str) -> tuple[Any, str | None]:
+    return _from_info(_read_key_file(path), f"the key file {path}")
+
+
+def _read_key_file(path: str) -> dict[str, Any]:
+    try:
+        with open(path, encoding="utf-8") as file:
+            info = json.load(file)
+    except OSError as error:
+        raise InvalidCredsError(f"cannot read the key file {path}: {error.strerror}") from None
+    except ValueError:
+        raise InvalidCredsError(f"the key file {path} is not JSON (P12 keys are not supported)") from None
+    if not isinstance(info, dict):
+        raise InvalidCredsError(f"the key file {path} does not hold a JSON object")
+    return info
+
+
+def _from_info(info: dict[str, Any], where: str) -> tuple[Any, str | None]:
+    """Credentials from a key file's content (service account, authorized user, external account)."""
+    try:
+        if info.get("type", "service_account") == "service_account":
+            creds: Any = service_account.Credentials.from_service_account_info(info, scopes=SCOPES)
+        else:
+            creds, _ = google.auth.load_credentials_from_dict(info, scopes=SCOPES)
+    except (ValueError, KeyError, TypeError, google.auth.exceptions.GoogleAuthError) as error:
+        raise InvalidCredsError(f"{where} does not hold usable Google credentials ({_describe(error)})") from None
+    return creds, info.get("project_id") or info.get("quota_project_id")
+
+
+def _default() -> tuple[Any, str | None]:
+    try:
+        return google.auth.default(scopes=SCOPES)  # type: ignore[no-any-return]
+    except google.auth.exceptions.DefaultCredentialsError as error:
+        raise InvalidCredsError(
+            f"no credentials given and no application default credentials found ({_describe(error)}); "
+            "pass credentials='anonymous' for public data"
+        ) from None
+
+
+def _describe(error: BaseException) -> str:
+    """An exception's type and message, without anything that looks like key material."""
+    text = str(error).split("-----BEGIN", 1)[0]
+    return f"{type(error).__name__}: {redact(text)[:200]}".rstrip(": ")
+
+
+class BearerAuth(requests.auth.AuthBase):
+    """Adds ``Authorization: Bearer`` to each request, refreshing the token before it expires.
+
+    google-auth counts a token as expired a few minutes before its real expiry, so a
+    token is refreshed ahead of time; one lock makes concurrent parts refresh it once.
+    """
+
+    def __init__(self, credentials: google.auth.credentials.Credentials) -> None:
+        self.credentials = credentials
+        self._lock = threading.Lock()
+        self._transport: Request | None = None
+
+    def __repr__(self) -> str:
+        return f"<BearerAuth {type(self.credentials).__name__}>"
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        if not self.credentials.valid:
+            self.refresh()
+        self.credentials.apply(request.headers)
+        return request
+
+    def refresh(self) -> None:
+        """Get a fresh access token unless another thread just did."""
+        with self._lock:
+            if self.credentials.valid:
+                return
+            if self._transport is None:
+                self._transport = Request(requests.Session())
+            try:
+                self.credentials.refresh(self._transport)
+            except google.auth.exceptions.RefreshError as error:
+                raise InvalidCredsError(f"Google refused to issue an access token ({_describe(error)})") from None
+            except google.auth.exceptions.TransportError as error:
+                raise ConnectionBrokenError(
+                    f"could not reach Google's token service ({_describe(error)})", retryable=True
+                ) from None
