@@ -1,0 +1,417 @@
+"""The Azure Blob Storage driver: the storagekit primitives over the Blob service REST API.
+
+Raw HTTP through :class:`storagekit.http.Connection`; authorization in ``_auth.py``,
+account resolution in ``_config.py``, SAS in ``_sas.py``, errors in ``_errors.py``, XML
+in ``_xml.py``. Every request carries ``x-ms-version`` :data:`X_MS_VERSION`.
+
+Large uploads are Put Block + Put Block List. An aborted upload sends no request: its
+uncommitted blocks are invisible (List Blobs, Get Blob and Get Blob Properties only see
+committed blocks), an existing blob of that name is left untouched, and Azure discards
+uncommitted blocks after a week. Block ids embed a random upload id, so concurrent
+uploads of one name never commit each other's blocks.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
+from typing import Any
+from urllib.parse import quote
+
+from ...base import Capabilities, StorageDriver
+from ...http import Connection, iter_body, range_header
+from ...models import Container, MultipartUpload, Object, ObjectPage, Part
+from ...options import UploadOptions
+from ...transfer import MiB, PartLimits
+from ...types import (
+    ContainerIsNotEmptyError,
+    InvalidContainerNameError,
+    InvalidOptionError,
+    NotSupportedError,
+    ObjectError,
+    PreconditionFailedError,
+    Provider,
+    ServiceUnavailableError,
+)
+from . import _config, _sas, _xml
+from ._errors import parse_error
+
+__all__ = ["X_MS_VERSION", "AzureBlobsStorageDriver"]
+
+X_MS_VERSION = "2025-11-05"
+"""The Blob service REST version every request asks for (Azurite 3.35 speaks it too)."""
+
+_CONTAINER_NAME = re.compile(r"[a-z0-9](?:-?[a-z0-9])*")
+_SPECIAL_CONTAINERS = ("$root", "$logs", "$web")
+_METADATA_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*", re.ASCII)
+_CONTENT_HEADERS = {
+    "content_type": "x-ms-blob-content-type",
+    "content_encoding": "x-ms-blob-content-encoding",
+    "content_language": "x-ms-blob-content-language",
+    "content_disposition": "x-ms-blob-content-disposition",
+    "cache_control": "x-ms-blob-cache-control",
+}
+# Where a blob's properties are found, as (key in Object.extra, List Blobs element lowercased).
+_EXTRA_PROPERTIES = (
+    ("content_type", "content-type"),
+    ("content_encoding", "content-encoding"),
+    ("content_language", "content-language"),
+    ("content_disposition", "content-disposition"),
+    ("cache_control", "cache-control"),
+    ("last_modified", "last-modified"),
+    ("storage_class", "accesstier"),
+    ("blob_type", "blobtype"),
+)
+# Get Blob Properties sends these under other names than List Blobs does.
+_HEADER_ALIASES = {"x-ms-access-tier": "accesstier", "x-ms-blob-type": "blobtype", "etag": "etag"}
+_READ_CHUNK = 256 * 1024
+
+
+def _md5_hex(value: str | None) -> str | None:
+    """A base64 Content-MD5 as hex (None if absent or not an MD5)."""
+    if not value:
+        return None
+    try:
+        digest = base64.b64decode(value)
+    except ValueError:
+        return None
+    return digest.hex() if len(digest) == 16 else None
+
+
+def _quoted(etag: str) -> str:
+    return etag if etag == "*" or etag.startswith('"') else f'"{etag}"'
+
+
+class AzureBlobsStorageDriver(StorageDriver):
+    """Azure Blob Storage (and Azurite) over raw HTTP.
+
+    Usage::
+
+        driver = get_driver(Provider.AZURE_BLOBS)("myaccount", "base64key==")
+        driver = get_driver(Provider.AZURE_BLOBS)(connection_string="UseDevelopmentStorage=true")
+        driver = get_driver(Provider.AZURE_BLOBS)("myaccount", credential=DefaultAzureCredential())
+    """
+
+    name = "Microsoft Azure (blobs)"
+    provider = Provider.AZURE_BLOBS
+    website = "https://azure.microsoft.com/services/storage/blobs/"
+    capabilities = Capabilities(multipart=True, server_side_copy=True, signed_urls=True)
+    part_limits = PartLimits(min_size=1, max_size=4000 * MiB, max_parts=50_000)
+
+    list_page_size = 5000
+    """``maxresults`` of List Blobs / List Containers (5000 is the service's maximum)."""
+    copy_timeout = 3600.0
+    """Seconds to wait for a pending server-side copy to finish."""
+
+    def __init__(
+        self,
+        key: str | None = None,
+        secret: str | None = None,
+        *,
+        sas_token: str | None = None,
+        credential: Any = None,
+        endpoint_url: str | None = None,
+        connection_string: str | None = None,
+    ) -> None:
+        """Connect to an account (nothing is sent until the first call).
+
+        Args:
+            key: the account name. secret: its key (Shared Key).
+            sas_token: a SAS token instead of a key.
+            credential: an ``AzureNamedKeyCredential``, ``AzureSasCredential``, any
+                azure-core ``TokenCredential`` (Entra ID), or a key / SAS string.
+            endpoint_url: the blob endpoint (Azurite, sovereign clouds, private endpoints).
+            connection_string: an Azure connection string, ``UseDevelopmentStorage=true`` included.
+
+        Raises:
+            InvalidCredsError: no account could be determined.
+            InvalidOptionError: a malformed connection string, endpoint or credential.
+        """
+        try:
+            self._config = _config.resolve(key, secret, sas_token, credential, endpoint_url, connection_string)
+        except ValueError as error:  # a key that is not base64: say so, never show it
+            raise InvalidOptionError(str(error), self) from None
+        self._endpoint = self._config.endpoint
+        self._https = self._endpoint.startswith("https:")
+        self._conn = Connection(
+            error_parser=parse_error, auth=self._config.auth, driver=self, headers={"x-ms-version": X_MS_VERSION}
+        )
+        self._delegation_lock = threading.Lock()
+        self._delegation_key: tuple[datetime, _sas.UserDelegationKey] | None = None
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} account={self._config.account} endpoint={self._endpoint}>"
+
+    # ------------------------------------------------------------------ URLs and requests
+
+    def _container_url(self, container: str) -> str:
+        return f"{self._endpoint}/{container}"
+
+    def _blob_url(self, container: str, name: str) -> str:
+        return f"{self._endpoint}/{container}/{quote(name, safe='/')}"
+
+    def _request(self, method: str, url: str, container: str | None = None, name: str | None = None,
+                 **kwargs: Any) -> Any:
+        return self._conn.request(method, url, container_name=container, object_name=name, **kwargs)
+
+    def _check_container_name(self, name: str) -> None:
+        super()._check_container_name(name)
+        if not (3 <= len(name) <= 63 and _CONTAINER_NAME.fullmatch(name)) and name not in _SPECIAL_CONTAINERS:
+            raise InvalidContainerNameError(
+                f"invalid Azure container name {name!r}: 3-63 lowercase letters, digits and single hyphens, "
+                "starting and ending with a letter or digit", self, container_name=name,
+            )
+
+    # ------------------------------------------------------------------ containers
+
+    def _iter_containers(self) -> Iterator[Container]:
+        marker = ""
+        while True:
+            url = f"{self._endpoint}/?comp=list&maxresults={self.list_page_size}"
+            if marker:
+                url += f"&marker={quote(marker, safe='')}"
+            containers, marker = _xml.parse_container_list(self._request("GET", url).content, self)
+            for name, properties in containers:
+                yield Container(name, self._container_extra(properties), self)
+            if not marker:
+                return
+
+    def _get_container(self, name: str) -> Container:
+        response = self._request("HEAD", f"{self._container_url(name)}?restype=container", name)
+        return Container(name, self._container_extra({k.lower(): v for k, v in response.headers.items()}), self)
+
+    @staticmethod
+    def _container_extra(properties: dict[str, str]) -> dict[str, Any]:
+        return {"etag": properties.get("etag", "").strip('"'), "last_modified": properties.get("last-modified")}
+
+    def _create_container(self, name: str) -> Container:
+        self._request("PUT", f"{self._container_url(name)}?restype=container", name, idempotent=False)
+        return self._get_container(name)
+
+    def _delete_container(self, container: Container) -> None:
+        """Delete Container removes its blobs too, so refuse first if it holds any (as the contract says)."""
+        url = f"{self._container_url(container.name)}?restype=container"
+        listing = _xml.parse_blob_list(
+            self._request("GET", f"{url}&comp=list&maxresults=1", container.name).content, self
+        )
+        if listing.blobs or listing.prefixes:
+            raise ContainerIsNotEmptyError(
+                f"container {container.name} is not empty", self, container_name=container.name
+            )
+        self._request("DELETE", url, container.name)
+
+    # ------------------------------------------------------------------ listing and properties
+
+    def _list_page(self, container: Container, prefix: str, delimiter: str | None, token: str | None) -> ObjectPage:
+        url = (f"{self._container_url(container.name)}?restype=container&comp=list&include=metadata"
+               f"&maxresults={self.list_page_size}")
+        for name, value in (("prefix", prefix), ("delimiter", delimiter), ("marker", token)):
+            if value:
+                url += f"&{name}={quote(value, safe='')}"
+        listing = _xml.parse_blob_list(self._request("GET", url, container.name).content, self)
+        objects = [self._object(container, blob.name, blob.properties, blob.metadata) for blob in listing.blobs]
+        return ObjectPage(objects, listing.prefixes, listing.next_marker)
+
+    def _head_object(self, container: Container, name: str) -> Object:
+        response = self._request("HEAD", self._blob_url(container.name, name), container.name, name)
+        properties: dict[str, str] = {}
+        metadata: dict[str, str] = {}
+        for header, value in response.headers.items():
+            lowered = header.lower()
+            if lowered.startswith("x-ms-meta-"):
+                metadata[header[10:]] = value
+            else:
+                properties[_HEADER_ALIASES.get(lowered, lowered)] = value
+        return self._object(container, name, properties, metadata)
+
+    def _object(self, container: Container, name: str, properties: dict[str, str], metadata: dict[str, str]) -> Object:
+        """An Object from blob properties keyed as List Blobs names them (lowercased)."""
+        etag = properties.get("etag", "").strip('"')
+        md5 = _md5_hex(properties.get("content-md5"))
+        extra: dict[str, Any] = {key: properties[source] for key, source in _EXTRA_PROPERTIES
+                                 if properties.get(source)}
+        extra["etag"] = etag
+        if md5:
+            extra["md5_hash"] = md5
+        return Object(name, int(properties.get("content-length") or 0), md5 or etag, extra, metadata, container,
+                      self, {"md5": md5} if md5 else None)
+
+    # ------------------------------------------------------------------ reads and deletes
+
+    def _open_range(self, obj: Object, start: int, end: int) -> Iterator[bytes]:
+        """A ranged Get Blob, pinned to the ETag the object had, so a resumed read never mixes versions."""
+        headers = {"x-ms-range": range_header(start, end)}
+        if obj.extra.get("etag"):
+            headers["If-Match"] = _quoted(obj.extra["etag"])
+        container, name = obj.container.name, obj.name
+        try:
+            response = self._request("GET", self._blob_url(container, name), container, name, headers=headers,
+                                     stream=True)
+        except PreconditionFailedError:
+            self._head_object(obj.container, name)  # a deleted blob fails If-Match too: say it is gone
+            raise
+        return iter_body(response, _READ_CHUNK, driver=self, container_name=container, object_name=name)
+
+    def _delete_object(self, container: Container, name: str) -> None:
+        self._request("DELETE", self._blob_url(container.name, name), container.name, name,
+                      headers={"x-ms-delete-snapshots": "include"})
+
+    # ------------------------------------------------------------------ writes
+
+    def _write_headers(self, options: UploadOptions) -> dict[str, str]:
+        """The headers that store ``options`` with a blob (Put Blob, Put Block List)."""
+        if options.blob_type and options.blob_type.lower() != "blockblob":
+            raise NotSupportedError(
+                f"blob_type {options.blob_type!r} is not supported: storagekit writes BlockBlob only", self
+            )
+        if options.acl or options.kms_key_id or options.server_side_encryption not in (None, "AES256"):
+            raise NotSupportedError(
+                "Azure blobs take no acl / kms_key_id / server_side_encryption (data is always encrypted; "
+                "access is set per container)", self,
+            )
+        headers = dict(options.headers)
+        for option, header in _CONTENT_HEADERS.items():
+            value = getattr(options, option)
+            if value is not None:
+                headers[header] = value
+        if options.storage_class:
+            headers["x-ms-access-tier"] = options.storage_class
+        for name, value in options.meta_data.items():
+            if not (_METADATA_NAME.fullmatch(name) and value.isascii()):
+                raise InvalidOptionError(
+                    f"invalid Azure metadata {name!r}: names must be C# identifiers (letters, digits and _, "
+                    "not starting with a digit) and values ASCII", self,
+                )
+            headers[f"x-ms-meta-{name}"] = value
+        if options.if_none_match:
+            headers["If-None-Match"] = _quoted(options.if_none_match)
+        if options.if_match:
+            headers["If-Match"] = _quoted(options.if_match)
+        return headers
+
+    def _stored(self, container: Container, name: str, size: int, headers: Any, options: UploadOptions,
+                md5: str | None) -> Object:
+        """The Object a write just stored, from its response headers and the options sent."""
+        extra: dict[str, Any] = options.stored_properties()
+        extra.update(etag=headers.get("ETag", "").strip('"'), last_modified=headers.get("Last-Modified"))
+        return Object(name, size, md5 or extra["etag"], extra, dict(options.meta_data), container, self,
+                      {"md5": md5} if md5 else None)
+
+    def _put_object(self, container: Container, name: str, part: Part, options: UploadOptions) -> Object:
+        """Put Blob with Content-MD5 (the service checks it and returns the MD5 it computed)."""
+        headers = self._write_headers(options)
+        headers["x-ms-blob-type"] = "BlockBlob"
+        headers["Content-MD5"] = part.md5_base64
+        response = self._request("PUT", self._blob_url(container.name, name), container.name, name,
+                                 headers=headers, data=part.data)
+        md5 = _md5_hex(response.headers.get("Content-MD5"))
+        return self._stored(container, name, len(part.data), response.headers, options, md5)
+
+    def _multipart_start(self, container: Container, name: str, options: UploadOptions) -> MultipartUpload:
+        """No request: Azure has no upload session; the commit headers are kept for Put Block List."""
+        return MultipartUpload(container, name, uuid.uuid4().hex, {"headers": self._write_headers(options)})
+
+    def _multipart_put(self, upload: MultipartUpload, part: Part) -> str:
+        """Put Block with Content-MD5; the block id (base64, equal length for every block) is returned."""
+        block_id = base64.b64encode(f"{upload.upload_id}-{part.number:06d}".encode()).decode()
+        container, name = upload.container.name, upload.object_name
+        url = f"{self._blob_url(container, name)}?comp=block&blockid={quote(block_id, safe='')}"
+        self._request("PUT", url, container, name, headers={"Content-MD5": part.md5_base64}, data=part.data)
+        return block_id
+
+    def _multipart_complete(self, upload: MultipartUpload, parts: list[Any], checksums: dict[str, str]) -> Object:
+        """Put Block List with the whole content's MD5 as ``x-ms-blob-content-md5``, then read back what was stored."""
+        container, name = upload.container.name, upload.object_name
+        body = _xml.block_list(parts)
+        headers = dict(upload.state["headers"])
+        headers["Content-MD5"] = base64.b64encode(hashlib.md5(body).digest()).decode()
+        if "md5" in checksums:
+            headers["x-ms-blob-content-md5"] = base64.b64encode(bytes.fromhex(checksums["md5"])).decode()
+        self._request("PUT", f"{self._blob_url(container, name)}?comp=blocklist", container, name,
+                      headers=headers, data=body)
+        return self._head_object(upload.container, name)
+
+    def _multipart_abort(self, upload: MultipartUpload) -> None:
+        """Nothing to send: uncommitted blocks stay invisible and expire (see the module docstring)."""
+
+    # ------------------------------------------------------------------ copies
+
+    def _copy_object(self, obj: Object, container: Container, name: str, options: UploadOptions) -> Object:
+        """Copy Blob (waiting while it is pending); new content properties are then set on the copy."""
+        source = self._blob_url(obj.container.name, obj.name)
+        if self._config.sas_token:
+            source += f"?{self._config.sas_token}"
+        headers = {key: value for key, value in self._write_headers(options).items()
+                   if key.startswith(("x-ms-meta-", "x-ms-access-tier", "If-"))}
+        headers["x-ms-copy-source"] = source
+        url = self._blob_url(container.name, name)
+        response = self._request("PUT", url, container.name, name, headers=headers)
+        self._await_copy(container.name, name, response.headers)
+        wanted = {key: value for key, value in options.stored_properties().items() if key in _CONTENT_HEADERS}
+        if any(obj.extra.get(key) != value for key, value in wanted.items()):
+            self._set_properties(container.name, name, {**obj.extra, **wanted}, obj.checksums.get("md5"))
+        return self._head_object(container, name)
+
+    def _await_copy(self, container: str, name: str, headers: Any) -> None:
+        status, delay = headers.get("x-ms-copy-status"), 0.05
+        deadline = time.monotonic() + self.copy_timeout
+        while status == "pending":
+            if time.monotonic() > deadline:
+                raise ServiceUnavailableError(
+                    f"the copy to {container}/{name} is still pending after {self.copy_timeout:.0f} s", self,
+                    container_name=container, object_name=name,
+                )
+            time.sleep(delay)
+            delay = min(delay * 2, 5.0)
+            headers = self._request("HEAD", self._blob_url(container, name), container, name).headers
+            status = headers.get("x-ms-copy-status")
+        if status not in (None, "success"):
+            raise ObjectError(
+                f"the copy to {container}/{name} ended {status}: {headers.get('x-ms-copy-status-description')}",
+                self, container_name=container, object_name=name,
+            )
+
+    def _set_properties(self, container: str, name: str, properties: dict[str, Any], md5: str | None) -> None:
+        """Set Blob Properties; it clears what it is not given, so all content properties (and the MD5) go."""
+        headers = {header: properties[key] for key, header in _CONTENT_HEADERS.items() if properties.get(key)}
+        if md5:
+            headers["x-ms-blob-content-md5"] = base64.b64encode(bytes.fromhex(md5)).decode()
+        self._request("PUT", f"{self._blob_url(container, name)}?comp=properties", container, name, headers=headers)
+
+    # ------------------------------------------------------------------ SAS URLs
+
+    def _sign_url(self, container: Container, name: str, method: str, expires_in: int) -> str:
+        """A blob SAS URL: service SAS with the account key, user-delegation SAS with a token credential."""
+        expiry = datetime.now(timezone.utc) + timedelta(seconds=expires_in)
+        common = dict(account=self._config.account, container=container.name, blob=name,
+                      permissions=_sas.PERMISSIONS[method], expiry=expiry, protocol="https" if self._https else "")
+        if self._config.shared_key is not None:
+            query = _sas.blob_sas(key=self._config.shared_key.account_key()[1], **common)  # type: ignore[arg-type]
+        elif self._config.bearer is not None:
+            query = _sas.blob_sas(delegation_key=self._user_delegation_key(expiry), **common)  # type: ignore[arg-type]
+        else:
+            raise NotSupportedError(
+                "signing a URL needs the account key or a token credential (a SAS token cannot sign another)", self
+            )
+        return f"{self._blob_url(container.name, name)}?{query}"
+
+    def _user_delegation_key(self, until: datetime) -> _sas.UserDelegationKey:
+        """A user delegation key valid until at least ``until`` (cached; keys last at most 7 days)."""
+        now = datetime.now(timezone.utc)
+        if until - now > timedelta(days=7):
+            raise InvalidOptionError("a user-delegation SAS can last at most 7 days", self)
+        with self._delegation_lock:
+            if self._delegation_key is None or self._delegation_key[0] < until + timedelta(minutes=1):
+                expiry = min(now + timedelta(days=7), max(until + timedelta(hours=1), now + timedelta(days=1)))
+                body = _xml.key_info(_sas.iso(now - timedelta(minutes=5)), _sas.iso(expiry))
+                response = self._request("POST", f"{self._endpoint}/?restype=service&comp=userdelegationkey",
+                                         data=body, idempotent=True)
+                key = _sas.UserDelegationKey.from_fields(_xml.parse_user_delegation_key(response.content, self))
+                self._delegation_key = (expiry, key)
+            return self._delegation_key[1]
