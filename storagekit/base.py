@@ -27,7 +27,7 @@ from typing import Any, ClassVar
 
 from . import permissions, transfer
 from .models import Container, MultipartUpload, Object, ObjectPage, Part, PermissionReport, Prefix
-from .options import UploadOptions
+from .options import HTTP_PROPERTIES, UploadOptions
 from .streams import Source
 from .types import (
     DestinationExistsError,
@@ -310,16 +310,18 @@ class StorageDriver:
     ) -> Object:
         """Copy an object, server-side when both ends are this driver and it can; else streamed.
 
-        The copy keeps the source's content type and metadata unless ``extra`` /
-        ``ex_meta`` give new ones.
+        The copy keeps the source's metadata and HTTP properties (content type, encoding,
+        disposition, language, cache control) unless ``extra`` / ``ex_meta`` give new ones;
+        ``ex_meta={}`` clears the metadata.
         """
         destination = destination_container.driver._as_container(destination_container)
         self._check_object_name(destination_object_name)
         options = UploadOptions.parse(extra, ex_meta)
-        replace_metadata = bool(options.meta_data) or "meta_data" in (extra or {})
-        if not replace_metadata:
+        if ex_meta is None and not options.meta_data:
             options.meta_data = dict(obj.meta_data)
-        options.content_type = options.content_type or obj.extra.get("content_type")
+        for name in HTTP_PROPERTIES:
+            if getattr(options, name) is None and obj.extra.get(name) is not None:
+                setattr(options, name, obj.extra[name])
         if destination.driver is self and self.capabilities.server_side_copy:
             return self._copy_object(obj, destination, destination_object_name, options)
         return destination.driver._upload(

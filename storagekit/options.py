@@ -89,6 +89,8 @@ STORED_PROPERTIES = (
     "storage_class",
 )
 """Upload options that become part of the object (and come back in ``Object.extra``)."""
+HTTP_PROPERTIES = STORED_PROPERTIES[:-1]
+"""The stored properties every provider understands (storage classes are provider-specific)."""
 
 
 def _metadata(value: Any, where: str) -> dict[str, str]:
