@@ -13,7 +13,7 @@ import datetime
 import hashlib
 import hmac
 from functools import lru_cache
-from urllib.parse import quote, unquote
+from urllib.parse import quote
 
 from requests_aws4auth import AWS4Auth
 
@@ -28,7 +28,8 @@ class SigV4Auth(AWS4Auth):
     """requests-aws4auth, with S3's canonical path and whitespace rules."""
 
     def amz_cano_path(self, path: str) -> str:
-        return quote(unquote(path), safe="/~")
+        """The path exactly as sent: the driver already encodes it the way SigV4 wants for S3."""
+        return path
 
     @staticmethod
     def amz_norm_whitespace(text: str) -> str:

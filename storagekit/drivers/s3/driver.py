@@ -67,12 +67,17 @@ _HEAD_EXTRA = (
     ("version_id", "x-amz-version-id"),
 )
 _META = "x-amz-meta-"
+_DOT_SEGMENTS = {".": "%2E", "..": "%2E%2E"}
 _DELETE_BATCH = 1000
 """DeleteObjects takes at most 1,000 keys."""
 
 
 def _quote_key(name: str) -> str:
-    return quote(name, safe="/~")
+    """The key as a URL path; ``.`` and ``..`` segments are escaped so no HTTP layer collapses them."""
+    quoted = quote(name, safe="/~")
+    if "/." in f"/{quoted}":
+        quoted = "/".join(_DOT_SEGMENTS.get(segment, segment) for segment in quoted.split("/"))
+    return quoted
 
 
 def _query(params: Mapping[str, str]) -> str:
@@ -264,7 +269,7 @@ class S3StorageDriver(StorageDriver):
     def _check_body(self, response: requests.Response, bucket: str, key: str | None = None) -> bytes:
         """The body of a 200 answer, raising the error S3 may put in one (Copy, CompleteMultipartUpload)."""
         body = response.content
-        if body and b"<Error" in body[:200]:
+        if b"<Error" in body:
             root, _ = _xml.parse(body, self)
             if _xml.is_error(root):
                 context = RequestContext(response.request.method or "", response.url, self, bucket, key)
