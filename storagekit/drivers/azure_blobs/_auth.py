@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -18,6 +19,8 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import requests
+
+from ...http import redact
 
 STORAGE_SCOPE = "https://storage.azure.com/.default"
 """The OAuth scope of Azure Storage (data plane)."""
@@ -123,11 +126,26 @@ class SharedKeyAuth(requests.auth.AuthBase):
         return request
 
 
+class _RedactUrls(logging.Filter):
+    """Redacts SAS signatures from the URLs urllib3 logs at DEBUG (a SAS is in every URL)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(redact(arg) if isinstance(arg, str) else arg for arg in record.args)
+        return True
+
+
+_REDACT_URLS = _RedactUrls()
+
+
 class SasAuth(requests.auth.AuthBase):
     """Appends a SAS token to each request's query string (read anew each time: it may rotate)."""
 
     def __init__(self, token: Callable[[], str]) -> None:
         self._token = token
+        urllib3_log = logging.getLogger("urllib3.connectionpool")
+        if _REDACT_URLS not in urllib3_log.filters:
+            urllib3_log.addFilter(_REDACT_URLS)
 
     def __repr__(self) -> str:
         return "<SasAuth>"

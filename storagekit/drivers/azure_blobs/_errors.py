@@ -89,7 +89,9 @@ def parse_error(response: requests.Response, context: RequestContext) -> Storage
     status = response.status_code
     code, service_message = error_code(response)
     cls = _BY_CODE.get(code or "") or _by_status(status, context)
-    if code == "InvalidResourceName":
+    if code == "AuthorizationFailure" and "failed to authenticate" in service_message:
+        cls = InvalidCredsError  # Azurite's answer to a bad signature (Azure says AuthenticationFailed)
+    elif code == "InvalidResourceName":
         cls = InvalidObjectNameError if context.object_name else InvalidContainerNameError
     elif code == "ContainerBeingDeleted":
         cls = ContainerAlreadyExistsError if context.method == "PUT" and not context.object_name \
