@@ -16,6 +16,9 @@ try:  # the C implementation, if google-crc32c is installed (it comes with googl
 except ImportError:  # pragma: no cover - depends on the environment
     _crc32c_ext = None
 
+FAST_CRC32C = _crc32c_ext is not None
+"""True when CRC32C runs at C speed; the pure-Python fallback manages only a few MB/s."""
+
 Source = Union[bytes, bytearray, memoryview, str, IO[bytes], Iterable[bytes]]  # noqa: UP007 - a runtime alias on 3.10
 """What an upload accepts: bytes, a binary file object, or an iterable of byte chunks."""
 

@@ -128,12 +128,6 @@ class _Store:
     def delete(self, name: str) -> None:
         self.driver._delete_object(self.location.container, self.key_of(name))
 
-    def ensure_container(self) -> None:
-        try:
-            self.driver.get_container(self.location.container_name)
-        except ContainerDoesNotExistError:
-            self.driver.create_container(self.location.container_name)
-
 
 End = _Directory | _Store
 
@@ -184,7 +178,7 @@ def sync(
         report.deleted = doomed
         return report
     if todo and isinstance(dst, _Store):
-        dst.ensure_container()
+        dst.location.ensure_container()
     _copy_all(src, dst, todo, report, jobs, progress)
     for name in doomed:
         try:

@@ -27,7 +27,7 @@ from typing import Any
 from .base import StorageDriver
 from .models import Container
 from .providers import get_driver
-from .types import InvalidOptionError, Provider
+from .types import ContainerDoesNotExistError, InvalidOptionError, Provider
 
 SCHEMES = {
     "s3": Provider.S3,
@@ -57,6 +57,13 @@ class Location:
     def container(self) -> Container:
         """The container, without a request (a missing one fails at first use)."""
         return self.driver._as_container(self.container_name)
+
+    def ensure_container(self) -> Container:
+        """The container, created first if it does not exist yet."""
+        try:
+            return self.driver.get_container(self.container_name)
+        except ContainerDoesNotExistError:
+            return self.driver.create_container(self.container_name)
 
     @property
     def is_prefix(self) -> bool:

@@ -1,0 +1,227 @@
+"""Datasets and manifests: files with their checksums, labels and tags, stored anywhere.
+
+A :class:`Dataset` is a set of files (local or in any store) described by a JSON manifest
+kept beside them (``.storagekit-dataset.json``): every file's name, size, MD5, CRC32C,
+content type and metadata, plus the dataset's name, labels and tags. A :class:`Manifest`
+names several datasets, which may live in different providers. Integrity is checked
+against the manifest before upload and after download.
+
+Usage::
+
+    dataset = Dataset.from_directory("./survey-2024", labels={"raw"}, tags={"site": "north"})
+    dataset.to_cloud("s3://research/survey-2024/")
+    again = Dataset.from_cloud("s3://research/survey-2024/")
+    again.download("./copy")                     # verified file by file
+    Manifest({"survey": again}).to_cloud("gs://results/run-7/", store_datasets=False)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from .streams import FAST_CRC32C, Checksum
+from .transfer import guess_content_type, write_file_atomically
+from .types import ObjectHashMismatchError
+from .urls import Location, is_url, open_url
+
+DATASET_FILE = ".storagekit-dataset.json"
+MANIFEST_FILE = ".storagekit-manifest.json"
+_READ_SIZE = 1024 * 1024
+_ALGORITHMS = ("md5", "crc32c") if FAST_CRC32C else ("md5",)
+"""CRC32C is recorded only where it is fast (google-crc32c installed); MD5 always."""
+
+
+@dataclass
+class Datafile:
+    """One file of a dataset, as the manifest records it."""
+
+    name: str
+    size: int
+    md5: str
+    crc32c: str | None = None
+    content_type: str = "application/octet-stream"
+    meta_data: dict[str, str] = field(default_factory=dict)
+
+    def problem_with(self, size: int, digests: Mapping[str, str]) -> str | None:
+        """Why content of ``size`` bytes with ``digests`` is not this file, or None if it is."""
+        if size != self.size:
+            return f"{self.name}: {size} bytes, the manifest says {self.size}"
+        for algorithm in ("md5", "crc32c"):
+            expected = getattr(self, algorithm)
+            if expected is not None and digests.get(algorithm) not in (None, expected):
+                return f"{self.name}: {algorithm} {digests[algorithm]}, the manifest says {expected}"
+        return None
+
+
+@dataclass
+class Dataset:
+    """Files under one location (a directory or a storage URL prefix), with labels and tags."""
+
+    location: str
+    files: list[Datafile] = field(default_factory=list)
+    name: str = ""
+    labels: set[str] = field(default_factory=set)
+    tags: dict[str, str] = field(default_factory=dict)
+
+    # ------------------------------------------------------------ building
+
+    @classmethod
+    def from_directory(cls, path: str, *, name: str | None = None, labels: Iterable[str] = (),
+                       tags: Mapping[str, str] | None = None) -> Dataset:
+        """Describe every file under ``path``, hashing each one."""
+        root = os.path.abspath(path)
+        files = []
+        for directory, _, names in os.walk(root):
+            for file_name in sorted(names):
+                full = os.path.join(directory, file_name)
+                relative = os.path.relpath(full, root).replace(os.sep, "/")
+                if relative == DATASET_FILE:
+                    continue
+                size, digests = _hash_file(full)
+                files.append(Datafile(relative, size, digests["md5"], digests.get("crc32c"),
+                                      guess_content_type(relative)))
+        files.sort(key=lambda datafile: datafile.name)
+        return cls(root, files, name or os.path.basename(root), set(labels), dict(tags or {}))
+
+    # ------------------------------------------------------------ serialization
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "labels": sorted(self.labels), "tags": self.tags,
+                "files": [asdict(datafile) for datafile in self.files]}
+
+    @classmethod
+    def from_dict(cls, location: str, data: Mapping[str, Any]) -> Dataset:
+        files = [Datafile(**item) for item in data.get("files", [])]
+        return cls(location, files, data.get("name", ""), set(data.get("labels", [])), dict(data.get("tags", {})))
+
+    # ------------------------------------------------------------ moving
+
+    def to_cloud(self, url: str, **url_options: Any) -> Dataset:
+        """Upload the files (each checked against the manifest first) and the manifest to ``url``.
+
+        :raises ObjectHashMismatchError: a local file no longer matches the manifest; nothing
+            of the dataset's manifest is written then.
+        """
+        base = open_url(url, **url_options)
+        container = base.ensure_container()
+        for datafile in self.files:
+            path = os.path.join(self.location, *datafile.name.split("/"))
+            size, digests = _hash_file(path)
+            problem = datafile.problem_with(size, digests)
+            if problem:
+                raise ObjectHashMismatchError(f"not uploaded: {problem}", base.driver, object_name=datafile.name)
+            base.driver.upload_object(path, container, base.child(datafile.name).key,
+                                      extra={"content_type": datafile.content_type}, ex_meta=datafile.meta_data)
+        moved = Dataset(url, self.files, self.name, set(self.labels), dict(self.tags))
+        _write_json(base.child(DATASET_FILE), moved.to_dict())
+        return moved
+
+    @classmethod
+    def from_cloud(cls, url: str, **url_options: Any) -> Dataset:
+        """The dataset whose manifest is stored at ``url`` (a storage URL or a local directory)."""
+        if not is_url(url):
+            with open(os.path.join(url, DATASET_FILE), encoding="utf-8") as file:
+                return cls.from_dict(url, json.load(file))
+        return cls.from_dict(url, _read_json(open_url(url, **url_options).child(DATASET_FILE)))
+
+    def download(self, directory: str, **url_options: Any) -> Dataset:
+        """Download every file to ``directory``, each verified against the manifest."""
+        base = open_url(self.location, **url_options)
+        for datafile in self.files:
+            obj = base.driver.get_object(base.container_name, base.child(datafile.name).key)
+            checksum = Checksum(_ALGORITHMS)
+            target = os.path.join(directory, *datafile.name.split("/"))
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            write_file_atomically(_checked(obj.as_stream(chunk_size=_READ_SIZE), checksum, datafile),
+                                  target, overwrite=True)
+        local = Dataset(os.path.abspath(directory), self.files, self.name, set(self.labels), dict(self.tags))
+        with open(os.path.join(directory, DATASET_FILE), "w", encoding="utf-8") as file:
+            json.dump(local.to_dict(), file, indent=2)
+        return local
+
+    def verify(self, **url_options: Any) -> list[str]:
+        """Re-read every file or object and return what does not match the manifest (empty if all do)."""
+        problems = []
+        base = open_url(self.location, **url_options) if is_url(self.location) else None
+        for datafile in self.files:
+            try:
+                if base is None:
+                    size, digests = _hash_file(os.path.join(self.location, *datafile.name.split("/")))
+                else:
+                    obj = base.driver.get_object(base.container_name, base.child(datafile.name).key)
+                    checksum = Checksum(_ALGORITHMS)
+                    for chunk in obj.as_stream(chunk_size=_READ_SIZE):
+                        checksum.update(chunk)
+                    size, digests = checksum.size, checksum.hexdigests()
+            except (OSError, ObjectHashMismatchError) as error:
+                problems.append(f"{datafile.name}: {error}")
+                continue
+            problem = datafile.problem_with(size, digests)
+            if problem:
+                problems.append(problem)
+        return problems
+
+
+@dataclass
+class Manifest:
+    """Named datasets, each a :class:`Dataset` or the URL of one, in any provider."""
+
+    datasets: dict[str, Dataset | str] = field(default_factory=dict)
+
+    def to_cloud(self, url: str, *, store_datasets: bool = True, **url_options: Any) -> Manifest:
+        """Write the manifest to ``url``; with ``store_datasets`` upload local datasets beside it too.
+
+        With ``store_datasets=False`` every dataset stays where it is and the manifest
+        references its location.
+        """
+        base = open_url(url, **url_options)
+        entries: dict[str, Any] = {}
+        stored: dict[str, Dataset | str] = {}
+        for key, dataset in self.datasets.items():
+            if isinstance(dataset, Dataset) and store_datasets and not is_url(dataset.location):
+                dataset = dataset.to_cloud(base.child(f"datasets/{key}/").url, **url_options)
+            location = dataset.location if isinstance(dataset, Dataset) else dataset
+            entries[key] = {"location": location}
+            stored[key] = dataset
+        _write_json(base.child(MANIFEST_FILE), {"datasets": entries})
+        return Manifest(stored)
+
+    @classmethod
+    def from_cloud(cls, url: str, **url_options: Any) -> Manifest:
+        """The manifest stored at ``url``; its datasets are loaded from wherever they live."""
+        data = _read_json(open_url(url, **url_options).child(MANIFEST_FILE))
+        return cls({key: Dataset.from_cloud(entry["location"], **url_options)
+                    for key, entry in data.get("datasets", {}).items()})
+
+
+def _hash_file(path: str) -> tuple[int, dict[str, str]]:
+    checksum = Checksum(_ALGORITHMS)
+    with open(path, "rb") as file:
+        while chunk := file.read(_READ_SIZE):
+            checksum.update(chunk)
+    return checksum.size, checksum.hexdigests()
+
+
+def _checked(chunks: Iterable[bytes], checksum: Checksum, datafile: Datafile) -> Iterable[bytes]:
+    """Pass chunks through, then raise if they do not match the manifest's entry."""
+    for chunk in chunks:
+        checksum.update(chunk)
+        yield chunk
+    problem = datafile.problem_with(checksum.size, checksum.hexdigests())
+    if problem:
+        raise ObjectHashMismatchError(f"downloaded corrupt: {problem}", object_name=datafile.name)
+
+
+def _write_json(location: Location, data: Mapping[str, Any]) -> None:
+    body = json.dumps(data, indent=2, sort_keys=True).encode()
+    location.driver.upload_object_via_stream([body], location.ensure_container(), location.key,
+                                             extra={"content_type": "application/json"})
+
+
+def _read_json(location: Location) -> Any:
+    obj = location.driver.get_object(location.container_name, location.key)
+    return json.loads(b"".join(obj.as_stream()))
