@@ -1,0 +1,148 @@
+"""Where the S3 driver finds credentials, region and endpoint (never in the real home)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from storagekit.drivers.s3 import S3StorageDriver
+from storagekit.drivers.s3._credentials import Credentials
+from storagekit.providers import get_driver
+from storagekit.types import InvalidOptionError, Provider
+
+ENV = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_REGION",
+       "AWS_DEFAULT_REGION", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3")
+
+
+@pytest.fixture(autouse=True)
+def aws_files(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """A clean environment whose AWS files are (still empty) temp files; HOME points away too."""
+    for name in ENV:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "credentials"))
+    return tmp_path
+
+
+def s3(*args: object, **kwargs: object) -> S3StorageDriver:
+    return get_driver(Provider.S3)(*args, **kwargs)  # type: ignore[return-value]
+
+
+def test_explicit_arguments_win_over_everything(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "ENVKEY")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "envsecret")
+    monkeypatch.setenv("AWS_REGION", "eu-west-1")
+    driver = s3("ARGKEY", "argsecret", "argtoken", region="ap-south-1")
+    assert driver._credentials == Credentials("ARGKEY", "argsecret", "argtoken")
+    assert driver.region == "ap-south-1"
+
+
+def test_creds_dict_in_deep_lake_form() -> None:
+    driver = s3(creds={"aws_access_key_id": "DLKEY", "aws_secret_access_key": "dlsecret",
+                       "aws_session_token": "dltoken", "endpoint_url": "http://127.0.0.1:9000", "region": "us-west-2"})
+    assert driver._credentials == Credentials("DLKEY", "dlsecret", "dltoken")
+    assert (driver.region, driver._scheme, driver._host) == ("us-west-2", "http", "127.0.0.1:9000")
+
+
+def test_creds_dict_refuses_unknown_keys() -> None:
+    with pytest.raises(InvalidOptionError, match="aws_secret_key"):
+        s3(creds={"aws_access_key_id": "K", "aws_secret_key": "typo"})
+
+
+def test_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "ENVKEY")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "envsecret")
+    monkeypatch.setenv("AWS_SESSION_TOKEN", "envtoken")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-central-1")
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://generic:9000")
+    monkeypatch.setenv("AWS_ENDPOINT_URL_S3", "http://s3-specific:9000")
+    driver = s3()
+    assert driver._credentials == Credentials("ENVKEY", "envsecret", "envtoken")
+    assert (driver.region, driver._host) == ("eu-central-1", "s3-specific:9000")
+    monkeypatch.setenv("AWS_REGION", "eu-north-1")
+    monkeypatch.delenv("AWS_ENDPOINT_URL_S3")
+    driver = s3()
+    assert (driver.region, driver._host) == ("eu-north-1", "generic:9000")
+
+
+def test_default_profile_from_the_shared_files(aws_files: Path) -> None:
+    (aws_files / "credentials").write_text(
+        "[default]\naws_access_key_id = FILEKEY\naws_secret_access_key = filesecret\n"
+    )
+    (aws_files / "config").write_text("[default]\nregion = sa-east-1\n")
+    driver = s3()
+    assert driver._credentials == Credentials("FILEKEY", "filesecret", None)
+    assert driver.region == "sa-east-1"
+    assert driver._host == "s3.sa-east-1.amazonaws.com"
+
+
+def test_named_profile_with_endpoint_and_addressing(aws_files: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (aws_files / "credentials").write_text(
+        "[default]\naws_access_key_id = DEFAULTKEY\naws_secret_access_key = d\n"
+        "[work]\naws_access_key_id = WORKKEY\naws_secret_access_key = worksecret\naws_session_token = worktoken\n"
+    )
+    (aws_files / "config").write_text(
+        "[default]\nregion = us-east-2\n"
+        "[profile work]\nregion = eu-west-3\nendpoint_url = https://objects.example.com\n"
+        "s3 =\n  addressing_style = virtual\n"
+    )
+    monkeypatch.setenv("AWS_PROFILE", "work")
+    driver = s3()
+    assert driver._credentials == Credentials("WORKKEY", "worksecret", "worktoken")
+    assert (driver.region, driver._host, driver._addressing) == ("eu-west-3", "objects.example.com", "virtual")
+    assert s3(profile="default")._credentials == Credentials("DEFAULTKEY", "d", None)
+
+
+def test_credentials_can_live_in_the_config_file(aws_files: Path) -> None:
+    (aws_files / "config").write_text("[profile ci]\naws_access_key_id = CFGKEY\naws_secret_access_key = cfgsecret\n")
+    assert s3(profile="ci")._credentials == Credentials("CFGKEY", "cfgsecret", None)
+
+
+def test_missing_profile_is_an_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_PROFILE", "nope")
+    with pytest.raises(InvalidOptionError, match="nope"):
+        s3()
+    assert s3("K", "S")._credentials == Credentials("K", "S", None)  # not needed when keys are given
+
+
+def test_environment_keys_beat_the_profile(aws_files: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (aws_files / "credentials").write_text("[default]\naws_access_key_id = FILEKEY\naws_secret_access_key = f\n")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "ENVKEY")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "envsecret")
+    assert s3()._credentials == Credentials("ENVKEY", "envsecret", None)
+
+
+def test_no_credentials_means_anonymous() -> None:
+    driver = s3()
+    assert driver._credentials is None and driver._signer("us-east-1") is None
+
+
+def test_a_key_without_secret_is_refused() -> None:
+    with pytest.raises(InvalidOptionError, match="secret"):
+        s3("ONLYKEY")
+
+
+def test_broken_file_is_reported(aws_files: Path) -> None:
+    (aws_files / "credentials").write_text("this is not an ini file\n")
+    with pytest.raises(InvalidOptionError, match="cannot parse"):
+        s3()
+
+
+def test_unknown_option_is_refused() -> None:
+    with pytest.raises(InvalidOptionError, match="colour"):
+        s3("K", "S", colour="blue")
+
+
+def test_transfer_options_and_timeout() -> None:
+    driver = s3("K", "S", part_size=16 * 1024 * 1024, max_concurrency=8, timeout=5, verify=False)
+    assert (driver.transfer_config.part_size, driver.transfer_config.max_concurrency) == (16 * 1024 * 1024, 8)
+    assert driver.connection.timeout == (5.0, 5.0) and driver.connection.session.verify is False
+    with pytest.raises(InvalidOptionError):
+        s3("K", "S", part_size=0)
+
+
+def test_credentials_repr_hides_the_secret() -> None:
+    shown = repr(Credentials("AKIDEXAMPLE", "supersecretvalue", "sessiontokenvalue"))
+    assert "AKIDEXAMPLE" in shown and "supersecretvalue" not in shown and "sessiontokenvalue" not in shown
