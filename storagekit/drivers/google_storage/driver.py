@@ -68,6 +68,8 @@ _PROPERTIES = {  # UploadOptions field -> JSON API object field
 }
 _BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$")
 _MAX_REWRITE_CALLS = 10_000
+_PAGE_SIZE = "1000"
+"""GCS's own default and maximum, sent explicitly because emulators otherwise return everything at once."""
 
 
 class GoogleStorageDriver(StorageDriver):
@@ -161,7 +163,11 @@ class GoogleStorageDriver(StorageDriver):
     # ------------------------------------------------------------------ buckets
 
     def _iter_containers(self) -> Iterator[Container]:
-        params = {"project": self._require_project("list buckets"), "fields": f"nextPageToken,items({_BUCKET_FIELDS})"}
+        params = {
+            "project": self._require_project("list buckets"),
+            "fields": f"nextPageToken,items({_BUCKET_FIELDS})",
+            "maxResults": _PAGE_SIZE,
+        }
         while True:
             page = self.connection.request("GET", self._buckets_url, params=params).json()
             for resource in page.get("items", ()):
@@ -226,7 +232,7 @@ class GoogleStorageDriver(StorageDriver):
     # ------------------------------------------------------------------ objects
 
     def _list_page(self, container: Container, prefix: str, delimiter: str | None, token: str | None) -> ObjectPage:
-        params = {"fields": _LIST_FIELDS}
+        params = {"fields": _LIST_FIELDS, "maxResults": _PAGE_SIZE}
         if prefix:
             params["prefix"] = prefix
         if delimiter:
