@@ -1,0 +1,237 @@
+"""Azure authorization without a server: Shared Key strings to sign, SAS fields, account resolution.
+
+The expected strings are built here from the rules of Microsoft's "Authorize with Shared
+Key", "Create a service SAS" and "Create a user delegation SAS" pages (the examples of the
+first are reproduced), not from the code under test.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+from datetime import datetime, timezone
+from urllib.parse import parse_qsl
+
+import pytest
+import requests
+from azure.core.credentials import AccessToken, AzureNamedKeyCredential, AzureSasCredential
+
+from storagekit.drivers.azure_blobs._auth import BearerTokenAuth, SasAuth, SharedKeyAuth, string_to_sign
+from storagekit.drivers.azure_blobs._config import EMULATOR_KEY, resolve
+from storagekit.drivers.azure_blobs._sas import SAS_VERSION, UserDelegationKey, blob_sas
+from storagekit.types import InvalidCredsError, InvalidOptionError
+
+KEY = base64.b64encode(b"a test account key of 32 bytes!!").decode()
+EMPTY_STANDARD_HEADERS = "\n" * 11  # Content-Encoding ... Range, all absent
+
+
+def _hmac(key: str, text: str) -> str:
+    return base64.b64encode(hmac.new(base64.b64decode(key), text.encode(), hashlib.sha256).digest()).decode()
+
+
+# ---------------------------------------------------------------------- Shared Key
+
+
+def test_documented_example_string_to_sign() -> None:
+    """The "Authorize with Shared Key" example: Get Container Metadata with a timeout."""
+    headers = {"x-ms-date": "Sun, 11 Oct 2009 21:49:13 GMT", "x-ms-version": "2009-09-19"}
+    url = "http://myaccount.blob.core.windows.net/myaccount/mycontainer?restype=container&comp=metadata&timeout=20"
+    assert string_to_sign("GET", url, headers, "myaccount") == (
+        "GET\n" + EMPTY_STANDARD_HEADERS
+        + "x-ms-date:Sun, 11 Oct 2009 21:49:13 GMT\nx-ms-version:2009-09-19\n"
+        + "/myaccount/myaccount/mycontainer\ncomp:metadata\nrestype:container\ntimeout:20"
+    )
+
+
+@pytest.mark.parametrize(
+    ("url", "resource"),
+    [
+        ("https://myaccount.blob.core.windows.net/mycontainer?restype=container&comp=metadata",
+         "/myaccount/mycontainer\ncomp:metadata\nrestype:container"),
+        ("https://myaccount.blob.core.windows.net/mycontainer?restype=container&comp=list&include=snapshots"
+         "&include=metadata&include=uncommittedblobs",
+         "/myaccount/mycontainer\ncomp:list\ninclude:metadata,snapshots,uncommittedblobs\nrestype:container"),
+        ("https://myaccount-secondary.blob.core.windows.net/mycontainer/myblob", "/myaccount/mycontainer/myblob"),
+        ("https://myaccount.blob.core.windows.net/", "/myaccount/"),
+        ("https://myaccount.blob.core.windows.net", "/myaccount/"),
+        ("https://myaccount.blob.core.windows.net/c/a%20b/%E6%96%87?comp=block&blockid=YWJj%2BZA%3D%3D",
+         "/myaccount/c/a%20b/%E6%96%87\nblockid:YWJj+ZA==\ncomp:block"),
+        ("https://myaccount.blob.core.windows.net/c?Restype=container&COMP=list&prefix=",
+         "/myaccount/c\ncomp:list\nprefix:\nrestype:container"),
+    ],
+)
+def test_canonicalized_resource(url: str, resource: str) -> None:
+    """Documented examples, plus: the path as sent (encoded), query names lowercased, values decoded."""
+    assert string_to_sign("GET", url, {}, "myaccount") == "GET\n" + EMPTY_STANDARD_HEADERS + resource
+
+
+def test_standard_headers_in_their_places() -> None:
+    headers = {
+        "Content-Type": "text/plain", "Content-MD5": "rL0Y20zC+Fzt72VPzMSk2A==", "Content-Length": "3",
+        "Content-Encoding": "gzip", "Content-Language": "fr", "If-Match": '"0x8D"', "If-None-Match": "*",
+        "Range": "bytes=0-9", "If-Modified-Since": "A", "If-Unmodified-Since": "B", "Date": "D",
+    }
+    text = string_to_sign("put", "https://a.blob.core.windows.net/c/b", headers, "a")
+    assert text.split("\n")[:12] == [
+        "PUT", "gzip", "fr", "3", "rL0Y20zC+Fzt72VPzMSk2A==", "text/plain", "D", "A", '"0x8D"', "*", "B", "bytes=0-9",
+    ]
+
+
+def test_zero_content_length_signs_as_empty() -> None:
+    text = string_to_sign("PUT", "https://a.blob.core.windows.net/c", {"Content-Length": "0"}, "a")
+    assert text == "PUT\n" + EMPTY_STANDARD_HEADERS + "/a/c"
+
+
+def test_canonical_headers_lowercased_trimmed_sorted_as_the_service_does() -> None:
+    headers = {
+        "x-ms-version": "2025-11-05", "X-MS-Meta-ab": "3", "x-ms-meta-a1": " 2 ", "x-ms-meta-A_b": "1",
+        "x-ms-date": "now", "x-ms-blob-type": "BlockBlob", "x-ms-meta-Words": "two  spaces", "Other": "not signed",
+    }
+    text = string_to_sign("PUT", "https://a.blob.core.windows.net/c/b", headers, "a")
+    assert text.split("\n")[12:-1] == [
+        "x-ms-blob-type:BlockBlob", "x-ms-date:now",
+        "x-ms-meta-a_b:1", "x-ms-meta-a1:2", "x-ms-meta-ab:3",  # "_" sorts before digits and letters
+        "x-ms-meta-words:two  spaces", "x-ms-version:2025-11-05",
+    ]
+
+
+def test_shared_key_auth_signs_the_prepared_request() -> None:
+    request = requests.Request(
+        "PUT", "https://acct.blob.core.windows.net/c/a%20b?comp=block&blockid=QQ%3D%3D",
+        headers={"x-ms-version": "2025-11-05", "Content-MD5": "abc="}, data=b"body",
+    ).prepare()
+    SharedKeyAuth(lambda: ("acct", KEY))(request)
+    assert request.headers["x-ms-date"].endswith(" GMT")
+    expected = string_to_sign("PUT", request.url or "", request.headers, "acct")
+    assert "\n4\nabc=\n" in expected and "/acct/c/a%20b\nblockid:QQ==\ncomp:block" in expected
+    assert request.headers["Authorization"] == f"SharedKey acct:{_hmac(KEY, expected)}"
+    assert KEY not in repr(SharedKeyAuth(lambda: ("acct", KEY)))
+
+
+def test_named_key_credential_is_read_on_every_request() -> None:
+    credential = AzureNamedKeyCredential("acct", KEY)
+    auth = resolve(None, None, None, credential, None, None, environ={}).auth
+    first = auth(requests.Request("GET", "https://acct.blob.core.windows.net/").prepare())
+    credential.update("acct", EMULATOR_KEY)
+    second = auth(requests.Request("GET", "https://acct.blob.core.windows.net/").prepare())
+    for request, key in ((first, KEY), (second, EMULATOR_KEY)):
+        text = string_to_sign("GET", request.url, request.headers, "acct")
+        assert request.headers["Authorization"] == f"SharedKey acct:{_hmac(key, text)}"
+
+
+def test_sas_auth_appends_the_current_token() -> None:
+    credential = AzureSasCredential("?sv=2020-12-06&sig=one")
+    auth = resolve("acct", None, None, credential, None, None, environ={}).auth
+    assert isinstance(auth, SasAuth)
+    assert auth(requests.Request("GET", "https://a/c?comp=list").prepare()).url == "https://a/c?comp=list&sv=2020-12-06&sig=one"
+    credential.update("sv=2020-12-06&sig=two")
+    assert auth(requests.Request("GET", "https://a/c").prepare()).url == "https://a/c?sv=2020-12-06&sig=two"
+
+
+def test_bearer_token_is_cached_and_refreshed_before_expiry() -> None:
+    now = [1_000_000.0]
+    issued: list[tuple[str, ...]] = []
+
+    class Credential:
+        def get_token(self, *scopes: str, **kwargs: object) -> AccessToken:
+            issued.append(scopes)
+            return AccessToken(f"token-{len(issued)}", int(now[0]) + 3600)
+
+    auth = BearerTokenAuth(Credential(), clock=lambda: now[0])
+    headers = []
+    for advance in (0, 1000, 2000, 299, 2, 3000):  # 301 s left: kept; 299 s left: refreshed
+        now[0] += advance
+        headers.append(auth(requests.Request("GET", "https://a/").prepare()).headers["Authorization"])
+    assert headers == ["Bearer token-1"] * 4 + ["Bearer token-2"] * 2
+    assert issued == [("https://storage.azure.com/.default",)] * 2
+
+
+# ---------------------------------------------------------------------- SAS
+
+
+EXPIRY = datetime(2030, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
+
+
+def test_service_sas_fields_and_signature() -> None:
+    query = dict(parse_qsl(blob_sas(account="acct", container="c", blob="dir/a b.txt", permissions="r",
+                                    expiry=EXPIRY, key=base64.b64decode(KEY), protocol="https")))
+    assert {k: v for k, v in query.items() if k != "sig"} == {
+        "sv": "2020-12-06", "se": "2030-01-02T03:04:05Z", "sr": "b", "sp": "r", "spr": "https",
+    }
+    # sp, st, se, canonicalized resource, si, sip, spr, sv, sr, snapshot time, ses, rscc, rscd, rsce, rscl, rsct
+    fields = ["r", "", "2030-01-02T03:04:05Z", "/blob/acct/c/dir/a b.txt", "", "", "https", SAS_VERSION, "b",
+              "", "", "", "", "", "", ""]
+    assert query["sig"] == _hmac(KEY, "\n".join(fields))
+
+
+def test_user_delegation_sas_fields_and_signature() -> None:
+    value = base64.b64encode(b"the delegation key").decode()
+    udk = UserDelegationKey("oid", "tid", "2030-01-01T00:00:00Z", "2030-01-03T00:00:00Z", "b", "2025-11-05", value)
+    query = dict(parse_qsl(blob_sas(account="acct", container="c", blob="b.bin", permissions="cw", expiry=EXPIRY,
+                                    delegation_key=udk)))
+    assert (query["skoid"], query["sktid"], query["skt"], query["ske"], query["sks"], query["skv"]) == (
+        "oid", "tid", "2030-01-01T00:00:00Z", "2030-01-03T00:00:00Z", "b", "2025-11-05")
+    assert "spr" not in query and value not in repr(udk)
+    # sp, st, se, resource, skoid, sktid, skt, ske, sks, skv, saoid, suoid, scid, sip, spr, sv, sr,
+    # snapshot time, ses, rscc, rscd, rsce, rscl, rsct
+    fields = ["cw", "", "2030-01-02T03:04:05Z", "/blob/acct/c/b.bin", "oid", "tid", "2030-01-01T00:00:00Z",
+              "2030-01-03T00:00:00Z", "b", "2025-11-05", "", "", "", "", "", SAS_VERSION, "b",
+              "", "", "", "", "", "", ""]
+    assert query["sig"] == _hmac(value, "\n".join(fields))
+
+
+# ---------------------------------------------------------------------- account resolution
+
+
+def test_development_storage_connection_string() -> None:
+    config = resolve(None, None, None, None, None, "UseDevelopmentStorage=true", environ={})
+    assert (config.endpoint, config.account) == ("http://127.0.0.1:10000/devstoreaccount1", "devstoreaccount1")
+    assert isinstance(config.auth, SharedKeyAuth) and config.auth.account_key()[1] == base64.b64decode(EMULATOR_KEY)
+    proxied = resolve(None, None, None, None, None,
+                      "UseDevelopmentStorage=true;DevelopmentStorageProxyUri=http://10.0.0.5", environ={})
+    assert proxied.endpoint == "http://10.0.0.5:10000/devstoreaccount1"
+
+
+def test_account_key_connection_string_in_a_sovereign_cloud() -> None:
+    config = resolve(None, None, None, None, None,
+                     f"DefaultEndpointsProtocol=https;AccountName=acct;AccountKey={KEY};"
+                     "EndpointSuffix=core.chinacloudapi.cn", environ={})
+    assert (config.endpoint, config.account) == ("https://acct.blob.core.chinacloudapi.cn", "acct")
+    assert isinstance(config.auth, SharedKeyAuth)
+
+
+def test_sas_connection_string_and_environment() -> None:
+    config = resolve(None, None, None, None, None,
+                     "BlobEndpoint=https://acct.blob.core.windows.net/;SharedAccessSignature=sv=1&sig=x", environ={})
+    assert (config.endpoint, config.account, config.sas_token) == ("https://acct.blob.core.windows.net", "acct",
+                                                                   "sv=1&sig=x")
+    env = {"AZURE_STORAGE_ACCOUNT": "envacct", "AZURE_STORAGE_SAS_TOKEN": "?sv=1&sig=y"}
+    config = resolve(None, None, None, None, None, None, environ=env)
+    assert (config.endpoint, config.sas_token) == ("https://envacct.blob.core.windows.net", "sv=1&sig=y")
+    env = {"AZURE_STORAGE_CONNECTION_STRING": f"AccountName=cs;AccountKey={KEY}", "AZURE_STORAGE_ACCOUNT": "no"}
+    assert resolve(None, None, None, None, None, None, environ=env).account == "cs"
+
+
+def test_endpoints_for_emulators_and_private_links() -> None:
+    assert resolve("acct", KEY, None, None, "http://127.0.0.1:10000", None, environ={}).endpoint == \
+        "http://127.0.0.1:10000/acct"
+    config = resolve(None, None, "sv=1&sig=z", None, "https://acct.privatelink.blob.core.windows.net/", None,
+                     environ={})
+    assert (config.endpoint, config.account) == ("https://acct.privatelink.blob.core.windows.net", "acct")
+    assert resolve(None, None, None, None, "http://localhost:10000/devstoreaccount1", None,
+                   environ={}).account == "devstoreaccount1"
+
+
+def test_bad_configurations_are_refused_clearly() -> None:
+    with pytest.raises(InvalidCredsError, match="no Azure storage account"):
+        resolve(None, None, None, None, None, None, environ={})
+    with pytest.raises(InvalidOptionError, match="Name=Value"):
+        resolve(None, None, None, None, None, "AccountName=a;garbage", environ={})
+    with pytest.raises(InvalidOptionError, match="TokenCredential"):
+        resolve("acct", None, None, object(), None, None, environ={})
+    with pytest.raises(InvalidOptionError, match="http"):
+        resolve("acct", KEY, None, None, "ftp://host", None, environ={})
+    with pytest.raises(ValueError, match="base64") as info:
+        resolve("acct", "secret-not-base64!", None, None, None, None, environ={})
+    assert "secret-not-base64!" not in str(info.value)
