@@ -251,14 +251,20 @@ class StorageDriver:
 
     def download_object(
         self, obj: Object, destination_path: str | os.PathLike[str], overwrite_existing: bool = False,
-        delete_on_failure: bool = True,
+        delete_on_failure: bool = True, **transfer_options: Any,
     ) -> bool:
-        """Download to a file, verified, via a temp file renamed into place at the end."""
-        return self.download_object_range(obj, destination_path, 0, None, overwrite_existing, delete_on_failure)
+        """Download to a file, verified, via a temp file renamed into place at the end.
+
+        ``transfer_options`` override the driver's :class:`~storagekit.transfer.TransferConfig`
+        for this call (``part_size``, ``max_concurrency``, ``progress``, ...).
+        """
+        return self.download_object_range(obj, destination_path, 0, None, overwrite_existing, delete_on_failure,
+                                          **transfer_options)
 
     def download_object_range(
         self, obj: Object, destination_path: str | os.PathLike[str], start_bytes: int,
         end_bytes: int | None = None, overwrite_existing: bool = False, delete_on_failure: bool = True,
+        **transfer_options: Any,
     ) -> bool:
         """Download bytes ``start_bytes`` to ``end_bytes`` (exclusive) of an object to a file."""
         end = self._check_range(obj, start_bytes, end_bytes)
@@ -270,24 +276,28 @@ class StorageDriver:
                 f"{destination} already exists and overwrite_existing is False",
                 self, container_name=obj.container.name, object_name=obj.name,
             )
-        chunks = self._read(obj, start_bytes, end, verify=True)
+        chunks = self._read(obj, start_bytes, end, **transfer_options)
         transfer.write_file_atomically(chunks, destination, overwrite_existing, delete_on_failure)
         return True
 
-    def download_object_as_stream(self, obj: Object, chunk_size: int | None = None) -> Iterator[bytes]:
+    def download_object_as_stream(
+        self, obj: Object, chunk_size: int | None = None, **transfer_options: Any
+    ) -> Iterator[bytes]:
         """Yield the object's bytes in chunks of ``chunk_size``; verified as the stream ends."""
-        return self.download_object_range_as_stream(obj, 0, None, chunk_size)
+        return self.download_object_range_as_stream(obj, 0, None, chunk_size, **transfer_options)
 
     def download_object_range_as_stream(
-        self, obj: Object, start_bytes: int, end_bytes: int | None = None, chunk_size: int | None = None
+        self, obj: Object, start_bytes: int, end_bytes: int | None = None, chunk_size: int | None = None,
+        **transfer_options: Any,
     ) -> Iterator[bytes]:
         """Yield bytes ``start_bytes`` to ``end_bytes`` (exclusive) in chunks of ``chunk_size``."""
         end = self._check_range(obj, start_bytes, end_bytes)
-        chunks = self._read(obj, start_bytes, end, verify=True)
+        chunks = self._read(obj, start_bytes, end, **transfer_options)
         return transfer.rechunked(chunks, chunk_size or STREAM_CHUNK_SIZE)
 
-    def _read(self, obj: Object, start: int, end: int, verify: bool) -> Iterator[bytes]:
-        return transfer.read_range(self, obj, start, end, self.transfer_config, verify)
+    def _read(self, obj: Object, start: int, end: int, **transfer_options: Any) -> Iterator[bytes]:
+        config = self.transfer_config.merged(**transfer_options)
+        return transfer.read_range(self, obj, start, end, config)
 
     def _check_range(self, obj: Object, start: int, end: int | None) -> int:
         """The exclusive end of a valid range; InvalidRangeError names what is wrong."""

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -116,8 +116,12 @@ class Dataset:
                 raise ObjectHashMismatchError(f"not uploaded: {problem}", base.driver, object_name=datafile.name)
             base.driver.upload_object(path, container, base.child(datafile.name).key,
                                       extra={"content_type": datafile.content_type}, ex_meta=datafile.meta_data)
+        return self.write_manifest(url, **url_options)
+
+    def write_manifest(self, url: str, **url_options: Any) -> Dataset:
+        """Store this dataset's manifest at ``url`` (whose files are already there); the dataset there."""
         moved = Dataset(url, self.files, self.name, set(self.labels), dict(self.tags))
-        _write_json(base.child(DATASET_FILE), moved.to_dict())
+        _write_json(open_url(url, **url_options).child(DATASET_FILE), moved.to_dict())
         return moved
 
     @classmethod
@@ -143,11 +147,16 @@ class Dataset:
             json.dump(local.to_dict(), file, indent=2)
         return local
 
-    def verify(self, **url_options: Any) -> list[str]:
-        """Re-read every file or object and return what does not match the manifest (empty if all do)."""
+    def verify(self, progress: Callable[[int], None] | None = None, **url_options: Any) -> list[str]:
+        """Re-read every file or object and return what does not match the manifest (empty if all do).
+
+        :param progress: called with the number of files checked so far.
+        """
         problems = []
         base = open_url(self.location, **url_options) if is_url(self.location) else None
-        for datafile in self.files:
+        for done, datafile in enumerate(self.files, 1):
+            if progress:
+                progress(done)
             try:
                 if base is None:
                     size, digests = _hash_file(os.path.join(self.location, *datafile.name.split("/")))

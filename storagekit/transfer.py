@@ -235,9 +235,7 @@ def _verified(driver: StorageDriver, obj: Object, checksum: Checksum) -> Object:
 # ---------------------------------------------------------------------- downloads
 
 
-def read_range(
-    driver: StorageDriver, obj: Object, start: int, end: int, config: TransferConfig, verify: bool
-) -> Iterator[bytes]:
+def read_range(driver: StorageDriver, obj: Object, start: int, end: int, config: TransferConfig) -> Iterator[bytes]:
     """Yield bytes ``start``..``end`` of ``obj`` in order, verified at the end.
 
     Large reads from request-based stores fetch up to ``max_concurrency`` ranges of
@@ -245,7 +243,7 @@ def read_range(
     checked; the MD5 (or CRC32C) too when the whole object is read and the store keeps one.
     """
     whole = start == 0 and end == obj.size
-    algorithms = [a for a in ("md5", "crc32c") if a in obj.checksums][:1] if (verify and whole) else []
+    algorithms = [a for a in ("md5", "crc32c") if a in obj.checksums][:1] if whole else []
     checksum = Checksum(algorithms)
     parallel = driver.capabilities.multipart and config.max_concurrency > 1 and end - start > config.part_size
     chunks = _prefetched(driver, obj, start, end, config) if parallel else _resumable(driver, obj, start, end, config)

@@ -25,8 +25,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from .base import StorageDriver
+from .config import load_profile
 from .models import Container
-from .providers import get_driver
+from .providers import DRIVERS, get_driver
 from .types import ContainerDoesNotExistError, InvalidOptionError, Provider
 
 SCHEMES = {
@@ -83,23 +84,40 @@ def is_url(text: str) -> bool:
 
 
 def open_url(url: str, *, provider: Provider | str | None = None, local_root: str | None = None,
-             **driver_options: Any) -> Location:
+             profile: str | None = None, **driver_options: Any) -> Location:
     """Parse a location URL and build its driver.
 
     :param provider: an S3-compatible preset for ``s3://`` URLs (e.g. ``Provider.MINIO``).
     :param local_root: the root directory for ``local://`` URLs (default: $STORAGEKIT_LOCAL_ROOT).
+    :param profile: a named profile (see :mod:`storagekit.config`); it applies to URLs of its
+        provider's kind only, so one profile can serve one end of a cross-provider copy.
     :param driver_options: passed to the driver's constructor (``endpoint_url=``, ``region=``, ...).
-    :raises InvalidOptionError: for an unknown scheme or a URL with no container.
+    :raises InvalidOptionError: for an unknown scheme, a URL with no container or with credentials.
     """
     scheme, sep, rest = url.partition("://")
     if not sep or scheme.lower() not in SCHEMES:
         known = ", ".join(f"{s}://" for s in SCHEMES)
         raise InvalidOptionError(f"{url!r} is not a storage URL (known schemes: {known})")
     container_name, _, key = rest.partition("/")
+    if "@" in container_name or ":" in container_name:
+        raise InvalidOptionError(f"{scheme}:// URLs carry no credentials: use a profile or the environment")
     if not container_name:
         raise InvalidOptionError(f"{url!r} names no container: write {scheme}://<container>/<key>")
     kind = SCHEMES[scheme.lower()]
+    if profile:
+        settings = dict(load_profile(profile))
+        chosen = settings.pop("provider", kind.value)
+        if _family(chosen) == _family(kind):
+            provider = provider or (chosen if kind is Provider.S3 else None)
+            local_root = local_root or settings.pop("local_root", None)
+            driver_options = {**settings, **{k: v for k, v in driver_options.items() if v is not None}}
     return Location(_driver_for(kind, provider, local_root, driver_options), container_name, key, url)
+
+
+def _family(provider: Provider | str) -> tuple[str, str]:
+    """The driver class serving a provider: S3 presets and regions are all one family."""
+    return DRIVERS.get(Provider(provider).value if isinstance(provider, Provider) else str(provider).lower(),
+                       ("", str(provider)))
 
 
 def _driver_for(kind: Provider, provider: Provider | str | None, local_root: str | None,

@@ -119,3 +119,66 @@ def test_cat_writes_the_bytes(tree: Path, root: str) -> None:
     result = subprocess.run([sys.executable, "-m", "storagekit.cli", "--local-root", root, "cat",
                              "local://b/photos/dog.png"], capture_output=True, check=True)
     assert result.stdout == (tree / "photos" / "dog.png").read_bytes()
+
+
+def test_sync_writes_a_manifest_and_verify_checks_it(tree: Path, root: str,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    out = ok(capsys, "--local-root", root, "sync", "--manifest", "--label", "photos", "--tag", "owner=ann",
+             str(tree), "local://b/set")
+    assert "wrote the manifest of 3 files" in out
+    out = ok(capsys, "--local-root", root, "verify", "local://b/set")
+    assert "3 of 3 files match" in out
+    target = Path(root) / "b" / "set" / "notes.txt"
+    stat = target.stat()
+    target.write_text("remember the mild\n")
+    os.utime(target, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    code, out, err = run(capsys, "--local-root", root, "verify", "local://b/set")
+    assert code == 6 and "notes.txt" in err and "2 of 3 files match" in out
+
+
+def test_check_reports_each_permission(root: str, capsys: pytest.CaptureFixture[str]) -> None:
+    ok(capsys, "--local-root", root, "mb", "local://checked")
+    out = ok(capsys, "--local-root", root, "check", "local://checked/probe/")
+    assert [line.split()[:2] for line in out.splitlines()] == [
+        ["list", "yes"], ["read", "yes"], ["write", "yes"], ["overwrite", "yes"], ["delete", "yes"]]
+    os.chmod(Path(root) / "checked", 0o500)
+    try:
+        if os.geteuid() == 0:
+            return  # root ignores directory permissions
+        code, out, _ = run(capsys, "--local-root", root, "check", "local://checked/")
+        assert code == 5 and "write      NO" in out
+    finally:
+        os.chmod(Path(root) / "checked", 0o700)
+
+
+def test_url_is_not_supported_on_local(root: str, capsys: pytest.CaptureFixture[str]) -> None:
+    ok(capsys, "--local-root", root, "mb", "local://u")
+    code, _, err = run(capsys, "--local-root", root, "url", "local://u/x")
+    assert code == 1 and "presigned" in err
+
+
+@pytest.mark.parametrize("argument", [
+    "az://c/b?sv=2021&sig=abcdef", "DefaultEndpointsProtocol=https;AccountName=a;AccountKey=c2VjcmV0",
+    "s3://AKIA:wJalrXUtnFEMI@bucket/key",
+])
+def test_secrets_on_the_command_line_are_refused(argument: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "ls", argument)
+    assert code == 2 and "refusing a secret" in err and argument not in err + out
+
+
+def test_profiles(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    config = tmp_path / "config.ini"
+    monkeypatch.setenv("STORAGEKIT_CONFIG", str(config))
+    monkeypatch.setattr("sys.stdin", __import__("io").StringIO("s3cr3t-value\n"))
+    ok(capsys, "config", "set", "lab", "--provider", "local", "--local-root", str(tmp_path / "lab-root"),
+       "--secret-stdin")
+    assert oct(config.stat().st_mode & 0o777) == "0o600"
+    out = ok(capsys, "config", "list")
+    assert "lab:" in out and "s3cr3t-value" not in out and "secret=***" in out
+    code, _, err = run(capsys, "config", "set", "x", "-o", "secret=leak")
+    assert code == 2 and "secret" in err
+    ok(capsys, "--profile", "lab", "mb", "local://from-profile")
+    assert (tmp_path / "lab-root" / "from-profile").is_dir()
+    ok(capsys, "config", "remove", "lab")
+    code, _, err = run(capsys, "--profile", "lab", "ls", "local://x")
+    assert code == 2 and "no profile 'lab'" in err
