@@ -30,6 +30,7 @@ from ...types import (
     InvalidCredsError,
     InvalidOptionError,
     ObjectDoesNotExistError,
+    PermissionDeniedError,
     Provider,
     StorageKitError,
 )
@@ -296,7 +297,8 @@ class S3StorageDriver(StorageDriver):
                 return
 
     def _get_container(self, name: str) -> Container:
-        response = self._request("HEAD", name)
+        # An empty listing rather than HeadBucket (same permission): its errors have a body and a code.
+        response = self._request("GET", name, query=_query({"list-type": "2", "max-keys": "0"}))
         region = response.headers.get("x-amz-bucket-region")
         if region:
             self._bucket_regions[name] = region
@@ -336,8 +338,8 @@ class S3StorageDriver(StorageDriver):
     def _head_object(self, container: Container, name: str) -> Object:
         try:
             response = self._request("HEAD", container.name, name)
-        except ObjectDoesNotExistError as error:
-            if error.code is None:  # a bare 404: the bucket may be what is missing
+        except (ObjectDoesNotExistError, PermissionDeniedError) as error:
+            if error.code is None:  # HEAD errors have no body: ask the bucket what is wrong (bucket, creds)
                 self._get_container(container.name)
             raise
         return self._object_from_headers(container, name, response.headers)

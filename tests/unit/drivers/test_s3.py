@@ -343,6 +343,15 @@ def test_unusual_keys_are_signed_as_sent() -> None:
     assert replay.requests[0].url == "https://examplebucket.s3.amazonaws.com/a//b/./c/../d%20e%2Bf%2520g"
 
 
+def test_session_token_is_sent_and_signed() -> None:
+    driver = make_driver(token="FwoGZXIvYXdzSESSIONTOKEN")
+    replay = ReplayAdapter.install(driver, "delete_ok")
+    driver.delete_object(an_object(driver))
+    sent = replay.requests[0].headers
+    assert sent["x-amz-security-token"] == "FwoGZXIvYXdzSESSIONTOKEN"
+    assert "x-amz-security-token" in sent["Authorization"].split("SignedHeaders=")[1]
+
+
 # ---------------------------------------------------------------------- secrets
 
 
