@@ -191,8 +191,8 @@ class AzureBlobsStorageDriver(StorageDriver):
         return {"etag": properties.get("etag", "").strip('"'), "last_modified": properties.get("last-modified")}
 
     def _create_container(self, name: str) -> Container:
-        self._request("PUT", f"{self._container_url(name)}?restype=container", name, idempotent=False)
-        return self._get_container(name)
+        response = self._request("PUT", f"{self._container_url(name)}?restype=container", name, idempotent=False)
+        return Container(name, self._container_extra({k.lower(): v for k, v in response.headers.items()}), self)
 
     def _delete_container(self, container: Container) -> None:
         """Delete Container removes its blobs too, so refuse first if it holds any (as the contract says)."""
