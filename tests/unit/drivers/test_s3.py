@@ -267,15 +267,21 @@ def test_bucket_error_bodies(answer: str, operation: str, exception: type[Storag
     assert info.value.container_name == "examplebucket" and info.value.code
 
 
-@pytest.mark.parametrize(("bucket_answer", "exception"),
-                         [("head_bucket_ok", ObjectDoesNotExistError), ("head_not_found", ContainerDoesNotExistError)])
-def test_bodyless_head_404_tells_bucket_from_key(bucket_answer: str, exception: type[StorageKitError]) -> None:
+@pytest.mark.parametrize(
+    ("head_answer", "bucket_answer", "exception"),
+    [("head_not_found", "list_empty", ObjectDoesNotExistError),
+     ("head_not_found", "no_such_bucket", ContainerDoesNotExistError),
+     ("head_forbidden", "list_empty", PermissionDeniedError),
+     ("head_forbidden", "signature_mismatch", InvalidCredsError)],
+)
+def test_bodyless_head_errors_ask_the_bucket(head_answer: str, bucket_answer: str,
+                                             exception: type[StorageKitError]) -> None:
     driver = make_driver()
-    replay = ReplayAdapter.install(driver, "head_not_found", bucket_answer)
+    replay = ReplayAdapter.install(driver, head_answer, bucket_answer)
     with pytest.raises(exception) as info:
         driver.get_object("examplebucket", "hello.txt")
     assert type(info.value) is exception
-    assert replay.requests[1].url == "https://examplebucket.s3.amazonaws.com/"
+    assert replay.requests[1].url == "https://examplebucket.s3.amazonaws.com/?list-type=2&max-keys=0"
 
 
 def test_an_error_inside_a_200_copy_answer_is_raised() -> None:
