@@ -10,15 +10,19 @@ from __future__ import annotations
 
 import datetime
 import importlib.util
+import io
 import json
 import platform
 import stat
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
+import requests.adapters
+import urllib3
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from google.oauth2 import service_account
@@ -119,3 +123,67 @@ def google_storage_server_gaps() -> dict[str, str]:
 def load_fixture(name: str) -> Any:
     return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
 
+
+class ReplayAdapter(requests.adapters.BaseAdapter):
+    """A requests transport that answers from recorded exchanges, checking each request first.
+
+    An exchange is ``{"request": {...}, "response": {...}}``. The request part may give
+    ``method``, ``path``, ``query`` (params that must have these values), ``absent_query``,
+    ``headers`` (that must have these values) and ``body_size``. The response part gives
+    ``status``, ``headers`` and ``json`` or ``body``, or ``{"error": "..."}`` for a
+    connection that breaks before any answer.
+    """
+
+    def __init__(self, exchanges: list[dict[str, Any]]) -> None:
+        super().__init__()
+        self.exchanges = list(exchanges)
+        self.sent: list[requests.PreparedRequest] = []
+
+    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        assert self.exchanges, f"unexpected extra request {request.method} {request.url}"
+        recorded = self.exchanges.pop(0)
+        self._check(request, recorded["request"])
+        self.sent.append(request)
+        answer = recorded["response"]
+        if "error" in answer:
+            raise requests.ConnectionError(answer["error"])
+        body = json.dumps(answer["json"]).encode() if "json" in answer else answer.get("body", "").encode()
+        headers = {"Content-Length": str(len(body)), **answer.get("headers", {})}
+        raw = urllib3.HTTPResponse(io.BytesIO(body), headers=headers, status=answer["status"],
+                                   preload_content=False, decode_content=False)
+        response = requests.Response()
+        response.status_code = answer["status"]
+        response.headers = requests.structures.CaseInsensitiveDict(headers)
+        response.raw = raw
+        response.url = request.url or ""
+        response.request = request
+        response.reason = answer.get("reason", "")
+        return response
+
+    @staticmethod
+    def _check(request: requests.PreparedRequest, expected: dict[str, Any]) -> None:
+        url = urlsplit(request.url or "")
+        query = {key: values[0] for key, values in parse_qs(url.query, keep_blank_values=True).items()}
+        where = f"{request.method} {url.path}?{url.query}"
+        assert request.method == expected.get("method", request.method), where
+        assert url.path == expected.get("path", url.path), where
+        for key, value in expected.get("query", {}).items():
+            assert query.get(key) == value, f"{where}: {key} should be {value!r}"
+        for key in expected.get("absent_query", ()):
+            assert key not in query, f"{where}: {key} should not be sent"
+        for key, value in expected.get("headers", {}).items():
+            assert request.headers.get(key) == value, f"{where}: header {key} is {request.headers.get(key)!r}"
+        if "body_size" in expected:
+            assert len(request.body or b"") == expected["body_size"], where
+
+    def close(self) -> None:
+        pass
+
+
+def replayed_driver(exchanges: list[dict[str, Any]], **options: Any) -> tuple[GoogleStorageDriver, ReplayAdapter]:
+    """A driver whose requests to ``http://gcs.test`` are answered by a ReplayAdapter."""
+    options.setdefault("credentials", "anonymous")
+    driver = get_driver(Provider.GOOGLE_STORAGE)(endpoint_url="http://gcs.test", project=PROJECT, **options)
+    adapter = ReplayAdapter(exchanges)
+    driver.connection.session.mount("http://gcs.test", adapter)  # type: ignore[attr-defined]
+    return driver, adapter  # type: ignore[return-value]

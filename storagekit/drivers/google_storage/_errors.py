@@ -16,7 +16,9 @@ from ...types import (
     ContainerAlreadyExistsError,
     ContainerDoesNotExistError,
     ContainerIsNotEmptyError,
+    InvalidContainerNameError,
     InvalidCredsError,
+    InvalidObjectNameError,
     InvalidOptionError,
     InvalidRangeError,
     MalformedResponseError,
@@ -89,6 +91,10 @@ def parse_error(response: requests.Response, context: RequestContext) -> Storage
         return PermissionDeniedError(text, context.driver, **kwargs)
     if status == 416:
         return InvalidRangeError(text, context.driver, **kwargs)
+    if status == 400 and "bucket name" in message.lower():
+        return InvalidContainerNameError(text, context.driver, **kwargs)
+    if status == 400 and "object name" in message.lower():
+        return InvalidObjectNameError(text, context.driver, **kwargs)
     if status == 400:
         return InvalidOptionError(text, context.driver, **kwargs)
     if status >= 500:

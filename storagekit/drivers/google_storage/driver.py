@@ -201,7 +201,7 @@ class GoogleStorageDriver(StorageDriver):
             body["storageClass"] = storage_class
         response = self.connection.request(
             "POST", self._buckets_url, params={"project": self._require_project("create buckets")},
-            data=json.dumps(body), headers={"Content-Type": "application/json"}, container_name=name,
+            data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}, container_name=name,
         )
         return self._container(response.json())
 
@@ -348,7 +348,7 @@ class GoogleStorageDriver(StorageDriver):
         }
         response = self.connection.request(
             "POST", f"{self._uploads_url}/{quote(container.name, safe='')}/o", params=params, headers=headers,
-            data=json.dumps(metadata), idempotent=False, container_name=container.name, object_name=name,
+            data=json.dumps(metadata).encode(), idempotent=False, container_name=container.name, object_name=name,
         )
         session = response.headers.get("Location")
         if not session:
@@ -497,7 +497,7 @@ class GoogleStorageDriver(StorageDriver):
         params = self._upload_params(container, name, options, None)
         url = f"{self._object_url(obj.container.name, obj.name)}/rewriteTo/b/{quote(container.name, safe='')}" \
               f"/o/{quote(name, safe='')}"
-        body = json.dumps(metadata)
+        body = json.dumps(metadata).encode()
         for _ in range(_MAX_REWRITE_CALLS):
             answer = self.connection.request(
                 "POST", url, params=params, data=body, headers={"Content-Type": "application/json"},
