@@ -21,6 +21,7 @@ from urllib.parse import parse_qsl, urlsplit
 import requests
 
 from ...http import redact
+from ...types import InvalidOptionError
 
 STORAGE_SCOPE = "https://storage.azure.com/.default"
 """The OAuth scope of Azure Storage (data plane)."""
@@ -78,11 +79,11 @@ def sign(key: bytes, text: str) -> str:
 
 
 def decode_key(key: str) -> bytes:
-    """An account key as bytes; ValueError (without the key in it) if it is not base64."""
+    """An account key as bytes; InvalidOptionError (without the key in it) if it is not base64."""
     try:
         return base64.b64decode(key, validate=True)
     except (ValueError, TypeError):
-        raise ValueError("the account key is not valid base64") from None
+        raise InvalidOptionError("the Azure account key is not valid base64") from None
 
 
 _date_cache: tuple[int, str] = (0, "")

@@ -131,12 +131,9 @@ class AzureBlobsStorageDriver(StorageDriver):
 
         Raises:
             InvalidCredsError: no account could be determined.
-            InvalidOptionError: a malformed connection string, endpoint or credential.
+            InvalidOptionError: a malformed connection string, endpoint, credential or key (never shown).
         """
-        try:
-            self._config = _config.resolve(key, secret, sas_token, credential, endpoint_url, connection_string)
-        except ValueError as error:  # a key that is not base64: say so, never show it
-            raise InvalidOptionError(str(error), self) from None
+        self._config = _config.resolve(key, secret, sas_token, credential, endpoint_url, connection_string)
         self._endpoint = self._config.endpoint
         self._https = self._endpoint.startswith("https:")
         self._conn = Connection(

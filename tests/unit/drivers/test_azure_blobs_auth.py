@@ -232,6 +232,6 @@ def test_bad_configurations_are_refused_clearly() -> None:
         resolve("acct", None, None, object(), None, None, environ={})
     with pytest.raises(InvalidOptionError, match="http"):
         resolve("acct", KEY, None, None, "ftp://host", None, environ={})
-    with pytest.raises(ValueError, match="base64") as info:
+    with pytest.raises(InvalidOptionError, match="base64") as info:
         resolve("acct", "secret-not-base64!", None, None, None, None, environ={})
     assert "secret-not-base64!" not in str(info.value)
