@@ -159,7 +159,11 @@ class SasAuth(requests.auth.AuthBase):
 
 
 class BearerTokenAuth(requests.auth.AuthBase):
-    """``Authorization: Bearer`` from an azure-core TokenCredential, refreshed before it expires."""
+    """``Authorization: Bearer`` from an azure-core TokenCredential, refreshed before it expires.
+
+    Any object with ``get_token(*scopes)`` or ``get_token_info(*scopes)`` works (azure-identity's
+    credentials have both).
+    """
 
     refresh_margin = 300.0
     """Seconds before expiry at which a cached token is replaced."""
@@ -171,6 +175,7 @@ class BearerTokenAuth(requests.auth.AuthBase):
         self._lock = threading.Lock()
         self._token: str | None = None
         self._expires_on = 0.0
+        self._refresh_on = float("inf")
 
     def __repr__(self) -> str:
         return f"<BearerTokenAuth credential={type(self.credential).__name__}>"
@@ -178,10 +183,21 @@ class BearerTokenAuth(requests.auth.AuthBase):
     def token(self) -> str:
         """A token valid for at least ``refresh_margin`` more seconds (fetched only when needed)."""
         with self._lock:
-            if self._token is None or self._expires_on - self._clock() < self.refresh_margin:
-                access = self.credential.get_token(self._scope)
-                self._token, self._expires_on = access.token, float(access.expires_on)
-            return self._token
+            now = self._clock()
+            if self._token is None or now >= self._refresh_on or self._expires_on - now < self.refresh_margin:
+                self._fetch()
+            return self._token  # type: ignore[return-value]
+
+    def _fetch(self) -> None:
+        """Ask the credential: ``get_token_info`` (with its ``refresh_on`` hint) where it has one."""
+        get_token_info = getattr(self.credential, "get_token_info", None)
+        if callable(get_token_info):
+            info = get_token_info(self._scope)
+            refresh_on = getattr(info, "refresh_on", None)
+        else:
+            info, refresh_on = self.credential.get_token(self._scope), None
+        self._token, self._expires_on = info.token, float(info.expires_on)
+        self._refresh_on = float(refresh_on) if refresh_on else float("inf")
 
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
         request.headers["Authorization"] = f"Bearer {self.token()}"

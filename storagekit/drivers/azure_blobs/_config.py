@@ -129,7 +129,7 @@ def _authorization(
         sas = credential
         return SasAuth(lambda: sas.signature), sas.signature.lstrip("?")
     if credential is not None:
-        if not callable(getattr(credential, "get_token", None)):
+        if not any(callable(getattr(credential, name, None)) for name in ("get_token", "get_token_info")):
             raise InvalidOptionError(
                 f"credential must be an AzureNamedKeyCredential, an AzureSasCredential or a TokenCredential, "
                 f"not {type(credential).__name__}"

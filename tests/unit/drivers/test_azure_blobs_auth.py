@@ -15,7 +15,7 @@ from urllib.parse import parse_qsl
 
 import pytest
 import requests
-from azure.core.credentials import AccessToken, AzureNamedKeyCredential, AzureSasCredential
+from azure.core.credentials import AccessToken, AccessTokenInfo, AzureNamedKeyCredential, AzureSasCredential
 
 from storagekit.drivers.azure_blobs._auth import BearerTokenAuth, SasAuth, SharedKeyAuth, string_to_sign
 from storagekit.drivers.azure_blobs._config import EMULATOR_KEY, resolve
@@ -145,6 +145,25 @@ def test_bearer_token_is_cached_and_refreshed_before_expiry() -> None:
         headers.append(auth(requests.Request("GET", "https://a/").prepare()).headers["Authorization"])
     assert headers == ["Bearer token-1"] * 4 + ["Bearer token-2"] * 2
     assert issued == [("https://storage.azure.com/.default",)] * 2
+
+
+def test_token_info_refresh_hint_is_honoured() -> None:
+    now = [1_000_000.0]
+    issued: list[str] = []
+
+    class Credential:  # the newer azure-core protocol only
+        def get_token_info(self, *scopes: str, options: object = None) -> AccessTokenInfo:
+            issued.append(scopes[0])
+            return AccessTokenInfo(f"info-{len(issued)}", int(now[0]) + 3600, refresh_on=int(now[0]) + 1800)
+
+    auth = resolve("acct", None, None, Credential(), None, None, environ={}).auth
+    assert isinstance(auth, BearerTokenAuth)
+    auth._clock = lambda: now[0]
+    headers = []
+    for advance in (0, 1799, 1):
+        now[0] += advance
+        headers.append(auth(requests.Request("GET", "https://a/").prepare()).headers["Authorization"])
+    assert headers == ["Bearer info-1", "Bearer info-1", "Bearer info-2"]
 
 
 # ---------------------------------------------------------------------- SAS
