@@ -1,0 +1,243 @@
+"""GCS credentials: every accepted form, the project, token refresh ahead of expiry against a
+local token service, and secrets kept out of reprs, errors and logs."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import logging
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs
+
+import google.auth.jwt
+import pytest
+import requests
+from cryptography.hazmat.primitives import serialization
+from google.auth.credentials import AnonymousCredentials
+from google.oauth2 import service_account
+
+from storagekit.drivers.google_storage import GoogleStorageDriver
+from storagekit.drivers.google_storage._auth import SCOPES, BearerAuth
+from storagekit.models import Container
+from storagekit.options import UploadOptions
+from storagekit.providers import get_driver
+from storagekit.types import InvalidCredsError, Provider
+from tests.support.google_storage import make_service_account_info, replayed_driver
+
+GCS = get_driver(Provider.GOOGLE_STORAGE)
+
+
+@pytest.fixture(autouse=True)
+def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("STORAGE_EMULATOR_HOST", "GOOGLE_CLOUD_PROJECT", "GCLOUD_PROJECT", "GOOGLE_APPLICATION_CREDENTIALS"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture(scope="module")
+def info() -> dict[str, Any]:
+    return make_service_account_info("owner@storagekit-test.iam.gserviceaccount.com")
+
+
+@pytest.fixture
+def key_file(tmp_path: Path, info: dict[str, Any]) -> Path:
+    path = tmp_path / "key.json"
+    path.write_text(json.dumps(info))
+    return path
+
+
+def _key_body(info: dict[str, Any]) -> str:
+    """A line from the middle of the private key: what must never leak."""
+    return info["private_key"].splitlines()[5]
+
+
+def test_libcloud_form_key_and_key_file(key_file: Path, info: dict[str, Any]) -> None:
+    driver = GCS(info["client_email"], str(key_file))
+    assert isinstance(driver.credentials, service_account.Credentials)
+    assert driver.credentials.service_account_email == info["client_email"]
+    assert tuple(driver.credentials.scopes) == SCOPES
+    assert (driver.project, driver.endpoint) == ("storagekit-test", "https://storage.googleapis.com")
+
+
+def test_libcloud_form_with_a_pem_secret(info: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GOOGLE_CLOUD_PROJECT", "env-project")
+    driver = GCS(info["client_email"], info["private_key"])
+    assert driver.credentials.service_account_email == info["client_email"]
+    assert driver.project == "env-project"
+
+
+def test_key_file_of_another_account_is_refused(key_file: Path, info: dict[str, Any]) -> None:
+    with pytest.raises(InvalidCredsError, match="belongs to owner@") as error:
+        GCS("someone-else@p.iam.gserviceaccount.com", str(key_file))
+    assert _key_body(info) not in str(error.value)
+
+
+@pytest.mark.parametrize("form", ["path", "pathlib", "dict", "credentials"])
+def test_credentials_argument_forms(form: str, key_file: Path, info: dict[str, Any]) -> None:
+    value: Any = {"path": str(key_file), "pathlib": key_file, "dict": info,
+                  "credentials": service_account.Credentials.from_service_account_info(info)}[form]
+    driver = GCS(credentials=value, project="explicit")
+    assert driver.credentials.service_account_email == info["client_email"]
+    assert driver.credentials.scopes and driver.project == "explicit"
+
+
+@pytest.mark.parametrize("value", ["anonymous", AnonymousCredentials()], ids=["string", "object"])
+def test_anonymous(value: Any) -> None:
+    driver = GCS(credentials=value, endpoint_url="http://127.0.0.1:1/")
+    assert driver.credentials is None and driver.connection.session.auth is None
+    assert driver.endpoint == "http://127.0.0.1:1"
+
+
+def test_emulator_host_is_anonymous_unless_credentials_are_given(monkeypatch: pytest.MonkeyPatch,
+                                                                key_file: Path) -> None:
+    monkeypatch.setenv("STORAGE_EMULATOR_HOST", "localhost:4443")
+    driver = GCS()
+    assert (driver.endpoint, driver.credentials) == ("http://localhost:4443", None)
+    assert GCS(credentials=str(key_file)).endpoint == "http://localhost:4443"
+
+
+def test_application_default_credentials(monkeypatch: pytest.MonkeyPatch, key_file: Path,
+                                         info: dict[str, Any]) -> None:
+    monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(key_file))
+    driver = GCS()
+    assert driver.credentials.service_account_email == info["client_email"]
+    assert driver.project == "storagekit-test"
+
+
+@pytest.mark.parametrize("problem", ["missing-adc", "missing-file", "not-json", "no-secret", "bad-dict", "wrong-type"])
+def test_unusable_credentials(problem: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                              info: dict[str, Any]) -> None:
+    not_json = tmp_path / "key.p12"
+    not_json.write_bytes(b"\x30\x82binary")
+    monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(tmp_path / "nowhere.json"))
+    attempts = {
+        "missing-adc": lambda: GCS(),
+        "missing-file": lambda: GCS(credentials=str(tmp_path / "nowhere.json")),
+        "not-json": lambda: GCS(credentials=str(not_json)),
+        "no-secret": lambda: GCS("sa@p.iam.gserviceaccount.com"),
+        "bad-dict": lambda: GCS(credentials={**info, "private_key": info["private_key"][:300]}),
+        "wrong-type": lambda: GCS(credentials=42),
+    }
+    with pytest.raises(InvalidCredsError) as error:
+        attempts[problem]()
+    assert _key_body(info) not in str(error.value) and "BEGIN PRIVATE" not in str(error.value)
+
+
+# ---------------------------------------------------------------------- tokens
+
+
+class TokenService:
+    """A local OAuth token endpoint that checks the JWT grant's signature and audience."""
+
+    def __init__(self, public_pem: bytes) -> None:
+        self.public_pem = public_pem
+        self.issued = 0
+        self.refuse = False
+        service = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                form = parse_qs(self.rfile.read(int(self.headers["Content-Length"])).decode())
+                claims = google.auth.jwt.decode(form["assertion"][0], certs=service.public_pem,
+                                                audience="https://oauth2.googleapis.com/token")
+                assert form["grant_type"] == ["urn:ietf:params:oauth:grant-type:jwt-bearer"]
+                assert claims["scope"] == " ".join(SCOPES)
+                if service.refuse:
+                    status, body = 400, {"error": "invalid_grant", "error_description": "Invalid JWT Signature."}
+                else:
+                    service.issued += 1
+                    status, body = 200, {"access_token": f"tok-{service.issued}", "expires_in": 3600,
+                                         "token_type": "Bearer"}
+                payload = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.uri = f"http://127.0.0.1:{self.server.server_port}/token"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+@pytest.fixture
+def tokens(info: dict[str, Any]) -> Iterator[TokenService]:
+    key = serialization.load_pem_private_key(info["private_key"].encode(), password=None)
+    service = TokenService(key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
+    yield service
+    service.server.shutdown()
+    service.server.server_close()
+
+
+def _get(driver: GoogleStorageDriver) -> str:
+    """Make one request; the Authorization header it carried."""
+    driver.get_container("bkt")
+    return driver.connection.session.adapters["http://gcs.test"].sent[-1].headers["Authorization"]  # type: ignore
+
+
+def _ok() -> dict[str, Any]:
+    return {"request": {}, "response": {"status": 200, "json": {"name": "bkt"}}}
+
+
+def test_token_fetched_then_refreshed_before_expiry(info: dict[str, Any], tokens: TokenService) -> None:
+    driver, _ = replayed_driver([_ok(), _ok(), _ok()], credentials={**info, "token_uri": tokens.uri})
+    assert _get(driver) == "Bearer tok-1"
+    assert _get(driver) == "Bearer tok-1" and tokens.issued == 1
+    now = datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+    driver.credentials.expiry = now + datetime.timedelta(seconds=90)  # still valid, but about to expire
+    assert _get(driver) == "Bearer tok-2" and tokens.issued == 2
+
+
+def test_concurrent_requests_refresh_once(info: dict[str, Any], tokens: TokenService) -> None:
+    credentials = service_account.Credentials.from_service_account_info({**info, "token_uri": tokens.uri},
+                                                                       scopes=SCOPES)
+    auth = BearerAuth(credentials)
+    barrier = threading.Barrier(8)
+
+    def call() -> str:
+        request = requests.Request("GET", "http://gcs.test/").prepare()
+        barrier.wait()
+        return auth(request).headers["Authorization"]
+
+    threads_out: list[str] = []
+    workers = [threading.Thread(target=lambda: threads_out.append(call())) for _ in range(8)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert threads_out == ["Bearer tok-1"] * 8 and tokens.issued == 1
+
+
+def test_secrets_stay_out_of_repr_errors_and_logs(info: dict[str, Any], tokens: TokenService,
+                                                  caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    driver, _ = replayed_driver([_ok()], credentials={**info, "token_uri": tokens.uri})
+    _get(driver)
+    tokens.refuse = True
+    driver.credentials.expiry = datetime.datetime(2000, 1, 1)
+    with pytest.raises(InvalidCredsError, match="refused to issue an access token") as error:
+        driver.get_object("bkt", "x")
+    texts = [repr(driver), repr(driver.connection), repr(driver.connection.session.auth), str(error.value),
+             repr(error.value), caplog.text]
+    for secret in (_key_body(info), "BEGIN PRIVATE KEY", "tok-1"):
+        assert all(secret not in text for text in texts), secret
+    assert "GET" in caplog.text  # the requests were logged, without their secrets
+
+
+def test_upload_session_uri_is_redacted_from_logs(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG, logger="storagekit")
+    session = "http://gcs.test/upload/storage/v1/b/bkt/o?uploadType=resumable&upload_id=SECRET-SESSION"
+    driver, _ = replayed_driver([
+        {"request": {}, "response": {"status": 200, "headers": {"Location": session}}},
+        {"request": {}, "response": {"status": 499, "body": ""}},
+    ])
+    upload = driver._multipart_start(Container("bkt", {}, driver), "o", UploadOptions())
+    driver._multipart_abort(upload)
+    assert "upload_id=REDACTED" in caplog.text and "SECRET-SESSION" not in caplog.text
