@@ -11,6 +11,7 @@ import pytest
 from storagekit import types
 from storagekit.http import RetryPolicy
 from storagekit.models import Container
+from storagekit.streams import crc32c
 from tests.support.google_storage import load_fixture, replayed_driver
 
 CHUNK = 256 * 1024
@@ -114,3 +115,25 @@ def test_download_is_pinned_to_the_generation() -> None:
                                                         "md5Hash": "kAFQmDzST7DWlj99KOF/cg=="})
     assert b"".join(driver.download_object_as_stream(obj)) == b"abc"
     assert adapter.sent[0].headers["Accept-Encoding"] == "gzip" and "Range" not in adapter.sent[0].headers
+
+
+@pytest.mark.parametrize(("served", "ok"), [(b"composed!", True), (b"composed?", False)], ids=["intact", "corrupt"])
+def test_composite_objects_are_verified_by_crc32c(served: bytes, ok: bool) -> None:
+    """A composite object has no MD5 (only CRC32C, base64 in the resource, hex in checksums)."""
+    resource = {"name": "c", "size": "9", "generation": "5", "componentCount": 2, "crc32c": "DnCV8w==",
+                "etag": "CAU="}
+    exchanges = [
+        {"request": {"method": "GET", "path": "/storage/v1/b/bkt/o/c"}, "response": {"status": 200, "json": resource}},
+        {"request": {"method": "GET", "query": {"alt": "media", "ifGenerationMatch": "5"}},
+         "response": {"status": 200, "body": served.decode()}},
+    ]
+    driver, _ = replayed_driver(exchanges, retry=RetryPolicy(max_attempts=1))
+    obj = driver.get_object("bkt", "c")
+    assert obj.checksums == {"crc32c": f"{crc32c(b'composed!'):08x}"} and obj.extra["component_count"] == 2
+    assert obj.hash == "CAU="
+    stream = driver.download_object_as_stream(obj)
+    if ok:
+        assert b"".join(stream) == served
+    else:
+        with pytest.raises(types.ObjectHashMismatchError, match="crc32c"):
+            b"".join(stream)
