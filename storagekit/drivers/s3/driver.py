@@ -69,6 +69,7 @@ _HEAD_EXTRA = (
 )
 _META = "x-amz-meta-"
 _DOT_SEGMENTS = {".": "%2E", "..": "%2E%2E"}
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _DELETE_BATCH = 1000
 """DeleteObjects takes at most 1,000 keys."""
 
@@ -371,8 +372,13 @@ class S3StorageDriver(StorageDriver):
         self._request("DELETE", container.name, name)
 
     def _delete_batch(self, container: Container, names: list[str]) -> list[StorageKitError]:
-        """DeleteObjects, 1,000 keys a request, quiet mode: only failures come back."""
-        errors: list[StorageKitError] = []
+        """DeleteObjects, 1,000 keys a request, quiet mode: only failures come back.
+
+        Keys XML cannot carry (control characters) are deleted one request each.
+        """
+        unsafe = [name for name in names if _NOT_XML.search(name)]
+        errors = super()._delete_batch(container, unsafe)
+        names = [name for name in names if name not in unsafe] if unsafe else names
         for start in range(0, len(names), _DELETE_BATCH):
             body = _xml.delete_body(names[start : start + _DELETE_BATCH])
             headers = {"Content-MD5": Part(1, 0, body).md5_base64, "Content-Type": "application/xml"}

@@ -106,7 +106,8 @@ def test_copy_in_parts_above_the_threshold(s3_driver: S3StorageDriver, bucket: C
 
 
 def test_batch_delete(s3_driver: S3StorageDriver, bucket: Container) -> None:
-    objects = [s3_driver.upload_object_via_stream([b"x"], bucket, f"batch/{i:03d} & <{i}>") for i in range(25)]
+    names = [f"batch/{i:03d} & <{i}>" for i in range(25)] + ["batch/control\x01char"]  # the last: not XML-safe
+    objects = [s3_driver.upload_object_via_stream([b"x"], bucket, name) for name in names]
     keep = s3_driver.upload_object_via_stream([b"keep"], bucket, "keep.txt")
     missing = s3_driver.upload_object_via_stream([b"m"], bucket, "missing.txt")
     s3_driver.delete_object(missing)
