@@ -17,7 +17,8 @@ from __future__ import annotations
 import fnmatch
 import hashlib
 import os
-from collections.abc import Callable, Iterable, Sequence
+import re
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,6 +29,7 @@ from .transfer import write_file_atomically
 from .types import ContainerDoesNotExistError, StorageKitError
 from .urls import Location, is_url, open_url
 
+_MD5_HEX = re.compile(r"[0-9a-f]{32}")
 MD5_META = "storagekit_md5"
 """Metadata name under which sync records an uploaded file's MD5 (a valid Azure identifier)."""
 _READ_SIZE = 1024 * 1024
@@ -82,14 +84,17 @@ class _Directory:
                     entries[name] = Entry(name, os.path.getsize(path), path=path)
         return entries
 
-    def md5(self, entry: Entry) -> str | None:
-        if entry.md5 is None and entry.path:
+    def md5(self, entry: Entry) -> str:
+        if entry.md5 is None:
             digest = hashlib.md5()
-            with open(entry.path, "rb") as file:
+            with open(entry.path, "rb") as file:  # type: ignore[arg-type]
                 while chunk := file.read(_READ_SIZE):
                     digest.update(chunk)
             entry.md5 = digest.hexdigest()
         return entry.md5
+
+    def md5_candidates(self, entry: Entry) -> Iterator[str]:
+        yield self.md5(entry)
 
     def path_of(self, name: str) -> str:
         return os.path.join(self.root, *name.split("/"))
@@ -119,8 +124,19 @@ class _Store:
         except ContainerDoesNotExistError:
             return {}
 
-    def md5(self, entry: Entry) -> str | None:
-        return entry.md5
+    def md5_candidates(self, entry: Entry) -> Iterator[str]:
+        """What the object's MD5 may be, cheapest first: a listed checksum or recorded MD5, an ETag that
+        looks like one (a wrong guess only costs a copy), then what a HEAD request tells."""
+        obj = entry.obj
+        if entry.md5:
+            yield entry.md5
+        if obj is not None and _MD5_HEX.fullmatch(obj.hash or ""):
+            yield obj.hash  # type: ignore[misc]
+        if obj is not None:
+            full = self.driver.get_object(obj.container.name, obj.name)
+            for candidate in (full.checksums.get("md5"), full.meta_data.get(MD5_META)):
+                if candidate:
+                    yield candidate
 
     def key_of(self, name: str) -> str:
         return self.prefix + name
@@ -190,10 +206,19 @@ def sync(
 
 
 def _differs(src: End, entry: Entry, dst: End, existing: Entry | None) -> bool:
+    """True unless both ends hold the same size and an MD5 the two ends agree on."""
     if existing is None or existing.size != entry.size:
         return True
-    theirs = dst.md5(existing)
-    return theirs is None or src.md5(entry) != theirs
+    theirs: list[str] = []
+    remaining = dst.md5_candidates(existing)
+    for mine in src.md5_candidates(entry):
+        if mine in theirs:
+            return False
+        for candidate in remaining:
+            theirs.append(candidate)
+            if candidate == mine:
+                return False
+    return True
 
 
 def _copy_all(src: End, dst: End, todo: Iterable[Entry], report: SyncReport, jobs: int,
