@@ -1,0 +1,1 @@
+"""Benchmarks: storagekit against boto3, libcloud, obstore and the Azure and Google SDKs (see README.md)."""

@@ -1,0 +1,249 @@
+"""Turn run records into medians, ratios, target checks, a markdown table, a PNG chart and profile summaries."""
+
+from __future__ import annotations
+
+import re
+import statistics
+from collections import Counter
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+MiB = 1024 * 1024
+GiB = 1024 * MiB
+BIG = ("put_file", "get_file", "put_stream", "get_stream")
+SMALL = ("put_4k", "head_4k", "get_4k", "delete_4k")
+MEASURES = (*BIG, *SMALL, "list")
+UNITS = {
+    **{name: ("MiB/s", "CPU s/GiB") for name in BIG},
+    **{name: ("ops/s", "CPU ms/req") for name in SMALL},
+    "list": ("objects/s", "CPU µs/object"),
+}
+
+
+def rate(m: dict[str, Any]) -> float:
+    """MiB/s for transfers, operations (or objects) per second otherwise."""
+    amount = m["bytes"] / MiB if m["name"] in BIG else m["count"]
+    return amount / m["seconds"]
+
+
+def cpu(m: dict[str, Any]) -> float:
+    """Client CPU per GiB (s), per request (ms) or per listed object (µs)."""
+    if m["name"] in BIG:
+        return m["cpu_s"] / (m["bytes"] / GiB)
+    return m["cpu_s"] * (1e3 if m["name"] in SMALL else 1e6) / m["count"]
+
+
+def stats(values: list[float]) -> dict[str, float]:
+    return {"median": statistics.median(values), "min": min(values), "max": max(values)}
+
+
+def one_line(record: dict[str, Any]) -> str:
+    """A progress line for one run."""
+    if record["error"]:
+        return "ERROR " + record["error"].strip().splitlines()[-1][:200]
+    parts = [f"{m['name']} {rate(m):,.0f} {UNITS[m['name']][0]} {cpu(m):.2f} {UNITS[m['name']][1].split()[1]}"
+             for m in record["measurements"]]
+    return f"{'; '.join(parts)}; peak RSS {record['peak_rss_mib']:.0f} MiB"
+
+
+def summarize(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One row per provider, measure and client: medians with min/max, and storagekit's ratio to each peer."""
+    groups: dict[tuple[str, str, str], dict[str, list[Any]]] = {}
+    for record in records:
+        if record["error"]:
+            key = (record["provider"], record["workload"], record["client"])
+            groups.setdefault(key, {"rate": [], "cpu": [], "rss": [], "errors": []})["errors"].append(record["error"])
+        for m in record["measurements"]:
+            group = groups.setdefault((record["provider"], m["name"], record["client"]),
+                                      {"rate": [], "cpu": [], "rss": [], "errors": []})
+            group["rate"].append(rate(m))
+            group["cpu"].append(cpu(m))
+            group["rss"].append(record["peak_rss_mib"])
+    rows = []
+    for (provider, measure, client), group in groups.items():
+        row: dict[str, Any] = {"provider": provider, "measure": measure, "client": client, "runs": len(group["rate"]),
+                               "errors": group["errors"]}
+        if group["rate"]:
+            units = UNITS[measure]
+            row.update(rate=stats(group["rate"]), cpu=stats(group["cpu"]), peak_rss_mib=stats(group["rss"]),
+                       rate_unit=units[0], cpu_unit=units[1])
+        rows.append(row)
+    ours = {(r["provider"], r["measure"]): r for r in rows if r["client"] == "storagekit" and "rate" in r}
+    for row in rows:
+        mine = ours.get((row["provider"], row["measure"]))
+        if row["client"] != "storagekit" and mine and "rate" in row:
+            row["storagekit_ratio"] = mine["rate"]["median"] / row["rate"]["median"]
+    return rows
+
+
+def _find(summary: list[dict[str, Any]], provider: str, measure: str, client: str) -> dict[str, Any] | None:
+    return next((r for r in summary if (r["provider"], r["measure"], r["client"]) == (provider, measure, client)
+                 and "rate" in r), None)
+
+
+def _targets() -> Iterable[tuple[str, str, str, str, float]]:
+    """Issue 6's targets: (provider, measure, kind, peer or "", bound); kind is rate (x peer), cpu or rss (at most)."""
+    yield from (("s3", "put_file", "rate", "obstore", 1.0), ("s3", "put_file", "cpu", "", 0.8),
+                ("s3", "get_file", "rate", "boto3", 1.5), ("s3", "get_file", "cpu", "", 1.0),
+                ("s3", "put_stream", "rate", "obstore", 1.0), ("s3", "get_stream", "rate", "boto3", 1.0),
+                ("s3", "list", "rate", "boto3", 3.0),
+                ("azure", "put_file", "rate", "azure-sdk-c4", 1.3), ("azure", "get_file", "rate", "azure-sdk-c4", 1.5),
+                ("azure", "list", "rate", "azure-sdk", 2.0),
+                ("gcs", "put_file", "rate", "google-cloud-storage", 1.3),
+                ("gcs", "get_file", "rate", "google-cloud-storage", 1.7), ("gcs", "list", "rate", "obstore", 1.0))
+    for provider in ("s3", "azure", "gcs"):
+        yield from ((provider, measure, "rss", "", 120.0) for measure in ("put_stream", "get_stream"))
+        yield from ((provider, measure, "cpu", "", 0.5) for measure in SMALL)
+    yield from (("s3", measure, "rate", "boto3", 1.25) for measure in SMALL)
+
+
+def check_targets(summary: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each target with storagekit's median, the bound it had to meet, and whether it did (None: not measured)."""
+    checks = []
+    for provider, measure, kind, peer, bound in _targets():
+        mine = _find(summary, provider, measure, "storagekit")
+        other = _find(summary, provider, measure, peer) if peer else None
+        if provider not in {r["provider"] for r in summary}:
+            continue
+        if kind == "rate":
+            text = f"{provider} {measure}: >= {bound:g}x {peer} {UNITS[measure][0]}"
+            limit = bound * other["rate"]["median"] if other else None
+            value = mine["rate"]["median"] if mine else None
+            met = None if value is None or limit is None else value >= limit
+        else:
+            unit = "peak RSS MiB" if kind == "rss" else UNITS[measure][1]
+            text = f"{provider} {measure}: {unit} <= {bound:g}"
+            limit = bound
+            value = (mine["peak_rss_mib" if kind == "rss" else "cpu"]["median"]) if mine else None
+            met = None if value is None else value <= limit
+        checks.append({"target": text, "value": value, "bound": limit, "met": met})
+    return checks
+
+
+def _fmt(value: float) -> str:
+    return f"{value:,.0f}" if value >= 100 else f"{value:,.1f}" if value >= 10 else f"{value:.2f}"
+
+
+def markdown(summary: list[dict[str, Any]], meta: dict[str, Any]) -> str:
+    """One table per provider: medians (min-max) of rate, client CPU and peak RSS, and storagekit / peer."""
+    lines = []
+    for provider in dict.fromkeys(r["provider"] for r in summary):
+        size = meta["sizes_mib"][provider]
+        lines += [f"\n### {provider} on {meta['servers'][provider]} (big objects {size:,.0f} MiB, "
+                  f"{meta['runs']} runs, medians with min-max)\n",
+                  "| workload | client | rate | client CPU | peak RSS MiB | storagekit ÷ client |",
+                  "|---|---|---|---|---|---|"]
+        for row in (r for r in summary if r["provider"] == provider):
+            if "rate" not in row:
+                error = row["errors"][0].strip()
+                why = error if error.startswith("not run") else "failed: " + error.splitlines()[-1][:100]
+                lines.append(f"| {row['measure']} | {row['client']} | {why} | | | |")
+                continue
+            r, c, m = row["rate"], row["cpu"], row["peak_rss_mib"]
+            ratio = f"{row['storagekit_ratio']:.2f}x" if "storagekit_ratio" in row else ""
+            name = f"**{row['client']}**" if row["client"] == "storagekit" else row["client"]
+            lines.append(f"| {row['measure']} | {name} | {_fmt(r['median'])} {row['rate_unit']} "
+                         f"({_fmt(r['min'])}-{_fmt(r['max'])}) | {_fmt(c['median'])} {row['cpu_unit'].split()[1]} "
+                         f"({_fmt(c['min'])}-{_fmt(c['max'])}) | {m['median']:.0f} | {ratio} |")
+    return "\n".join(lines)
+
+
+def targets_markdown(checks: list[dict[str, Any]]) -> str:
+    lines = ["\n| target | storagekit | bound | met |", "|---|---|---|---|"]
+    for check in checks:
+        value = "n/a" if check["value"] is None else _fmt(check["value"])
+        bound = "n/a" if check["bound"] is None else _fmt(check["bound"])
+        verdict = {True: "yes", False: "**no**", None: "not measured"}[check["met"]]
+        lines.append(f"| {check['target']} | {value} | {bound} | {verdict} |")
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------- chart
+
+PANELS = (
+    ("big transfers", BIG, "rate", "MiB/s (higher is better)"),
+    ("big transfers: client CPU", BIG, "cpu", "CPU s per GiB (lower is better)"),
+    ("big transfers: peak RSS", BIG, "peak_rss_mib", "peak RSS MiB (lower is better)"),
+    ("4 KiB requests, sequential", SMALL, "rate", "requests/s (higher is better)"),
+    ("4 KiB requests: client CPU", SMALL, "cpu", "CPU ms per request (lower is better)"),
+    ("listing", ("list",), "rate", "objects/s (higher is better)"),
+)
+
+
+def chart(summary: list[dict[str, Any]], meta: dict[str, Any], path: Path) -> None:
+    """One row per provider, one panel per metric: grouped bars per client, min-max whiskers."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    providers = list(dict.fromkeys(r["provider"] for r in summary))
+    clients = list(dict.fromkeys(r["client"] for r in summary))
+    colours = {client: plt.get_cmap("tab10")(index) for index, client in enumerate(clients)}
+    figure, axes = plt.subplots(len(providers), len(PANELS), figsize=(5.2 * len(PANELS), 4.2 * len(providers)),
+                                squeeze=False)
+    for row_axes, provider in zip(axes, providers, strict=True):
+        present = [c for c in clients if any(r["client"] == c and r["provider"] == provider for r in summary)]
+        width = 0.8 / len(present)
+        for ax, (title, measures, key, label) in zip(row_axes, PANELS, strict=True):
+            for offset, client in enumerate(present):
+                rows = [_find(summary, provider, measure, client) for measure in measures]
+                medians = [row[key]["median"] if row else 0.0 for row in rows]
+                low = [row[key]["median"] - row[key]["min"] if row else 0.0 for row in rows]
+                high = [row[key]["max"] - row[key]["median"] if row else 0.0 for row in rows]
+                positions = [index + (offset - (len(present) - 1) / 2) * width for index in range(len(measures))]
+                ax.bar(positions, medians, width, yerr=[low, high], capsize=2, color=colours[client], label=client,
+                       edgecolor="black" if client == "storagekit" else "none", linewidth=1.2)
+            ax.set_xticks(range(len(measures)), [m.replace("_4k", "") for m in measures])
+            ax.set_title(f"{provider} ({meta['sizes_mib'][provider]:,.0f} MiB): {title}" if key != "cpu" or
+                         measures != SMALL else f"{provider}: {title}", fontsize=10)
+            ax.set_ylabel(label, fontsize=9)
+            ax.grid(axis="y", alpha=0.3)
+        row_axes[0].legend(fontsize=8, loc="upper left")
+    figure.suptitle(f"storagekit vs peers, same local servers, medians of {meta['runs']} runs with min-max "
+                    f"({meta['machine']['cores']} cores, {meta['date']})", fontsize=13)
+    figure.tight_layout(rect=(0, 0, 1, 0.97))
+    figure.savefig(path, dpi=80)
+    plt.close(figure)
+
+
+# ---------------------------------------------------------------------- profiles
+
+_FRAME = re.compile(r"^(?P<function>.*) \((?P<file>[^()]*?)(?::\d+)?\)$")
+
+
+def _short(frame: str) -> str:
+    """``function (file)`` with the file made short (site-packages/ and the repo stripped), line dropped."""
+    match = _FRAME.match(frame.strip())
+    if not match:
+        return frame.strip()
+    file = re.sub(r"^.*?(site-packages|lib/python3\.\d+)/", "", match["file"])
+    file = re.sub(r"^.*?/(storagekit|benchmarks)/", r"\1/", file)
+    return f"{match['function']} ({file})"
+
+
+def profile_summary(raw: Path, top: int = 15) -> str:
+    """Where the sampled (non-idle) time went, from py-spy's raw output: by own time and by inclusive time."""
+    own: Counter[str] = Counter()
+    inclusive: Counter[str] = Counter()
+    total = 0
+    for line in raw.read_text().splitlines():
+        stack, _, count_text = line.rpartition(" ")
+        if not stack or not count_text.isdigit():
+            continue
+        count = int(count_text)
+        frames = [_short(f) for f in stack.split(";") if f and not f.startswith(("thread ", "process "))]
+        if not frames:
+            continue
+        total += count
+        own[frames[-1]] += count
+        for frame in set(frames):
+            inclusive[frame] += count
+    lines = [f"{total} non-idle samples at 250 Hz (~{total / 250:.1f} s of busy thread time)", "own time:"]
+    lines += [f"  {100 * n / total:5.1f}%  {name}" for name, n in own.most_common(top)]
+    lines.append("inclusive time (storagekit, requests, urllib3, http.client, hashlib frames):")
+    ours = [(name, n) for name, n in inclusive.most_common()
+            if re.search(r"\((storagekit|requests|urllib3|http|ssl|hashlib|socket)", name)]
+    lines += [f"  {100 * n / total:5.1f}%  {name}" for name, n in ours[:top]]
+    return "\n".join(lines) + "\n"
