@@ -187,7 +187,8 @@ class S3StorageDriver(StorageDriver):
         )
 
     def __repr__(self) -> str:
-        return f"<{type(self).__name__} provider={self.provider} region={self.region} endpoint={self._host}>"
+        region, host = getattr(self, "region", None), getattr(self, "_host", None)  # also mid-construction
+        return f"<{type(self).__name__} provider={self.provider} region={region} endpoint={host}>"
 
     # ------------------------------------------------------------------ addressing
 

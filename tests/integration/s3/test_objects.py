@@ -60,7 +60,7 @@ def test_stale_multipart_uploads_are_listed_and_cleaned(s3_driver: S3StorageDriv
 def test_metadata_and_properties_round_trip(s3_driver: S3StorageDriver, bucket: Container) -> None:
     extra = {"content_type": "text/csv; charset=utf-8", "content_encoding": "identity",
              "ContentDisposition": 'attachment; filename="report 2024.csv"', "cache_control": "max-age=60",
-             "content_language": "en-GB"}
+             "content_language": "en-GB", "acl": "private", "StorageClass": "STANDARD_IA"}
     meta = {"author": "jane", "note": "it's  spaced", "empty-ish": "-"}
     s3_driver.upload_object_via_stream([b"a,b\n1,2\n"], bucket, "report.csv", extra=extra, ex_meta=meta)
     obj = s3_driver.get_object(bucket.name, "report.csv")
@@ -70,6 +70,7 @@ def test_metadata_and_properties_round_trip(s3_driver: S3StorageDriver, bucket: 
     assert obj.extra["cache_control"] == "max-age=60"
     assert obj.extra["content_language"] == "en-GB"
     assert obj.extra["content_encoding"] == "identity"
+    assert obj.extra["storage_class"] == "STANDARD_IA"
     assert obj.checksums == {"md5": hashlib.md5(b"a,b\n1,2\n").hexdigest()}
     assert obj.extra["last_modified"].endswith("Z")
 
