@@ -91,6 +91,14 @@ class StorageDriver:
     def __repr__(self) -> str:
         return f"<{type(self).__name__} provider={self.provider}>"
 
+    def _take_transfer_options(self, options: dict[str, Any]) -> None:
+        """Pop the transfer settings (``part_size``, ``multipart_threshold``, ``max_concurrency``,
+        ``progress``) from a constructor's keyword options into this driver's transfer config."""
+        names = set(transfer.TransferConfig.__dataclass_fields__) - {"retry"}
+        given = {name: options.pop(name) for name in sorted(names & set(options))}
+        if given:
+            self.transfer_config = self.transfer_config.merged(**given)
+
     # ------------------------------------------------------------------ containers
 
     def iterate_containers(self) -> Iterator[Container]:

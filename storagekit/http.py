@@ -20,7 +20,7 @@ from typing import Any
 import requests
 from requests.adapters import HTTPAdapter
 
-from .types import ConnectionBrokenError, StorageKitError
+from .types import ConnectionBrokenError, InvalidOptionError, StorageKitError
 
 log = logging.getLogger("storagekit.http")
 
@@ -159,6 +159,29 @@ class Connection:
         adapter = HTTPAdapter(pool_connections=pool_size, pool_maxsize=pool_size, max_retries=0)
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
+
+    @classmethod
+    def from_options(
+        cls, options: dict[str, Any], *, error_parser: ErrorParser, driver: Any, pool_size: int = 16,
+        **fixed: Any,
+    ) -> Connection:
+        """A connection from a driver's keyword options: ``timeout`` (seconds, or (connect, read)),
+        ``retry`` (a RetryPolicy), ``verify`` (TLS: bool or CA bundle path) and ``pool_size``.
+
+        They are popped from ``options``; anything left over is an unknown option and raises
+        InvalidOptionError naming it.
+        """
+        timeout = options.pop("timeout", (10.0, 60.0))
+        if not isinstance(timeout, tuple):
+            timeout = (float(timeout), float(timeout))
+        connection = cls(
+            error_parser=error_parser, driver=driver, timeout=timeout, retry=options.pop("retry", None),
+            verify=options.pop("verify", True), pool_size=options.pop("pool_size", pool_size), **fixed,
+        )
+        if options:
+            raise InvalidOptionError(f"unknown {type(driver).__name__} option(s): {', '.join(sorted(options))}",
+                                     driver)
+        return connection
 
     def __repr__(self) -> str:
         return f"<Connection driver={type(self.driver).__name__}>"

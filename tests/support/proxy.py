@@ -1,6 +1,7 @@
 """A fault-injecting HTTP proxy on 127.0.0.1, between a driver and its real server.
 
-Requests are forwarded unchanged (Host included, so signatures stay valid) until a
+Requests are forwarded unchanged (Host included, so signatures stay valid; response headers
+naming the upstream, such as a resumable upload's Location, are rewritten to the proxy) until a
 scripted fault matches; then the proxy resets the connection after N bytes of the request or
 response, answers a status itself (500, 503, 429 with Retry-After), truncates the body,
 stalls, or flips one byte of the body.
@@ -142,7 +143,8 @@ class FaultProxy:
             data = response.read()
         finally:
             upstream.close()
-        out_headers = [(k, v) for k, v in response.getheaders()
+        upstream_base = f"http://{self.upstream[0]}:{self.upstream[1]}"
+        out_headers = [(k, v.replace(upstream_base, self.url)) for k, v in response.getheaders()
                        if k.lower() not in ("transfer-encoding", "connection", "content-length")]
         handler.send_response(response.status, response.reason)
         for name, value in out_headers:

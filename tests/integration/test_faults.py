@@ -1,0 +1,155 @@
+"""Every cloud driver behind the fault-injecting proxy, in front of its real server.
+
+Transient faults (resets mid-request and mid-response, 500/503/429, truncated bodies, a
+stalled answer) must end in a successful transfer whose bytes are verified identical.
+Persistent faults must end in a typed exception after the configured retries with nothing
+left behind: no partial file, no visible partial object, no dangling multipart upload. A
+flipped byte must be an ObjectHashMismatchError, never silent corruption.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from storagekit.base import StorageDriver
+from storagekit.http import RetryPolicy
+from storagekit.models import Container
+from storagekit.types import ObjectHashMismatchError, StorageKitError
+from tests.support.proxy import Fault, FaultProxy
+
+MiB = 1024 * 1024
+PART = 5 * MiB
+FAST_RETRY = RetryPolicy(max_attempts=4, backoff_base=0.01, backoff_max=0.05, retry_after_max=1.0)
+DriverAt = Callable[..., StorageDriver]
+
+
+def _s3(request: pytest.FixtureRequest) -> tuple[str, DriverAt]:
+    server = request.getfixturevalue("seaweedfs")
+    return server.endpoint_url, lambda endpoint, **options: server.driver(endpoint_url=endpoint, **options)
+
+
+def _azure(request: pytest.FixtureRequest) -> tuple[str, DriverAt]:
+    server = request.getfixturevalue("azurite")
+    account_path = urlsplit(server.endpoint).path
+    return server.endpoint, lambda endpoint, **options: server.driver(
+        endpoint_url=endpoint + account_path, key=server.account, secret=server.key, **options)
+
+
+def _gcs(request: pytest.FixtureRequest) -> tuple[str, DriverAt]:
+    from storagekit.providers import get_driver
+    from tests.support.google_storage import PROJECT, with_minted_token
+
+    endpoint = request.getfixturevalue("fake_gcs_server")
+    credentials = with_minted_token(request.getfixturevalue("google_service_account_info"))
+    return endpoint, lambda at, **options: get_driver("google_storage")(
+        credentials=credentials, endpoint_url=at, project=PROJECT, **options)
+
+
+@pytest.fixture(scope="module", params=["s3", "azure_blobs", "google_storage"])
+def proxied(request: pytest.FixtureRequest) -> Iterator[tuple[FaultProxy, StorageDriver, StorageDriver]]:
+    """(proxy, driver through the proxy, driver straight to the server) for one provider."""
+    endpoint, driver_at = {"s3": _s3, "azure_blobs": _azure, "google_storage": _gcs}[request.param](request)
+    upstream = f"{urlsplit(endpoint).scheme}://{urlsplit(endpoint).netloc}"
+    with FaultProxy(upstream) as proxy:
+        via = driver_at(proxy.url, timeout=(2.0, 2.0), retry=FAST_RETRY, part_size=PART,
+                        multipart_threshold=PART, max_concurrency=2)
+        yield proxy, via, driver_at(endpoint)
+
+
+@pytest.fixture
+def setup(proxied: tuple[FaultProxy, StorageDriver, StorageDriver]) -> Iterator[tuple[FaultProxy, StorageDriver,
+                                                                                     Container, Container]]:
+    proxy, via, direct = proxied
+    name = f"faults-{uuid.uuid4().hex[:12]}"
+    direct.create_container(name)
+    proxy.clear()
+    yield proxy, via, via._as_container(name), direct._as_container(name)
+    proxy.clear()
+    for obj in direct.list_container_objects(direct._as_container(name)):
+        direct.delete_object(obj)
+    direct.delete_container(direct._as_container(name))
+
+
+def _leftovers(driver: StorageDriver, container: Container) -> list[str]:
+    """Objects and (where the provider can list them) multipart uploads left in the container."""
+    names = [obj.name for obj in driver.list_container_objects(container)]
+    iterate_uploads = getattr(driver, "ex_iterate_multipart_uploads", None)
+    if iterate_uploads:
+        names += [f"upload:{upload.object_name}" for upload in iterate_uploads(container)]
+    return names
+
+
+def _writes(method: str, path: str, headers: dict[str, str]) -> bool:
+    return method in ("PUT", "POST") and int(headers.get("Content-Length") or 0) > MiB
+
+
+def test_transient_faults_on_upload_still_store_identical_bytes(setup) -> None:  # type: ignore[no-untyped-def]
+    proxy, via, container, direct_container = setup
+    data = os.urandom(3 * PART + 123)
+    proxy.inject(
+        Fault("reset_request", after=100_000, when=_writes),
+        Fault("status", status=500, when=_writes),
+        Fault("status", status=503, retry_after="0", when=_writes),
+        Fault("status", status=429, retry_after="1", when=_writes),
+    )
+    obj = via.upload_object_via_stream(iter([data[i:i + MiB] for i in range(0, len(data), MiB)]), container, "up")
+    assert obj.size == len(data)
+    assert [kind for _, _, kind in proxy.log].count("forwarded") >= 4  # the faults were met, then retried
+    direct = direct_container.driver
+    assert b"".join(direct.get_object(direct_container.name, "up").as_stream()) == data
+
+
+def test_transient_faults_on_download_resume_and_verify(setup, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    proxy, via, container, _ = setup
+    data = os.urandom(2 * PART + 999)
+    via.upload_object_via_stream([data], container, "down")
+    obj = via.get_object(container.name, "down")
+    is_get = lambda method, path, headers: method == "GET" and "down" in path  # noqa: E731
+    proxy.inject(Fault("reset_response", after=70_000, when=is_get), Fault("truncate", after=1000, when=is_get),
+                 Fault("status", status=503, when=is_get), Fault("stall", seconds=3.0, when=is_get))
+    target = tmp_path / "down.bin"
+    via.download_object(obj, str(target))
+    assert target.read_bytes() == data
+    proxy.inject(Fault("reset_response", after=50_000, when=is_get))
+    assert b"".join(via.download_object_as_stream(obj)) == data
+
+
+def test_persistent_upload_failure_leaves_nothing(setup) -> None:  # type: ignore[no-untyped-def]
+    proxy, via, container, direct_container = setup
+    proxy.inject(Fault("status", status=503, times=10_000, when=_writes))
+    with pytest.raises(StorageKitError) as info:
+        via.upload_object_via_stream(iter([os.urandom(MiB) for _ in range(12)]), container, "never")
+    assert info.value.http_status == 503
+    proxy.clear()
+    assert _leftovers(direct_container.driver, direct_container) == []
+
+
+def test_persistent_download_failure_leaves_no_file(setup, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    proxy, via, container, _ = setup
+    via.upload_object_via_stream([os.urandom(PART * 2)], container, "gone")
+    obj = via.get_object(container.name, "gone")
+    proxy.inject(Fault("reset_response", after=10_000, times=10_000, method="GET"))
+    with pytest.raises(StorageKitError) as info:
+        via.download_object(obj, str(tmp_path / "gone.bin"))
+    assert info.value.retryable
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_flipped_byte_is_never_silent(setup, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    proxy, via, container, _ = setup
+    data = os.urandom(300_000)
+    via.upload_object_via_stream([data], container, "flip")
+    obj = via.get_object(container.name, "flip")
+    proxy.inject(Fault("flip", after=123_456, method="GET"))
+    with pytest.raises(ObjectHashMismatchError):
+        via.download_object(obj, str(tmp_path / "flip.bin"))
+    assert list(tmp_path.iterdir()) == []
+    proxy.inject(Fault("flip", after=7, method="GET"))
+    with pytest.raises(ObjectHashMismatchError):
+        b"".join(via.download_object_as_stream(obj))
