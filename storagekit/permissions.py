@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import uuid
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from .models import Container, PermissionReport
@@ -21,34 +22,25 @@ def check_permissions(driver: StorageDriver, container: Container, prefix: str =
     """
     report = PermissionReport()
     name = f"{prefix}.storagekit-check-{uuid.uuid4().hex[:12]}"
-    try:
-        list(itertools.islice(driver.iterate_container_objects(container, prefix=prefix or None), 1))
-        report.can_list = True
-    except StorageKitError as error:
-        report.errors["list"] = str(error)
-    try:
-        driver.upload_object_via_stream([b"storagekit permission check\n"], container, name)
-        report.can_write = True
-    except StorageKitError as error:
-        report.errors["write"] = str(error)
-    if report.can_write:
+
+    def attempt(check: str, action: Callable[[], object]) -> bool:
         try:
-            obj = driver.get_object(container.name, name)
-            b"".join(driver.download_object_as_stream(obj))
-            report.can_read = True
+            action()
         except StorageKitError as error:
-            report.errors["read"] = str(error)
-        try:
-            driver.upload_object_via_stream([b"storagekit permission check, again\n"], container, name)
-            report.can_overwrite = True
-        except StorageKitError as error:
-            report.errors["overwrite"] = str(error)
-        try:
-            driver._delete_object(container, name)
-            report.can_delete = True
-        except StorageKitError as error:
-            report.errors["delete"] = str(error)
-    else:
+            report.errors[check] = str(error)
+            return False
+        setattr(report, f"can_{check}", True)
+        return True
+
+    attempt("list", lambda: list(itertools.islice(
+        driver.iterate_container_objects(container, prefix=prefix or None), 1)))
+    if not attempt("write", lambda: driver.upload_object_via_stream([b"storagekit permission check\n"],
+                                                                     container, name)):
         for check in ("read", "overwrite", "delete"):
             report.errors[check] = "not tried: the probe object could not be written"
+        return report
+    attempt("read", lambda: b"".join(driver.download_object_as_stream(driver.get_object(container.name, name))))
+    attempt("overwrite", lambda: driver.upload_object_via_stream([b"storagekit permission check, again\n"],
+                                                                 container, name))
+    attempt("delete", lambda: driver._delete_object(container, name))
     return report
