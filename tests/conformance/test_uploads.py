@@ -26,13 +26,13 @@ def test_upload_file_with_extra_and_meta(driver: StorageDriver, container: Conta
     source.write_bytes(b"hello storagekit\n")
     obj = driver.upload_object(
         file_path=str(source), container=container, object_name="docs/file.txt",
-        extra={"ContentType": "text/plain"}, ex_meta={"author": "jane", "Project-Name": "Apollo"},
+        extra={"ContentType": "text/plain"}, ex_meta={"author": "jane", "Project_Name": "Apollo"},
     )
     assert obj.name == "docs/file.txt" and obj.size == 17
     fetched = driver.get_object(container.name, "docs/file.txt")
     assert fetched.size == 17
     assert fetched.extra["content_type"].startswith("text/plain")
-    assert {k.lower(): v for k, v in fetched.meta_data.items()} == {"author": "jane", "project-name": "Apollo"}
+    assert {k.lower(): v for k, v in fetched.meta_data.items()} == {"author": "jane", "project_name": "Apollo"}
     assert _read(driver, container, "docs/file.txt") == b"hello storagekit\n"
 
 

@@ -93,10 +93,5 @@ def azure_blobs_driver(azurite: Azurite) -> AzureBlobsStorageDriver:
 
 @pytest.fixture(scope="session")
 def azure_blobs_server_gaps() -> dict[str, str]:
-    return {
-        "test_upload_file_with_extra_and_meta": (
-            "Azure (not only Azurite) refuses metadata names that are not C# identifiers, such as 'Project-Name'; "
-            "the driver refuses them before sending. Metadata round trips (case kept) are tested in "
-            "tests/integration/azure_blobs/test_azure_blobs.py::test_metadata_case_and_properties_kept"
-        ),
-    }
+    """Conformance tests Azurite 3.35 gets wrong (none known)."""
+    return {}

@@ -146,3 +146,16 @@ def test_backoff_is_bounded_full_jitter() -> None:
     assert all(0 <= d <= 4 for d in delays) and max(delays) > 1
     assert policy.delay(0, retry_after=30) == 30
     assert policy.delay(0, retry_after=10_000) == policy.retry_after_max
+
+
+def test_environment_proxies_are_honoured(server: FaultServer, conn: Connection,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    server.script(Reply(200, b"via proxy"))
+    monkeypatch.setenv("HTTP_PROXY", server.url)
+    monkeypatch.setenv("NO_PROXY", "skip.invalid")
+    proxied = Connection(error_parser=parse_error, retry=RetryPolicy(max_attempts=1))
+    assert proxied.request("GET", "http://storage.invalid/key").content == b"via proxy"
+    assert server.seen[-1].path == "http://storage.invalid/key"  # absolute form: it went through the proxy
+    with pytest.raises(ConnectionBrokenError):
+        proxied.request("GET", "http://skip.invalid/key")  # NO_PROXY: straight to a host that does not resolve
+    assert len(server.seen) == 1
