@@ -24,7 +24,7 @@ from ...base import Capabilities, StorageDriver
 from ...http import Connection, RequestContext, iter_body
 from ...models import Container, MultipartUpload, Object, ObjectPage, Part
 from ...options import UploadOptions
-from ...transfer import MiB, PartLimits, TransferConfig
+from ...transfer import MiB, PartLimits
 from ...types import (
     InvalidContainerNameError,
     InvalidCredsError,
@@ -46,7 +46,6 @@ _MD5_ETAG = re.compile(r"^[0-9a-f]{32}$")
 _DNS_BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _BUCKET = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9._-]{1,253}[a-zA-Z0-9]$")
 _KMS = frozenset({"aws:kms", "aws:kms:dsse"})
-_TRANSFER_OPTIONS = ("part_size", "multipart_threshold", "max_concurrency", "retry", "progress")
 _OPTION_HEADERS = (
     ("content_type", "Content-Type"),
     ("content_encoding", "Content-Encoding"),
@@ -159,15 +158,10 @@ class S3StorageDriver(StorageDriver):
         addressing = options.pop("addressing_style", None) or settings.addressing_style or "auto"
         if addressing not in ("auto", "virtual", "path"):
             raise InvalidOptionError(f"addressing_style must be auto, virtual or path, not {addressing!r}", self)
-        timeout = options.pop("timeout", (10.0, 60.0))
-        verify = options.pop("verify", True)
-        pool_size = options.pop("pool_size", None)
-        retry = options.pop("retry", None)
-        transfer = {name: options.pop(name) for name in _TRANSFER_OPTIONS if name in options}
-        if options:
-            raise InvalidOptionError(f"unknown S3 driver option(s): {', '.join(sorted(options))}", self)
-        if transfer:
-            self.transfer_config = TransferConfig().merged(**transfer)
+        self._take_transfer_options(options)
+        self.connection = Connection.from_options(
+            options, error_parser=parse_error, driver=self, pool_size=max(16, 2 * self.transfer_config.max_concurrency)
+        )
         self.region = settings.region or self.preset.region
         if not self.region:
             raise InvalidOptionError(f"{self.preset.title} needs a region (region=...)", self)
@@ -179,12 +173,6 @@ class S3StorageDriver(StorageDriver):
         self._bases: dict[tuple[str, str], tuple[str, str]] = {}
         self._auths: dict[str, _auth.SigV4Auth] = {}
         self._lock = threading.Lock()
-        self.connection = Connection(
-            error_parser=parse_error, driver=self,
-            timeout=timeout if isinstance(timeout, tuple) else (float(timeout), float(timeout)),
-            retry=retry, verify=verify,
-            pool_size=pool_size or max(16, self.transfer_config.max_concurrency * 2),
-        )
 
     def __repr__(self) -> str:
         region, host = getattr(self, "region", None), getattr(self, "_host", None)  # also mid-construction
