@@ -30,15 +30,15 @@ DriverAt = Callable[..., StorageDriver]
 
 
 def _s3(request: pytest.FixtureRequest) -> tuple[str, DriverAt]:
+    """(the server's scheme://host:port, a factory of drivers at such an address)."""
     server = request.getfixturevalue("seaweedfs")
     return server.endpoint_url, lambda endpoint, **options: server.driver(endpoint_url=endpoint, **options)
 
 
 def _azure(request: pytest.FixtureRequest) -> tuple[str, DriverAt]:
     server = request.getfixturevalue("azurite")
-    account_path = urlsplit(server.endpoint).path
-    return server.endpoint, lambda endpoint, **options: server.driver(
-        endpoint_url=endpoint + account_path, key=server.account, secret=server.key, **options)
+    parts = urlsplit(server.endpoint)
+    return f"{parts.scheme}://{parts.netloc}", lambda endpoint, **options: server.driver(endpoint_url=endpoint + parts.path, **options)
 
 
 def _gcs(request: pytest.FixtureRequest) -> tuple[str, DriverAt]:
@@ -54,12 +54,11 @@ def _gcs(request: pytest.FixtureRequest) -> tuple[str, DriverAt]:
 @pytest.fixture(scope="module", params=["s3", "azure_blobs", "google_storage"])
 def proxied(request: pytest.FixtureRequest) -> Iterator[tuple[FaultProxy, StorageDriver, StorageDriver]]:
     """(proxy, driver through the proxy, driver straight to the server) for one provider."""
-    endpoint, driver_at = {"s3": _s3, "azure_blobs": _azure, "google_storage": _gcs}[request.param](request)
-    upstream = f"{urlsplit(endpoint).scheme}://{urlsplit(endpoint).netloc}"
+    upstream, driver_at = {"s3": _s3, "azure_blobs": _azure, "google_storage": _gcs}[request.param](request)
     with FaultProxy(upstream) as proxy:
         via = driver_at(proxy.url, timeout=(2.0, 2.0), retry=FAST_RETRY, part_size=PART,
                         multipart_threshold=PART, max_concurrency=2)
-        yield proxy, via, driver_at(endpoint)
+        yield proxy, via, driver_at(upstream)
 
 
 @pytest.fixture

@@ -40,9 +40,10 @@ class Azurite:
                 f"BlobEndpoint={self.endpoint};")
 
     def driver(self, **kwargs: object) -> AzureBlobsStorageDriver:
-        if not kwargs:
-            kwargs = {"key": self.account, "secret": self.key}
-        return AzureBlobsStorageDriver(endpoint_url=self.endpoint, **kwargs)  # type: ignore[arg-type]
+        """A driver on this Azurite; the account key unless another credential is given."""
+        if not {"key", "sas_token", "credential", "connection_string"} & set(kwargs):
+            kwargs = {"key": self.account, "secret": self.key, **kwargs}
+        return AzureBlobsStorageDriver(**{"endpoint_url": self.endpoint, **kwargs})  # type: ignore[arg-type]
 
 
 def azurite_binary() -> str:

@@ -118,6 +118,7 @@ class AzureBlobsStorageDriver(StorageDriver):
         credential: Any = None,
         endpoint_url: str | None = None,
         connection_string: str | None = None,
+        **options: Any,
     ) -> None:
         """Connect to an account (nothing is sent until the first call).
 
@@ -128,6 +129,8 @@ class AzureBlobsStorageDriver(StorageDriver):
                 azure-core ``TokenCredential`` (Entra ID), or a key / SAS string.
             endpoint_url: the blob endpoint (Azurite, sovereign clouds, private endpoints).
             connection_string: an Azure connection string, ``UseDevelopmentStorage=true`` included.
+            options: connection settings (``timeout``, ``retry``, ``verify``, ``pool_size``) and
+                transfer settings (``part_size``, ``multipart_threshold``, ``max_concurrency``).
 
         Raises:
             InvalidCredsError: no account could be determined.
@@ -136,8 +139,10 @@ class AzureBlobsStorageDriver(StorageDriver):
         self._config = _config.resolve(key, secret, sas_token, credential, endpoint_url, connection_string)
         self._endpoint = self._config.endpoint
         self._https = self._endpoint.startswith("https:")
-        self._conn = Connection(
-            error_parser=parse_error, auth=self._config.auth, driver=self, headers={"x-ms-version": X_MS_VERSION}
+        self._take_transfer_options(options)
+        self._conn = Connection.from_options(
+            options, error_parser=parse_error, auth=self._config.auth, driver=self,
+            headers={"x-ms-version": X_MS_VERSION}, pool_size=max(16, 2 * self.transfer_config.max_concurrency),
         )
         self._delegation_lock = threading.Lock()
         self._delegation_key: tuple[datetime, _sas.UserDelegationKey] | None = None
