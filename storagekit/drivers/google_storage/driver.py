@@ -12,6 +12,7 @@ generation the caller looked up, so a resumed read never mixes two versions.
 from __future__ import annotations
 
 import base64
+import binascii
 import json
 import re
 import time
@@ -292,9 +293,9 @@ class GoogleStorageDriver(StorageDriver):
         """An Object from a JSON API object resource; digests arrive base64, are kept hex."""
         checksums = {}
         if resource.get("md5Hash"):
-            checksums["md5"] = base64.b64decode(resource["md5Hash"]).hex()
+            checksums["md5"] = binascii.a2b_base64(resource["md5Hash"]).hex()
         if resource.get("crc32c"):
-            checksums["crc32c"] = base64.b64decode(resource["crc32c"]).hex()
+            checksums["crc32c"] = binascii.a2b_base64(resource["crc32c"]).hex()
         extra: dict[str, Any] = {
             option: resource[field] for option, field in _PROPERTIES.items() if resource.get(field) is not None
         }

@@ -137,3 +137,19 @@ def test_composite_objects_are_verified_by_crc32c(served: bytes, ok: bool) -> No
     else:
         with pytest.raises(types.ObjectHashMismatchError, match="crc32c"):
             b"".join(stream)
+
+
+def test_upload_extras_become_query_parameters() -> None:
+    key = "projects/p/locations/eu/keyRings/r/cryptoKeys/k"
+    resource = {"name": "x", "size": "1", "md5Hash": "ndTkYSaMgDT1yFZOFVxnpg==", "generation": "3"}
+    exchanges = [{"request": {"method": "POST", "query": {"uploadType": "multipart", "predefinedAcl": "publicRead",
+                                                          "kmsKeyName": key}},
+                  "response": {"status": 200, "json": resource}}]
+    driver, adapter = replayed_driver(exchanges, retry=FAST)
+    driver.upload_object_via_stream(b"x", Container("bkt", {}, driver), "x",
+                                    extra={"acl": "public-read", "kms_key_id": key, "ServerSideEncryption": "AES256"})
+    assert adapter.exchanges == []
+    for extra, message in [({"blob_type": "BlockBlob"}, "Azure"), ({"server_side_encryption": "SSE-C"}, "always"),
+                           ({"if_none_match": "etag"}, "only '\\*'")]:
+        with pytest.raises(types.InvalidOptionError, match=message):
+            driver.upload_object_via_stream(b"x", Container("bkt", {}, driver), "x", extra=extra)
