@@ -101,7 +101,10 @@ def s3_driver(seaweedfs: SeaweedFS) -> S3StorageDriver:
 
 @pytest.fixture(scope="session")
 def s3_server_gaps() -> dict[str, str]:
-    """Conformance tests SeaweedFS 4.48 gets wrong (filled in as they are found)."""
+    """Conformance tests SeaweedFS 4.48 gets wrong: none (it even honours conditional writes).
+
+    With ``-s3.autoCreateBucket=false`` it refuses uploads to a missing bucket as S3 does.
+    """
     return {}
 
 

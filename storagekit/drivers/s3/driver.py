@@ -67,6 +67,8 @@ _HEAD_EXTRA = (
     ("version_id", "x-amz-version-id"),
 )
 _META = "x-amz-meta-"
+_TOKEN = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$")
+"""What an HTTP header name (so a metadata name) may contain."""
 _DOT_SEGMENTS = {".": "%2E", "..": "%2E%2E"}
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _DELETE_BATCH = 1000
@@ -386,6 +388,10 @@ class S3StorageDriver(StorageDriver):
             raise InvalidOptionError("blob_type is an Azure option; S3 has none", self)
         headers = {header: value for field, header in _OPTION_HEADERS if (value := getattr(options, field))}
         for name, value in options.meta_data.items():
+            if not _TOKEN.match(name) or not value.isascii() or "\n" in value or "\r" in value:
+                raise InvalidOptionError(
+                    f"S3 metadata {name!r} must have a header-safe name and a one-line ASCII value", self
+                )
             headers[_META + name] = value
         headers.update(options.headers)
         return headers

@@ -24,6 +24,7 @@ from storagekit.types import (
     ContainerIsNotEmptyError,
     InvalidContainerNameError,
     InvalidCredsError,
+    InvalidOptionError,
     ObjectDoesNotExistError,
     ObjectHashMismatchError,
     PermissionDeniedError,
@@ -198,6 +199,15 @@ def test_a_changed_object_fails_the_read_instead_of_mixing_versions() -> None:
     ReplayAdapter.install(driver, "precondition_failed")
     with pytest.raises(PreconditionFailedError):
         b"".join(driver.download_object_as_stream(an_object(driver)))
+
+
+@pytest.mark.parametrize("meta", [{"name with space": "v"}, {"k": "naïve"}, {"k": "two\nlines"}, {"k:": "v"}])
+def test_metadata_that_http_headers_cannot_carry_is_refused(meta: dict[str, str]) -> None:
+    driver = make_driver()
+    replay = ReplayAdapter.install(driver)
+    with pytest.raises(InvalidOptionError, match="metadata"):
+        driver.upload_object_via_stream([b"x"], driver._as_container("examplebucket"), "x", ex_meta=meta)
+    assert replay.requests == []
 
 
 # ---------------------------------------------------------------------- conditional writes
