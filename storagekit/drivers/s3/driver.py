@@ -99,9 +99,13 @@ def _iso(http_date: str | None) -> str:
     return when.astimezone(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
 
-def _md5_checksums(etag: str, encryption: str | None) -> dict[str, str]:
-    """{"md5": etag} when the ETag is the content's MD5 (not multipart, not SSE-KMS / SSE-C)."""
-    if encryption in _KMS or not _MD5_ETAG.match(etag):
+def _md5_checksums(etag: str, headers: Mapping[str, str]) -> dict[str, str]:
+    """{"md5": etag} when the ETag is the content's MD5: not multipart, not SSE-KMS, not SSE-C."""
+    if (
+        not _MD5_ETAG.match(etag)
+        or headers.get("x-amz-server-side-encryption") in _KMS
+        or headers.get("x-amz-server-side-encryption-customer-algorithm")
+    ):
         return {}
     return {"md5": etag}
 
@@ -345,10 +349,7 @@ class S3StorageDriver(StorageDriver):
             if value is not None:
                 extra[field] = value
         meta = {h[len(_META):]: v for h, v in headers.items() if h.lower().startswith(_META)}
-        encryption = headers.get("x-amz-server-side-encryption")
-        if headers.get("x-amz-server-side-encryption-customer-algorithm"):
-            encryption = "SSE-C"
-        checksums = {} if encryption == "SSE-C" else _md5_checksums(etag, encryption)
+        checksums = _md5_checksums(etag, headers)
         return Object(name, int(headers.get("Content-Length", 0)), etag, extra, meta, container, self, checksums)
 
     def _open_range(self, obj: Object, start: int, end: int) -> Iterator[bytes]:
@@ -424,9 +425,7 @@ class S3StorageDriver(StorageDriver):
         headers["Content-MD5"] = part.md5_base64
         response = self._request("PUT", container.name, name, headers=headers, data=part.data)
         etag = response.headers.get("ETag", "").strip('"')
-        checksums = _md5_checksums(etag, response.headers.get("x-amz-server-side-encryption"))
-        if options.headers.get("x-amz-server-side-encryption-customer-algorithm"):
-            checksums = {}
+        checksums = _md5_checksums(etag, response.headers)
         return self._stored(container, name, len(part.data), etag, response.headers, options, checksums)
 
     def _multipart_start(self, container: Container, name: str, options: UploadOptions) -> MultipartUpload:
@@ -508,7 +507,7 @@ class S3StorageDriver(StorageDriver):
         headers["x-amz-metadata-directive"] = "REPLACE"
         response = self._request("PUT", container.name, name, headers=headers)
         etag = (_xml.find_text(self._check_body(response, container.name, name), "ETag", self) or "").strip('"')
-        checksums = _md5_checksums(etag, response.headers.get("x-amz-server-side-encryption"))
+        checksums = _md5_checksums(etag, response.headers)
         return self._stored(container, name, obj.size, etag, response.headers, options, checksums)
 
     def _copy_in_parts(self, obj: Object, source: str, container: Container, name: str,

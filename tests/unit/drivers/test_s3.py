@@ -154,6 +154,16 @@ def test_kms_etag_is_not_taken_for_an_md5() -> None:
     assert b"".join(driver.download_object_as_stream(obj)) == b"hello world"
 
 
+@pytest.mark.parametrize(("answer", "checksums"), [
+    ("head_ssec", {}),  # SSE-C: the ETag is no MD5 of the content
+    ("head_sse_s3", {"md5": "5eb63bbbe01eeed093cb22bb8f5acdc3"}),  # SSE-S3 (AES256) keeps MD5 ETags
+])
+def test_which_encryption_keeps_md5_etags(answer: str, checksums: dict[str, str]) -> None:
+    driver = make_driver()
+    ReplayAdapter.install(driver, answer)
+    assert driver.get_object("examplebucket", "hello.txt").checksums == checksums
+
+
 def test_kms_put_etag_does_not_raise_a_mismatch() -> None:
     driver = make_driver()
     ReplayAdapter.install(driver, "put_kms")
