@@ -384,7 +384,7 @@ class S3StorageDriver(StorageDriver):
     # ------------------------------------------------------------------ uploads
 
     def _upload_headers(self, options: UploadOptions) -> dict[str, str]:
-        """Request headers for an object's properties, metadata and conditions."""
+        """Request headers for an object's properties, user metadata and raw extra headers."""
         if options.blob_type is not None:
             raise InvalidOptionError("blob_type is an Azure option; S3 has none", self)
         headers = {header: value for field, header in _OPTION_HEADERS if (value := getattr(options, field))}
