@@ -115,11 +115,11 @@ def upload(
     verify_hash: bool,
 ) -> Object:
     """Upload ``source`` (of ``size`` bytes, None if unknown) and verify what was stored."""
-    checksum = Checksum(("md5",) if verify_hash else ())
     if not driver.capabilities.multipart:
+        checksum = Checksum(("md5",) if verify_hash else ())
         chunks = _counted(iter_chunks(source, config.part_size), checksum, size, config.progress)
         obj = driver._write_object(container, name, chunks, options)
-        return _verified(driver, obj, checksum)
+        return _verified(driver, obj, checksum.size, checksum.hexdigests())
 
     part_size = driver.part_limits.part_size_for(size, config.part_size)
     parts = read_parts(source, part_size)
@@ -131,13 +131,12 @@ def upload(
         if buffered > config.multipart_threshold:
             break
     else:
-        data = b"".join(head)
-        checksum.update(data)
-        obj = driver._put_object(container, name, Part(1, 0, data), options)
+        part = Part(1, 0, b"".join(head))
+        obj = driver._put_object(container, name, part, options)
         if config.progress:
-            config.progress(len(data), size)
-        return _verified(driver, obj, checksum)
-    return _multipart(driver, container, name, itertools.chain(head, parts), size, options, config, checksum)
+            config.progress(len(part.data), size)
+        return _verified(driver, obj, len(part.data), {"md5": part.md5.hex()} if verify_hash else {})
+    return _multipart(driver, container, name, itertools.chain(head, parts), size, options, config, verify_hash)
 
 
 def _multipart(
@@ -148,10 +147,9 @@ def _multipart(
     size: int | None,
     options: UploadOptions,
     config: TransferConfig,
-    checksum: Checksum,
+    verify_hash: bool,
 ) -> Object:
-    wanted = set(checksum.hexdigests()) & set(driver.capabilities.multipart_checksums)
-    whole = Checksum(tuple(wanted))
+    whole = Checksum(driver.capabilities.multipart_checksums if verify_hash else ())
     upload_ = driver._multipart_start(container, name, options)
     workers = 1 if driver.part_limits.ordered else config.max_concurrency
     records: dict[int, Any] = {}
@@ -182,7 +180,7 @@ def _multipart(
     except BaseException:
         _abort(driver, upload_)
         raise
-    return _verified(driver, obj, whole)
+    return _verified(driver, obj, whole.size, whole.hexdigests())
 
 
 def _collect(pending: dict[Future[Any], Part], records: dict[int, Any], when: str) -> int:
@@ -213,10 +211,11 @@ def _counted(
         yield chunk
 
 
-def _verified(driver: StorageDriver, obj: Object, checksum: Checksum) -> Object:
-    """``obj`` if what was stored matches what was sent; else delete it and raise."""
-    problems = [] if obj.size == checksum.size else [f"size {obj.size} != {checksum.size} sent"]
-    for algorithm, digest in checksum.hexdigests().items():
+def _verified(driver: StorageDriver, obj: Object, size: int, digests: dict[str, str]) -> Object:
+    """``obj`` if what was stored matches what was sent (``size`` bytes with ``digests``); else
+    delete it and raise. A single PUT's MD5 is the one computed for its Content-MD5."""
+    problems = [] if obj.size == size else [f"size {obj.size} != {size} sent"]
+    for algorithm, digest in digests.items():
         stored = obj.checksums.get(algorithm)
         if stored is not None and stored != digest:
             problems.append(f"{algorithm} {stored} != {digest} sent")
