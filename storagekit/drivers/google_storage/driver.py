@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import logging
 import re
 import time
 import uuid
@@ -26,7 +27,7 @@ import urllib3
 
 from ... import streams
 from ...base import Capabilities, StorageDriver
-from ...http import Connection, RetryPolicy, range_header, redact
+from ...http import Connection, range_header, redact
 from ...models import Container, MultipartUpload, Object, ObjectPage, Part
 from ...options import UploadOptions
 from ...transfer import MiB, PartLimits
@@ -45,6 +46,8 @@ from ._errors import parse_error
 from ._signing import presign
 
 __all__ = ["GoogleStorageDriver"]
+
+log = logging.getLogger("storagekit.drivers.google_storage")
 
 KiB = 1024
 CHUNK_MULTIPLE = 256 * KiB
@@ -88,6 +91,8 @@ class GoogleStorageDriver(StorageDriver):
         or ``GOOGLE_CLOUD_PROJECT``.
     :param credentials: a key-file path, its dict, google-auth ``Credentials`` or ``"anonymous"``.
     :param endpoint_url: another endpoint (an emulator); ``STORAGE_EMULATOR_HOST`` also sets one.
+    :param options: connection settings (``timeout``, ``retry``, ``verify``, ``pool_size``) and
+        transfer settings (``part_size``, ``multipart_threshold``, ``max_concurrency``, ``progress``).
     """
 
     name = "Google Cloud Storage"
@@ -115,10 +120,7 @@ class GoogleStorageDriver(StorageDriver):
         *,
         credentials: Any = None,
         endpoint_url: str | None = None,
-        timeout: tuple[float, float] = (10.0, 60.0),
-        retry: RetryPolicy | None = None,
-        verify: bool | str = True,
-        pool_size: int = 16,
+        **options: Any,
     ) -> None:
         resolved = resolve(key, secret, project, credentials, endpoint_url)
         self.credentials = resolved.credentials
@@ -126,14 +128,10 @@ class GoogleStorageDriver(StorageDriver):
         self.endpoint = resolved.endpoint
         self._buckets_url = f"{self.endpoint}/storage/v1/b"
         self._uploads_url = f"{self.endpoint}/upload/storage/v1/b"
-        self.connection = Connection(
-            error_parser=parse_error,
+        self._take_transfer_options(options)
+        self.connection = Connection.from_options(
+            options, error_parser=parse_error, driver=self, pool_size=max(16, 2 * self.transfer_config.max_concurrency),
             auth=BearerAuth(self.credentials) if self.credentials is not None else None,
-            driver=self,
-            timeout=timeout,
-            retry=retry,
-            verify=verify,
-            pool_size=pool_size,
         )
 
     def __repr__(self) -> str:
@@ -373,6 +371,9 @@ class GoogleStorageDriver(StorageDriver):
                     raise
                 time.sleep(retry.delay(attempt))
                 response = self._session_request(upload, b"", f"bytes */{total}")
+                if response.status_code != 308 and total == "*":
+                    self._discard_premature_object(upload, response)
+                    raise
                 persisted = self._persisted(response)
                 if response.status_code != 308 or persisted >= end:
                     break
@@ -390,6 +391,24 @@ class GoogleStorageDriver(StorageDriver):
                 container_name=upload.container.name, object_name=upload.object_name,
             )
         return len(part.data)
+
+    def _discard_premature_object(self, upload: MultipartUpload, response: requests.Response) -> None:
+        """Delete the object a server made when merely asked where an unfinished upload stands.
+
+        GCS answers such a status query with 308; fake-gcs-server finalizes the upload instead,
+        publishing a truncated object. That exact generation is deleted; the chunk's error stands.
+        """
+        resource = response.json()
+        log.warning("the server finished the upload of %s at %s bytes when asked for its status; deleting that object",
+                    upload.object_name, resource.get("size"))
+        try:
+            self.connection.request(
+                "DELETE", self._object_url(upload.container.name, upload.object_name),
+                params={"ifGenerationMatch": resource["generation"]}, container_name=upload.container.name,
+                object_name=upload.object_name,
+            )
+        except (StorageKitError, KeyError) as error:
+            log.warning("could not delete the truncated %s: %s", upload.object_name, error)
 
     def _multipart_complete(self, upload: MultipartUpload, parts: list[Any], checksums: dict[str, str]) -> Object:
         """Finalize the session with an empty PUT declaring the total (unless the last chunk did)."""

@@ -153,3 +153,25 @@ def test_upload_extras_become_query_parameters() -> None:
                            ({"if_none_match": "etag"}, "only '\\*'")]:
         with pytest.raises(types.InvalidOptionError, match=message):
             driver.upload_object_via_stream(b"x", Container("bkt", {}, driver), "x", extra=extra)
+
+
+def test_a_server_that_finalizes_on_a_status_query_leaves_nothing(caplog: pytest.LogCaptureFixture) -> None:
+    """fake-gcs-server finalizes an upload when asked where it stands: that object is deleted."""
+    session = "http://gcs.test/upload/storage/v1/b/bkt/o?uploadType=resumable&name=t.bin&upload_id=S2"
+    truncated = {"name": "t.bin", "bucket": "bkt", "size": "0", "generation": "42"}
+    failed = {"status": 503, "json": {"error": {"code": 503, "message": "Backend Error"}}}
+    exchanges = [
+        {"request": {"method": "POST"}, "response": {"status": 200, "headers": {"Location": session}}},
+        {"request": {"method": "PUT", "headers": {"Content-Range": f"bytes 0-{CHUNK - 1}/*"}}, "response": failed},
+        {"request": {"method": "PUT", "headers": {"Content-Range": "bytes */*"}},
+         "response": {"status": 200, "json": truncated}},
+        {"request": {"method": "DELETE", "path": "/storage/v1/b/bkt/o/t.bin", "query": {"ifGenerationMatch": "42"}},
+         "response": {"status": 204}},
+        {"request": {"method": "DELETE", "query": {"upload_id": "S2"}}, "response": {"status": 499}},
+    ]
+    driver, adapter = replayed_driver(exchanges, retry=FAST)
+    with pytest.raises(types.ServiceUnavailableError) as info:
+        driver.upload_object_via_stream(iter([b"t" * (CHUNK + 1)]), Container("bkt", {}, driver), "t.bin",
+                                        part_size=CHUNK, multipart_threshold=CHUNK)
+    assert info.value.http_status == 503 and adapter.exchanges == []
+    assert "finished the upload of t.bin at 0 bytes" in caplog.text
