@@ -177,8 +177,7 @@ class GoogleStorageDriver(StorageDriver):
 
     def _get_container(self, name: str) -> Container:
         response = self.connection.request(
-            "GET", f"{self._buckets_url}/{quote(name, safe='')}", params={"fields": _BUCKET_FIELDS},
-            container_name=name,
+            "GET", f"{self._buckets_url}/{quote(name, safe='')}", container_name=name,
         )
         return self._container(response.json())
 
@@ -249,9 +248,9 @@ class GoogleStorageDriver(StorageDriver):
         )
 
     def _head_object(self, container: Container, name: str) -> Object:
+        # No ``fields`` here: one resource is small, and a long query costs more to encode than it saves.
         response = self.connection.request(
-            "GET", self._object_url(container.name, name), params={"fields": _OBJECT_FIELDS},
-            container_name=container.name, object_name=name,
+            "GET", self._object_url(container.name, name), container_name=container.name, object_name=name,
         )
         return self._object(container, response.json())
 
