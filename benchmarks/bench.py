@@ -59,7 +59,8 @@ def parse_size(text: str) -> int:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="benchmarks/run", description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=3, help="runs per client and workload (default 3)")
+    parser.add_argument("--runs", type=int, default=3,
+                        help="runs per client and workload (default 3; 0 with --profile: profiles only)")
     parser.add_argument("--size", type=parse_size, default=GiB, help="big-object size on S3 (default 1GiB)")
     parser.add_argument("--emulator-size", type=parse_size, default=256 * MiB,
                         help="big-object size on Azurite and fake-gcs-server, slow emulators (default 256MiB)")
@@ -95,6 +96,13 @@ def write_random_file(path: Path, size: int) -> None:
             file.write(os.urandom(min(8 * MiB, size - offset)))
 
 
+def storagekit_commit() -> str:
+    """The commit of the storagekit being measured (``-dirty`` with uncommitted changes)."""
+    result = subprocess.run(["git", "describe", "--always", "--dirty", "--exclude=*"], cwd=REPO,
+                            capture_output=True, text=True, check=False)
+    return result.stdout.strip() or "unknown"
+
+
 def run_worker(spec: dict[str, Any], workdir: Path, wrap: list[str] | None = None) -> dict[str, Any]:
     """Run one workload in a fresh process; its measurements, peak RSS and whole-process CPU."""
     spec_path = workdir / "spec.json"
@@ -115,7 +123,7 @@ def run_worker(spec: dict[str, Any], workdir: Path, wrap: list[str] | None = Non
         process.returncode = os.waitstatus_to_exitcode(status)
     record: dict[str, Any] = {
         "peak_rss_mib": None, "process_cpu_s": usage.ru_utime + usage.ru_stime, "measurements": [], "error": None,
-        "load_before": load, "load_after": os.getloadavg()[0],
+        "load_before": load, "load_after": os.getloadavg()[0], "commit": storagekit_commit(),
     }
     if process.returncode == 0 and result_path.exists():
         record.update(json.loads(result_path.read_text()))
@@ -228,21 +236,35 @@ def main(argv: list[str] | None = None) -> None:
             records += bench_provider(provider, args, data_files[size], provider_dir)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-    meta = {
-        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-        "command": " ".join(["benchmarks/run", *sys.argv[1:]]),
-        "runs": args.runs, "sizes_mib": {p: (args.size if p == "s3" else args.emulator_size) / MiB for p in providers},
-        "small_count": args.small_count, "list_count": args.list_count,
-        "servers": {p: SERVER_NAMES[p] for p in providers}, "machine": machine(),
-    }
+    if records:
+        write_results(records, args, providers)
+
+
+def write_results(records: list[dict[str, Any]], args: argparse.Namespace, providers: list[str]) -> None:
+    """The JSON file (other providers' latest results kept), the PNG chart beside it, the tables on stdout."""
+    previous = json.loads(args.output.read_text()) if args.output.exists() else {"records": [], "meta": {}}
+    records = [r for r in previous["records"] if r["provider"] not in providers] + records
+    runs = previous["meta"].get("providers", {})
+    for provider in providers:
+        loads = [r[key] for r in records if r["provider"] == provider and "load_before" in r
+                 for key in ("load_before", "load_after")]
+        runs[provider] = {
+            "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+            "command": " ".join(["benchmarks/run", *sys.argv[1:]]), "server": SERVER_NAMES[provider],
+            "runs": args.runs, "size_mib": (args.size if provider == "s3" else args.emulator_size) / MiB,
+            "small_count": args.small_count, "list_count": args.list_count,
+            "load_average": [min(loads), max(loads)] if loads else None,
+            "storagekit_commits": sorted({r["commit"] for r in records if r["provider"] == provider and "commit" in r}),
+        }
+    meta = {"machine": machine(), "providers": {p: runs[p] for p in SERVERS if p in runs}}
     summary = report.summarize(records)
+    checks = report.check_targets(summary)
     args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps({"meta": meta, "summary": summary, "targets": report.check_targets(summary),
-                                       "records": records}, indent=1))
+    args.output.write_text(json.dumps({"meta": meta, "summary": summary, "targets": checks, "records": records},
+                                      indent=1))
     report.chart(summary, meta, args.output.with_suffix(".png"))
     print(report.markdown(summary, meta))
-    print(report.targets_markdown(report.check_targets(summary)))
-
+    print(report.targets_markdown(checks))
 
 if __name__ == "__main__":
     main()

@@ -38,10 +38,19 @@ def stats(values: list[float]) -> dict[str, float]:
     return {"median": statistics.median(values), "min": min(values), "max": max(values)}
 
 
+def error_summary(error: str) -> str:
+    """The telling line of a worker's failure: ``not run: ...`` as is, else its last exception line."""
+    lines = [line.strip() for line in error.strip().splitlines() if line.strip()]
+    if lines[0].startswith("not run"):
+        return lines[0]
+    telling = [line for line in lines if re.match(r"^[\w.]*(Error|Exception)\b", line)]
+    return "failed: " + (telling or lines)[-1][:160]
+
+
 def one_line(record: dict[str, Any]) -> str:
     """A progress line for one run."""
     if record["error"]:
-        return "ERROR " + record["error"].strip().splitlines()[-1][:200]
+        return error_summary(record["error"])
     parts = [f"{m['name']} {rate(m):,.0f} {UNITS[m['name']][0]} {cpu(m):.2f} {UNITS[m['name']][1].split()[1]}"
              for m in record["measurements"]]
     return f"{'; '.join(parts)}; peak RSS {record['peak_rss_mib']:.0f} MiB"
@@ -129,16 +138,17 @@ def markdown(summary: list[dict[str, Any]], meta: dict[str, Any]) -> str:
     """One table per provider: medians (min-max) of rate, client CPU and peak RSS, and storagekit / peer."""
     lines = []
     for provider in dict.fromkeys(r["provider"] for r in summary):
-        size = meta["sizes_mib"][provider]
-        lines += [f"\n### {provider} on {meta['servers'][provider]} (big objects {size:,.0f} MiB, "
-                  f"{meta['runs']} runs, medians with min-max)\n",
+        run = meta["providers"][provider]
+        load = run["load_average"]
+        lines += [f"\n### {provider} on {run['server']}: big objects {run['size_mib']:,.0f} MiB, "
+                  f"{run['small_count']:,} small objects, {run['list_count']:,} listed; medians of {run['runs']} "
+                  f"runs (min-max); {run['date']}, load average {load[0]:.1f}-{load[1]:.1f}, storagekit "
+                  f"{', '.join(run.get('storagekit_commits', [])) or 'unknown'}\n",
                   "| workload | client | rate | client CPU | peak RSS MiB | storagekit ÷ client |",
                   "|---|---|---|---|---|---|"]
         for row in (r for r in summary if r["provider"] == provider):
             if "rate" not in row:
-                error = row["errors"][0].strip()
-                why = error if error.startswith("not run") else "failed: " + error.splitlines()[-1][:100]
-                lines.append(f"| {row['measure']} | {row['client']} | {why} | | | |")
+                lines.append(f"| {row['measure']} | {row['client']} | {error_summary(row['errors'][0])} | | | |")
                 continue
             r, c, m = row["rate"], row["cpu"], row["peak_rss_mib"]
             ratio = f"{row['storagekit_ratio']:.2f}x" if "storagekit_ratio" in row else ""
@@ -172,7 +182,7 @@ PANELS = (
 
 
 def chart(summary: list[dict[str, Any]], meta: dict[str, Any], path: Path) -> None:
-    """One row per provider, one panel per metric: grouped bars per client, min-max whiskers."""
+    """One column per provider, one row per metric: grouped bars per client, min-max whiskers."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -181,12 +191,12 @@ def chart(summary: list[dict[str, Any]], meta: dict[str, Any], path: Path) -> No
     providers = list(dict.fromkeys(r["provider"] for r in summary))
     clients = list(dict.fromkeys(r["client"] for r in summary))
     colours = {client: plt.get_cmap("tab10")(index) for index, client in enumerate(clients)}
-    figure, axes = plt.subplots(len(providers), len(PANELS), figsize=(5.2 * len(PANELS), 4.2 * len(providers)),
+    figure, axes = plt.subplots(len(PANELS), len(providers), figsize=(6.5 * len(providers), 3.4 * len(PANELS)),
                                 squeeze=False)
-    for row_axes, provider in zip(axes, providers, strict=True):
+    for column, provider in enumerate(providers):
         present = [c for c in clients if any(r["client"] == c and r["provider"] == provider for r in summary)]
         width = 0.8 / len(present)
-        for ax, (title, measures, key, label) in zip(row_axes, PANELS, strict=True):
+        for ax, (title, measures, key, label) in zip(axes[:, column], PANELS, strict=True):
             for offset, client in enumerate(present):
                 rows = [_find(summary, provider, measure, client) for measure in measures]
                 medians = [row[key]["median"] if row else 0.0 for row in rows]
@@ -194,17 +204,20 @@ def chart(summary: list[dict[str, Any]], meta: dict[str, Any], path: Path) -> No
                 high = [row[key]["max"] - row[key]["median"] if row else 0.0 for row in rows]
                 positions = [index + (offset - (len(present) - 1) / 2) * width for index in range(len(measures))]
                 ax.bar(positions, medians, width, yerr=[low, high], capsize=2, color=colours[client], label=client,
-                       edgecolor="black" if client == "storagekit" else "none", linewidth=1.2)
+                       edgecolor="black" if client == "storagekit" else "none", linewidth=1.5)
             ax.set_xticks(range(len(measures)), [m.replace("_4k", "") for m in measures])
-            ax.set_title(f"{provider} ({meta['sizes_mib'][provider]:,.0f} MiB): {title}" if key != "cpu" or
-                         measures != SMALL else f"{provider}: {title}", fontsize=10)
+            size = f" ({meta['providers'][provider]['size_mib']:,.0f} MiB objects)" if measures == BIG else ""
+            ax.set_title(f"{provider}: {title}{size}", fontsize=11)
             ax.set_ylabel(label, fontsize=9)
             ax.grid(axis="y", alpha=0.3)
-        row_axes[0].legend(fontsize=8, loc="upper left")
-    figure.suptitle(f"storagekit vs peers, same local servers, medians of {meta['runs']} runs with min-max "
-                    f"({meta['machine']['cores']} cores, {meta['date']})", fontsize=13)
-    figure.tight_layout(rect=(0, 0, 1, 0.97))
-    figure.savefig(path, dpi=80)
+        axes[0, column].legend(fontsize=9, loc="best")
+    runs = sorted({run["runs"] for run in meta["providers"].values()})
+    cores = meta["machine"]["cores"]
+    figure.suptitle(f"storagekit (black outline) vs peers on the same local servers\nmedians of "
+                    f"{'/'.join(map(str, runs))} runs, whiskers min-max, {cores} cores shared with the server",
+                    fontsize=13)
+    figure.tight_layout(rect=(0, 0, 1, 0.975))
+    figure.savefig(path, dpi=72)
     plt.close(figure)
 
 
@@ -223,8 +236,17 @@ def _short(frame: str) -> str:
     return f"{match['function']} ({file})"
 
 
+_SETUP = ("<module> ", "_find_and_load ", "make_driver ", "__init__ (benchmarks/")
+"""Frames of the worker's imports and client construction: not part of the measured workload."""
+_WAITS = ("Condition.wait ", "Event.wait ", "Thread.join ", "Semaphore.acquire ", "Future.result ")
+"""Leaf frames of a thread blocked on a lock: py-spy counts some as busy when the machine is loaded."""
+
+
 def profile_summary(raw: Path, top: int = 15) -> str:
-    """Where the sampled (non-idle) time went, from py-spy's raw output: by own time and by inclusive time."""
+    """Where the sampled (non-idle) workload time went, from py-spy's raw output: own and inclusive time.
+
+    Stacks under imports or client construction, and threads waiting on a lock, are left out.
+    """
     own: Counter[str] = Counter()
     inclusive: Counter[str] = Counter()
     total = 0
@@ -234,16 +256,30 @@ def profile_summary(raw: Path, top: int = 15) -> str:
             continue
         count = int(count_text)
         frames = [_short(f) for f in stack.split(";") if f and not f.startswith(("thread ", "process "))]
-        if not frames:
+        if not frames or frames[-1].startswith(_WAITS) or any(f.startswith(_SETUP) for f in frames):
             continue
         total += count
         own[frames[-1]] += count
         for frame in set(frames):
             inclusive[frame] += count
-    lines = [f"{total} non-idle samples at 250 Hz (~{total / 250:.1f} s of busy thread time)", "own time:"]
+    lines = [f"{total} non-idle workload samples at 250 Hz (~{total / 250:.1f} s of busy thread time)", "own time:"]
     lines += [f"  {100 * n / total:5.1f}%  {name}" for name, n in own.most_common(top)]
     lines.append("inclusive time (storagekit, requests, urllib3, http.client, hashlib frames):")
     ours = [(name, n) for name, n in inclusive.most_common()
             if re.search(r"\((storagekit|requests|urllib3|http|ssl|hashlib|socket)", name)]
     lines += [f"  {100 * n / total:5.1f}%  {name}" for name, n in ours[:top]]
     return "\n".join(lines) + "\n"
+
+
+def main(path: str = "benchmarks/results/latest.json") -> None:
+    """Print the tables of a results file again: ``python -m benchmarks.report [results.json]``."""
+    import json
+    import sys
+
+    results = json.loads(Path(sys.argv[1] if len(sys.argv) > 1 else path).read_text())
+    print(markdown(results["summary"], results["meta"]))
+    print(targets_markdown(results["targets"]))
+
+
+if __name__ == "__main__":
+    main()

@@ -178,9 +178,9 @@ def _seaweedfs_config() -> dict[str, Any]:
 @contextlib.contextmanager
 def start_seaweedfs(workdir: Path) -> Iterator[SeaweedFS]:
     """SeaweedFS 4.48 (``weed mini``) on free ports with SigV4 enforced; about 5 s to start and to stop."""
-    workdir = Path(workdir)
     for sub in ("data", "logs"):
-        (workdir / sub).mkdir(exist_ok=True)
+        (Path(workdir) / sub).mkdir(parents=True, exist_ok=True)
+    workdir = Path(workdir)
     config = workdir / "s3.json"
     config.write_text(json.dumps(_seaweedfs_config()))
     port = free_port()
@@ -237,6 +237,7 @@ def azurite_binary() -> str:
 def start_azurite(workdir: Path) -> Iterator[Azurite]:
     """Azurite 3.35.0 (blob service only) on a free port with ``workdir`` as its workspace."""
     workdir = Path(workdir)
+    workdir.mkdir(parents=True, exist_ok=True)
     port = free_port()
     server = ServerProcess("azurite", [
         azurite_binary(), "--blobHost", "127.0.0.1", "--blobPort", str(port), "--location", str(workdir),
@@ -276,7 +277,7 @@ def start_fake_gcs(workdir: Path) -> Iterator[FakeGcsServer]:
     """fake-gcs-server 1.54 on a free port, storing objects under ``workdir/data``."""
     workdir = Path(workdir)
     root = workdir / "data"
-    root.mkdir(exist_ok=True)
+    root.mkdir(parents=True, exist_ok=True)
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     server = ServerProcess("fake-gcs-server", [
