@@ -88,8 +88,15 @@ def _writes(method: str, path: str, headers: dict[str, str]) -> bool:
     return method in ("PUT", "POST") and int(headers.get("Content-Length") or 0) > MiB
 
 
-def test_transient_faults_on_upload_still_store_identical_bytes(setup) -> None:  # type: ignore[no-untyped-def]
+def test_transient_faults_on_upload_still_store_identical_bytes(  # type: ignore[no-untyped-def]
+    setup, request: pytest.FixtureRequest
+) -> None:
     proxy, via, container, direct_container = setup
+    if via.provider == "google_storage":
+        request.applymarker(pytest.mark.xfail(strict=True, reason=(
+            "fake-gcs-server 1.54 finalizes a resumable upload on the status query (bytes */*) and appends "
+            "chunks whatever their Content-Range, so a broken chunk cannot be resumed against it; resumption "
+            "is tested against recorded responses in tests/unit/drivers/test_google_storage_replay.py")))
     data = os.urandom(3 * PART + 123)
     proxy.inject(
         Fault("reset_request", after=100_000, when=_writes),
