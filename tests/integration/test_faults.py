@@ -38,7 +38,8 @@ def _s3(request: pytest.FixtureRequest) -> tuple[str, DriverAt]:
 def _azure(request: pytest.FixtureRequest) -> tuple[str, DriverAt]:
     server = request.getfixturevalue("azurite")
     parts = urlsplit(server.endpoint)
-    return f"{parts.scheme}://{parts.netloc}", lambda endpoint, **options: server.driver(endpoint_url=endpoint + parts.path, **options)
+    return f"{parts.scheme}://{parts.netloc}", lambda endpoint, **options: server.driver(
+        endpoint_url=endpoint + parts.path, **options)
 
 
 def _gcs(request: pytest.FixtureRequest) -> tuple[str, DriverAt]:
