@@ -80,7 +80,7 @@ class FaultProxy:
             def handle_one_request(self) -> None:
                 try:
                     super().handle_one_request()
-                except (ConnectionError, socket.timeout):
+                except (TimeoutError, ConnectionError):
                     self.close_connection = True
 
             def _any(self) -> None:
