@@ -225,7 +225,8 @@ def _copy_all(src: End, dst: End, todo: Iterable[Entry], report: SyncReport, job
               progress: Callable[[SyncProgress], None] | None) -> None:
     entries = list(todo)
     total = sum(e.size for e in entries)
-    with ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="storagekit-sync") as pool:
+    pool = ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="storagekit-sync")
+    try:
         futures = {pool.submit(_copy_one, src, entry, dst): entry for entry in entries}
         for done, future in enumerate(as_completed(futures), 1):
             entry = futures[future]
@@ -238,6 +239,8 @@ def _copy_all(src: End, dst: End, todo: Iterable[Entry], report: SyncReport, job
                 report.bytes_copied += entry.size
             if progress:
                 progress(SyncProgress(done, len(entries), report.bytes_copied, total, entry.name))
+    finally:  # on Ctrl-C: start nothing new, let the transfers under way finish (each is atomic)
+        pool.shutdown(wait=True, cancel_futures=True)
     report.copied.sort()
 
 
