@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from .models import Container, PermissionReport
+from .models import Container, Object, PermissionReport
 from .types import StorageKitError
 
 if TYPE_CHECKING:
@@ -32,11 +32,17 @@ def check_permissions(driver: StorageDriver, container: Container, prefix: str =
         setattr(report, f"can_{check}", True)
         return True
 
-    attempt("list", lambda: list(itertools.islice(
+    listed: list[Object] = []
+    attempt("list", lambda: listed.extend(itertools.islice(
         driver.iterate_container_objects(container, prefix=prefix or None), 1)))
     if not attempt("write", lambda: driver.upload_object_via_stream([b"storagekit permission check\n"],
                                                                      container, name)):
-        for check in ("read", "overwrite", "delete"):
+        if listed:  # reading needs no probe: try the first byte of the object the listing found
+            attempt("read", lambda: b"".join(driver.download_object_range_as_stream(
+                listed[0], 0, min(1, listed[0].size))))
+        else:
+            report.errors["read"] = "not tried: nothing to read and the probe object could not be written"
+        for check in ("overwrite", "delete"):
             report.errors[check] = "not tried: the probe object could not be written"
         return report
     attempt("read", lambda: b"".join(driver.download_object_as_stream(driver.get_object(container.name, name))))

@@ -7,9 +7,7 @@ returns its endpoint and keys; ``s3_driver`` is the storagekit driver pointed at
 from __future__ import annotations
 
 import io
-import json
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -18,85 +16,22 @@ import requests.adapters
 import requests.structures
 
 from storagekit.drivers.s3 import S3StorageDriver
-from storagekit.providers import get_driver
-from storagekit.types import Provider
 
-from .servers import ServerProcess, free_port, venv_binary
+from .servers import SeaweedFS, start_seaweedfs
 
-ACCESS_KEY = "storagekit-test-key"
-SECRET_KEY = "storagekit-test-secret-0123456789abcdef"
-REGION = "us-east-1"
-
-
-@dataclass(frozen=True)
-class SeaweedFS:
-    """Where the test S3 server listens and the one identity it accepts."""
-
-    endpoint_url: str
-    access_key: str = ACCESS_KEY
-    secret_key: str = SECRET_KEY
-    region: str = REGION
-
-    def driver(self, **options: object) -> S3StorageDriver:
-        """A fresh driver for this server (``options`` override the defaults)."""
-        arguments: dict[str, object] = {
-            "key": self.access_key, "secret": self.secret_key, "region": self.region,
-            "endpoint_url": self.endpoint_url, **options,
-        }
-        return get_driver(Provider.SEAWEEDFS)(**arguments)  # type: ignore[return-value]
-
-
-def _s3_config() -> dict[str, object]:
-    """One admin identity: with any identity configured, SeaweedFS enforces SigV4."""
-    return {
-        "identities": [
-            {
-                "name": "storagekit",
-                "credentials": [{"accessKey": ACCESS_KEY, "secretKey": SECRET_KEY}],
-                "actions": ["Admin", "Read", "List", "Tagging", "Write"],
-            }
-        ]
-    }
-
-
-def _ready(endpoint: str) -> bool:
-    """True once the S3 gateway answers (an anonymous request gets an S3 error, not a refusal)."""
-    return requests.get(endpoint, timeout=2).status_code in (200, 403)
+__all__ = ["SeaweedFS"]
 
 
 @pytest.fixture(scope="session")
 def seaweedfs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SeaweedFS]:
-    """Start SeaweedFS for the session (about 5 s to start and 5 s to stop)."""
-    workdir = tmp_path_factory.mktemp("seaweedfs")
-    for sub in ("data", "logs"):
-        (workdir / sub).mkdir()
-    config = workdir / "s3.json"
-    config.write_text(json.dumps(_s3_config()))
-    port = free_port()
-    ports = {
-        name: free_port()
-        for name in ("master.port", "master.port.grpc", "volume.port", "volume.port.grpc", "filer.port",
-                     "filer.port.grpc", "admin.port", "admin.port.grpc", "s3.port.grpc", "debug.port")
-    }
-    argv = [
-        venv_binary("weed"), f"-logdir={workdir / 'logs'}", "mini", f"-dir={workdir / 'data'}",
-        "-ip=127.0.0.1", "-ip.bind=127.0.0.1", f"-s3.port={port}", f"-s3.config={config}",
-        "-s3.allowDeleteBucketNotEmpty=false", "-s3.autoCreateBucket=false", "-webdav=false", "-admin.ui=false",
-        "-s3.port.iceberg=0", "-s3.port.lance=0", "-master.telemetry=false",
-        *(f"-{name}={value}" for name, value in ports.items()),
-    ]
-    server = ServerProcess("seaweedfs", argv, Path(workdir))
-    endpoint = f"http://127.0.0.1:{port}"
-    try:
-        server.wait_until(lambda: _ready(endpoint), timeout=90, what="answering S3 requests")
-        yield SeaweedFS(endpoint)
-    finally:
-        server.stop()
+    """SeaweedFS for the session (about 5 s to start and 5 s to stop)."""
+    with start_seaweedfs(tmp_path_factory.mktemp("seaweedfs")) as server:
+        yield server
 
 
 @pytest.fixture(scope="session")
 def s3_driver(seaweedfs: SeaweedFS) -> S3StorageDriver:
-    return seaweedfs.driver()
+    return seaweedfs.driver()  # type: ignore[return-value]
 
 
 @pytest.fixture(scope="session")

@@ -104,6 +104,8 @@ REPO = Path(__file__).resolve().parents[2]
 S3_ACCESS_KEY = "storagekit-test-key"
 S3_SECRET_KEY = "storagekit-test-secret-0123456789abcdef"
 S3_REGION = "us-east-1"
+S3_READER_KEY = "storagekit-test-reader"
+S3_READER_SECRET = "storagekit-test-reader-secret-0123456789"
 
 AZURITE_VERSION = "3.35.0"
 AZURITE_NPM_PREFIX = REPO / ".cache" / "npm"
@@ -113,12 +115,14 @@ GCS_PROJECT = "storagekit-test"
 
 @dataclass(frozen=True)
 class SeaweedFS:
-    """Where the test S3 server listens and the one identity it accepts."""
+    """Where the test S3 server listens, its admin identity, and a read-and-list-only one."""
 
     endpoint_url: str
     access_key: str = S3_ACCESS_KEY
     secret_key: str = field(default=S3_SECRET_KEY, repr=False)
     region: str = S3_REGION
+    reader_key: str = S3_READER_KEY
+    reader_secret: str = field(default=S3_READER_SECRET, repr=False)
 
     def driver(self, **options: Any) -> StorageDriver:
         """A fresh driver for this server (``options`` override the defaults)."""
@@ -143,10 +147,10 @@ class Azurite:
                 f"BlobEndpoint={self.endpoint};")
 
     def driver(self, **options: Any) -> StorageDriver:
-        """A fresh driver for this account (``options`` replace the account-key credentials)."""
-        if not options:
-            options = {"key": self.account, "secret": self.key}
-        return get_driver(Provider.AZURE_BLOBS)(endpoint_url=self.endpoint, **options)
+        """A fresh driver on this Azurite: the account key unless ``options`` give another credential."""
+        if not {"key", "sas_token", "credential", "connection_string"} & set(options):
+            options = {"key": self.account, "secret": self.key, **options}
+        return get_driver(Provider.AZURE_BLOBS)(**{"endpoint_url": self.endpoint, **options})
 
 
 @dataclass(frozen=True)
@@ -163,14 +167,19 @@ class FakeGcsServer:
 
 
 def _seaweedfs_config() -> dict[str, Any]:
-    """One admin identity: with any identity configured, SeaweedFS enforces SigV4."""
+    """An admin identity and a reader: with any identity configured, SeaweedFS enforces SigV4."""
     return {
         "identities": [
             {
                 "name": "storagekit",
                 "credentials": [{"accessKey": S3_ACCESS_KEY, "secretKey": S3_SECRET_KEY}],
                 "actions": ["Admin", "Read", "List", "Tagging", "Write"],
-            }
+            },
+            {
+                "name": "reader",
+                "credentials": [{"accessKey": S3_READER_KEY, "secretKey": S3_READER_SECRET}],
+                "actions": ["Read", "List"],
+            },
         ]
     }
 
