@@ -1,4 +1,4 @@
-"""End to end, as a user would: back up a directory of 1,500 files to each real server with the
+"""End to end, as a user would: back up a directory of 2,500 files to each real server with the
 `storagekit` command (credentials from the providers' environment variables), restore it,
 re-sync, change a file, and verify the backup before and after an object is altered behind
 storagekit's back by the provider's own SDK.
@@ -26,7 +26,7 @@ from tests.support.azure_blobs import Azurite
 from tests.support.google_storage import PROJECT
 from tests.support.s3 import SeaweedFS
 
-FILES = 1500
+FILES = 2500
 
 
 @dataclass
@@ -92,7 +92,7 @@ def target(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> T
 
 @pytest.fixture
 def tree(tmp_path: Path) -> Path:
-    """1,500 files of mixed sizes in nested directories, one of them large enough for multipart."""
+    """2,500 files of mixed sizes in nested directories, one of them large enough for multipart."""
     root = tmp_path / "data"
     for index in range(FILES):
         folder = root / f"d{index % 20:02d}" / f"e{index % 3}"
