@@ -143,7 +143,8 @@ class ProviderBench:
         self.size = data.stat().st_size
         self.workdir = workdir
         self.driver = server.driver()
-        self.clients = [name for name in CLIENTS[provider] if not args.clients or name in args.clients.split(",")]
+        wanted = args.clients.split(",") if args.clients else list(CLIENTS[provider])
+        self.clients = [name for name in CLIENTS[provider] if name in wanted]
 
     def prepare(self) -> None:
         """The bucket, the big object the read workloads fetch and the objects to list (with storagekit)."""
@@ -173,22 +174,25 @@ class ProviderBench:
             return {"provider": self.provider, "client": client, "workload": workload, "run": index,
                     "measurements": [], "error": f"not run: {reason}"}
         record = run_worker(self.spec(workload, client), self.workdir)
-        if workload.startswith("put_"):
-            with contextlib.suppress(Exception):  # nothing to delete when the upload failed
-                self.driver.delete_object(self.driver.get_object(BUCKET, f"{workload}/{client}"))
+        self.delete_upload(workload, client)
         return {"provider": self.provider, "client": client, "workload": workload, "run": index, **record}
 
-    def profile(self, workload: str) -> Path:
+    def profile(self, workload: str, out_dir: Path) -> Path:
         """Run storagekit once more under py-spy (raw stacks, 250 Hz, all threads, idle excluded)."""
-        raw = self.workdir / f"profile-{workload}.raw"
+        raw = out_dir / f"{self.provider}-{workload}.raw"
         wrap = [str(Path(sys.executable).parent / "py-spy"), "record", "--format", "raw", "--rate", "250",
                 "--threads", "-o", str(raw), "--"]
         record = run_worker(self.spec(workload, "storagekit"), self.workdir, wrap)
         if record["error"]:
             raise RuntimeError(f"profiling {self.provider} {workload} failed: {record['error']}")
-        if workload.startswith("put_"):
-            self.driver.delete_object(self.driver.get_object(BUCKET, f"{workload}/storagekit"))
+        self.delete_upload(workload, "storagekit")
         return raw
+
+    def delete_upload(self, workload: str, client: str) -> None:
+        """Delete what a ``put_*`` run uploaded, so the server's disk holds one big object per client at most."""
+        if workload.startswith("put_"):
+            with contextlib.suppress(Exception):  # nothing to delete when the upload failed
+                self.driver.delete_object(self.driver.get_object(BUCKET, f"{workload}/{client}"))
 
 
 def bench_provider(provider: str, args: argparse.Namespace, data: Path, workdir: Path) -> list[dict[str, Any]]:
@@ -212,7 +216,7 @@ def bench_provider(provider: str, args: argparse.Namespace, data: Path, workdir:
             out_dir = args.output.parent / "profiles"
             out_dir.mkdir(parents=True, exist_ok=True)
             for workload in workloads:
-                summary = report.profile_summary(bench.profile(workload))
+                summary = report.profile_summary(bench.profile(workload, out_dir))
                 (out_dir / f"{provider}-{workload}.txt").write_text(summary)
                 print(f"-- profile of storagekit, {provider} {workload}:\n{summary}", flush=True)
     print(f"   ({provider} took {time.monotonic() - started:.0f} s)", flush=True)

@@ -86,6 +86,12 @@ def summarize(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return rows
 
 
+def _providers(summary: list[dict[str, Any]], meta: dict[str, Any]) -> list[str]:
+    """The providers measured, in the order of the results file (S3, Azure, GCS)."""
+    measured = {r["provider"] for r in summary}
+    return [provider for provider in meta["providers"] if provider in measured]
+
+
 def _find(summary: list[dict[str, Any]], provider: str, measure: str, client: str) -> dict[str, Any] | None:
     return next((r for r in summary if (r["provider"], r["measure"], r["client"]) == (provider, measure, client)
                  and "rate" in r), None)
@@ -137,7 +143,7 @@ def _fmt(value: float) -> str:
 def markdown(summary: list[dict[str, Any]], meta: dict[str, Any]) -> str:
     """One table per provider: medians (min-max) of rate, client CPU and peak RSS, and storagekit / peer."""
     lines = []
-    for provider in dict.fromkeys(r["provider"] for r in summary):
+    for provider in _providers(summary, meta):
         run = meta["providers"][provider]
         load = run["load_average"]
         lines += [f"\n### {provider} on {run['server']}: big objects {run['size_mib']:,.0f} MiB, "
@@ -188,7 +194,7 @@ def chart(summary: list[dict[str, Any]], meta: dict[str, Any], path: Path) -> No
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    providers = list(dict.fromkeys(r["provider"] for r in summary))
+    providers = _providers(summary, meta)
     clients = list(dict.fromkeys(r["client"] for r in summary))
     colours = {client: plt.get_cmap("tab10")(index) for index, client in enumerate(clients)}
     figure, axes = plt.subplots(len(PANELS), len(providers), figsize=(6.5 * len(providers), 3.4 * len(PANELS)),
@@ -236,10 +242,10 @@ def _short(frame: str) -> str:
     return f"{match['function']} ({file})"
 
 
-_SETUP = ("<module> ", "_find_and_load ", "make_driver ", "__init__ (benchmarks/")
+_SETUP = ("_find_and_load ", "make_driver ", "__init__ (benchmarks/")
 """Frames of the worker's imports and client construction: not part of the measured workload."""
-_WAITS = ("Condition.wait ", "Event.wait ", "Thread.join ", "Semaphore.acquire ", "Future.result ")
-"""Leaf frames of a thread blocked on a lock: py-spy counts some as busy when the machine is loaded."""
+_WAITS = ("Condition.wait ", "Event.wait ", "Thread.join ", "Semaphore.acquire ", "Future.result ", "_worker ")
+"""Leaf frames of a thread blocked on a lock or an empty work queue: py-spy counts some as busy."""
 
 
 def profile_summary(raw: Path, top: int = 15) -> str:
@@ -256,7 +262,8 @@ def profile_summary(raw: Path, top: int = 15) -> str:
             continue
         count = int(count_text)
         frames = [_short(f) for f in stack.split(";") if f and not f.startswith(("thread ", "process "))]
-        if not frames or frames[-1].startswith(_WAITS) or any(f.startswith(_SETUP) for f in frames):
+        setup = any(f.startswith(_SETUP) for f in frames) or sum(f.startswith("<module> ") for f in frames) > 1
+        if not frames or setup or frames[-1].startswith(_WAITS):
             continue
         total += count
         own[frames[-1]] += count
