@@ -90,12 +90,6 @@ class ServerProcess:
         self._log.close()
 
 
-def port_open(port: int) -> bool:
-    with socket.socket() as sock:
-        sock.settimeout(0.5)
-        return sock.connect_ex(("127.0.0.1", port)) == 0
-
-
 # ---------------------------------------------------------------------- the three cloud test servers
 # Plain context managers, shared by the pytest fixtures and the benchmark (benchmarks/bench.py).
 
