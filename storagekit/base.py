@@ -28,7 +28,7 @@ from typing import Any, ClassVar
 from . import permissions, transfer
 from .models import Container, MultipartUpload, Object, ObjectPage, Part, PermissionReport, Prefix
 from .options import HTTP_PROPERTIES, UploadOptions
-from .streams import Source
+from .streams import RangeReader, Source
 from .types import (
     DestinationExistsError,
     InvalidContainerNameError,
@@ -303,7 +303,7 @@ class StorageDriver:
         chunks = self._read(obj, start_bytes, end, **transfer_options)
         return transfer.rechunked(chunks, chunk_size or STREAM_CHUNK_SIZE)
 
-    def _read(self, obj: Object, start: int, end: int, **transfer_options: Any) -> Iterator[bytes]:
+    def _read(self, obj: Object, start: int, end: int, **transfer_options: Any) -> Iterator[memoryview]:
         config = self.transfer_config.merged(**transfer_options)
         return transfer.read_range(self, obj, start, end, config)
 
@@ -429,8 +429,9 @@ class StorageDriver:
     def _head_object(self, container: Container, name: str) -> Object:
         raise NotImplementedError
 
-    def _open_range(self, obj: Object, start: int, end: int) -> Iterator[bytes]:
-        """The bytes ``start`` to ``end`` (exclusive) as chunks of any size, streamed."""
+    def _open_range(self, obj: Object, start: int, end: int) -> RangeReader:
+        """The bytes ``start`` to ``end`` (exclusive), to read with ``readinto`` (a connection
+        that breaks raises an error marked ``retryable``; the engine resumes it)."""
         raise NotImplementedError
 
     def _delete_object(self, container: Container, name: str) -> None:

@@ -1,31 +1,30 @@
-"""The HTTP layer every cloud driver shares: one pooled session, timeouts, retries, errors.
+"""The HTTP layer every cloud driver shares: one pooled transport, timeouts, retries, errors.
 
-A driver hands :class:`Connection` an ``auth`` callable (requests' ``AuthBase``) and an
-``error_parser`` that turns a failed response into a typed exception. The connection
-retries what is safe to retry and logs each request at DEBUG with secrets redacted;
-call sites never look at status codes.
+A driver hands :class:`Connection` an ``auth`` callable (it signs a
+:class:`~storagekit.transport.Request` in place) and an ``error_parser`` that turns a failed
+response into a typed exception. The connection retries what is safe to retry and logs
+each request at DEBUG with secrets redacted; call sites never look at status codes.
 """
 
 from __future__ import annotations
 
 import email.utils
 import logging
-import os
 import random
 import re
 import time
-from collections.abc import Callable, Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-import requests
-from requests.adapters import HTTPAdapter
-
+from . import __version__
+from .transport import Request, Response, Transport, TransportError, body_length, with_params
 from .types import ConnectionBrokenError, InvalidOptionError, StorageKitError
 
 log = logging.getLogger("storagekit.http")
 
+USER_AGENT = f"storagekit/{__version__}"
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 
 _SECRET_PARAMS = (
@@ -69,7 +68,7 @@ class RetryPolicy:
         return backoff
 
 
-ErrorParser = Callable[[requests.Response, "RequestContext"], StorageKitError]
+ErrorParser = Callable[[Response, "RequestContext"], StorageKitError]
 """Turns a response with status >= 300 into the typed exception it means."""
 
 
@@ -82,11 +81,6 @@ class RequestContext:
     driver: Any = None
     container_name: str | None = None
     object_name: str | None = None
-
-
-def _env_ca_bundle() -> str | bool:
-    """The CA bundle requests would take from the environment, or True for its default."""
-    return os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
 
 
 def parse_retry_after(value: str | None) -> float | None:
@@ -130,12 +124,16 @@ class _Replayable:
         return self.data
 
 
+Auth = Callable[[Request], Request]
+"""Signs a request in place (headers, or the URL's query) and returns it."""
+
+
 class Connection:
-    """One pooled ``requests.Session`` with timeouts, retries and typed errors.
+    """One pooled :class:`~storagekit.transport.Transport` with timeouts, retries and typed errors.
 
     Usage::
 
-        conn = Connection(error_parser=parse_s3_error, auth=AWS4Auth(...), driver=self)
+        conn = Connection(error_parser=parse_s3_error, auth=SigV4Auth(...), driver=self)
         response = conn.request("GET", url, object_name="a.txt", stream=True)
     """
 
@@ -143,7 +141,7 @@ class Connection:
         self,
         *,
         error_parser: ErrorParser,
-        auth: Callable[[requests.PreparedRequest], requests.PreparedRequest] | None = None,
+        auth: Auth | None = None,
         driver: Any = None,
         timeout: tuple[float, float] = (10.0, 60.0),
         retry: RetryPolicy | None = None,
@@ -153,22 +151,13 @@ class Connection:
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.error_parser = error_parser
+        self.auth = auth
         self.driver = driver
         self.timeout = timeout
         self.retry = retry or RetryPolicy()
+        self.headers = {"User-Agent": USER_AGENT, **(headers or {})}
         self._sleep = sleep
-        self.session = requests.Session()
-        self.session.auth = auth  # type: ignore[assignment]
-        # requests reads proxy settings from the environment on every request when trust_env is
-        # on (a sixth of a small request's CPU); read them once per host instead, and the CA bundle once.
-        self.session.trust_env = False
-        self.session.verify = _env_ca_bundle() if verify is True else verify
-        self._proxies: dict[tuple[str, str], dict[str, str]] = {}
-        if headers:
-            self.session.headers.update(headers)
-        adapter = HTTPAdapter(pool_connections=pool_size, pool_maxsize=pool_size, max_retries=0)
-        self.session.mount("http://", adapter)
-        self.session.mount("https://", adapter)
+        self.transport = Transport(verify=verify, pool_size=pool_size)
 
     @classmethod
     def from_options(
@@ -198,7 +187,7 @@ class Connection:
 
     def close(self) -> None:
         """Release the pooled connections."""
-        self.session.close()
+        self.transport.close()
 
     def request(
         self,
@@ -213,9 +202,9 @@ class Connection:
         container_name: str | None = None,
         object_name: str | None = None,
         timeout: tuple[float, float] | None = None,
-        auth: Any = None,
+        auth: Auth | None = None,
         accept: Collection[int] = (),
-    ) -> requests.Response:
+    ) -> Response:
         """Send a request, retrying what is safe to retry; raise the typed error for a failure.
 
         ``data`` may be bytes, a seekable file, a callable returning a fresh body (all of
@@ -223,31 +212,25 @@ class Connection:
         ``accept`` lists statuses >= 300 that are answers, not errors (GCS resumable
         uploads answer 308, and 499 to a cancel).
         """
+        url = with_params(url, params)
         context = RequestContext(method, url, self.driver, container_name, object_name)
         body = _Replayable(data)
         may_retry = (method in IDEMPOTENT_METHODS if idempotent is None else idempotent) and body.replayable
         attempts = self.retry.max_attempts if may_retry else 1
+        sign = auth or self.auth
         for attempt in range(attempts):
             last = attempt == attempts - 1
             started = time.monotonic()
+            request = self._prepare(method, url, headers, body.body())
+            if sign is not None:
+                request = sign(request)
             try:
-                response = self.session.request(
-                    method,
-                    url,
-                    params=params,
-                    headers=headers,
-                    data=body.body(),
-                    stream=stream,
-                    timeout=timeout or self.timeout,
-                    allow_redirects=False,
-                    auth=auth,
-                    proxies=self._proxies_for(url),
-                )
-            except (requests.ConnectionError, requests.Timeout) as exc:
+                response = self.transport.send(request, timeout=timeout or self.timeout, stream=stream)
+            except TransportError as exc:
                 self._log(context, f"{type(exc).__name__}", started, attempt)
                 if last:
                     raise ConnectionBrokenError(
-                        f"{method} {redact(url)} failed: {redact(str(exc))}",
+                        f"{method} {redact(url)} failed: {redact(str(exc)) or type(exc).__name__}",
                         self.driver,
                         container_name=container_name,
                         object_name=object_name,
@@ -267,14 +250,20 @@ class Connection:
             self._sleep(self.retry.delay(attempt, retry_after))
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _proxies_for(self, url: str) -> dict[str, str]:
-        """The environment's proxies for a URL's scheme and host (``NO_PROXY`` honoured), cached."""
+    def _prepare(self, method: str, url: str, headers: Mapping[str, str] | None, body: Any) -> Request:
+        """The request as it goes on the wire: defaults, ``Host`` and ``Content-Length`` set, so
+        an auth callable signs exactly what is sent."""
         parts = urlsplit(url)
-        key = (parts.scheme, parts.netloc)
-        proxies = self._proxies.get(key)
-        if proxies is None:
-            proxies = self._proxies[key] = requests.utils.get_environ_proxies(url)
-        return proxies
+        if not parts.path:  # an empty path is "/" (RFC 9110): send and sign it so
+            url = parts._replace(path="/").geturl()
+        request = Request(method, url, self.headers, body)
+        if headers:
+            request.headers.update(headers)
+        request.headers["Host"] = parts.netloc
+        length = body_length(body)
+        if length is not None and (body is not None or method not in ("GET", "HEAD")):
+            request.headers["Content-Length"] = str(length)
+        return request
 
     @staticmethod
     def _log(context: RequestContext, outcome: str, started: float, attempt: int) -> None:
@@ -284,24 +273,28 @@ class Connection:
             log.debug("%s %s -> %s in %.1f ms%s", context.method, redact(context.url), outcome, elapsed, retry)
 
 
-def iter_body(
-    response: requests.Response,
-    chunk_size: int,
-    *,
-    driver: Any = None,
-    container_name: str | None = None,
-    object_name: str | None = None,
-) -> Iterator[bytes]:
-    """Yield a streamed response body; a connection that breaks midway raises a retryable error."""
-    try:
-        yield from response.iter_content(chunk_size)
-    except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError) as exc:
-        raise ConnectionBrokenError(
-            f"the connection broke while reading {object_name or 'the response'}: {redact(str(exc))}",
-            driver,
-            container_name=container_name,
-            object_name=object_name,
-            retryable=True,
-        ) from None
-    finally:
-        response.close()
+class Body:
+    """A streamed response body read with ``readinto`` (a :class:`~storagekit.streams.RangeReader`);
+    a connection that breaks midway raises a retryable ConnectionBrokenError."""
+
+    def __init__(
+        self, response: Response, *, driver: Any = None, container_name: str | None = None,
+        object_name: str | None = None,
+    ) -> None:
+        self._response = response
+        self._driver = driver
+        self._container_name = container_name
+        self._object_name = object_name
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:
+        try:
+            return self._response.readinto(buffer)
+        except TransportError as exc:
+            raise ConnectionBrokenError(
+                f"the connection broke while reading {self._object_name or 'the response'}: "
+                f"{redact(str(exc)) or type(exc).__name__}",
+                self._driver, container_name=self._container_name, object_name=self._object_name, retryable=True,
+            ) from None
+
+    def close(self) -> None:
+        self._response.close()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Iterator
-from typing import IO, Union
+from typing import IO, Protocol, Union
 
 try:  # the C implementation, if google-crc32c is installed (it comes with google-cloud-storage)
     import google_crc32c as _crc32c_ext
@@ -125,6 +125,51 @@ def _read_file_parts(file: IO[bytes], part_size: int) -> Iterator[bytes]:
         yield part
 
 
-def rechunk(chunks: Iterable[bytes], chunk_size: int) -> Iterator[bytes]:
-    """Re-cut a stream of arbitrary chunks into chunks of exactly ``chunk_size`` bytes."""
-    return read_parts(chunks, chunk_size)
+def rechunk(blocks: Iterable[bytes | memoryview], chunk_size: int) -> Iterator[bytes]:
+    """Re-cut a stream of blocks of any size into bytes of exactly ``chunk_size`` (the last may
+    be shorter). Each block is used before the next is asked for, so blocks may be views of a
+    buffer the source reuses."""
+    pending = bytearray()
+    for block in blocks:
+        view = memoryview(block)
+        if pending:
+            take = chunk_size - len(pending)
+            pending += view[:take]
+            view = view[take:]
+            if len(pending) < chunk_size:
+                continue
+            yield bytes(pending)
+            pending.clear()
+        whole = len(view) - len(view) % chunk_size
+        for offset in range(0, whole, chunk_size):
+            yield bytes(view[offset : offset + chunk_size])
+        pending += view[whole:]
+    if pending:
+        yield bytes(pending)
+
+
+class RangeReader(Protocol):
+    """What ``_open_range`` returns: the bytes of one range, read into the caller's buffers."""
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:
+        """Fill ``buffer`` with the next bytes; 0 at the end of the range (or a broken stream)."""
+
+    def close(self) -> None:
+        """Release the file or connection (early, if the range was not read to its end)."""
+
+
+class FileRange:
+    """``length`` bytes of an open binary file from its current position, read with ``readinto``."""
+
+    def __init__(self, file: IO[bytes], length: int) -> None:
+        self._file = file
+        self._remaining = length
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:
+        view = memoryview(buffer)[: self._remaining]
+        count = self._file.readinto(view) if len(view) else 0  # type: ignore[attr-defined]
+        self._remaining -= count
+        return count
+
+    def close(self) -> None:
+        self._file.close()

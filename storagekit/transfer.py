@@ -234,60 +234,115 @@ def _verified(driver: StorageDriver, obj: Object, size: int, digests: dict[str, 
 # ---------------------------------------------------------------------- downloads
 
 
-def read_range(driver: StorageDriver, obj: Object, start: int, end: int, config: TransferConfig) -> Iterator[bytes]:
+def read_range(
+    driver: StorageDriver, obj: Object, start: int, end: int, config: TransferConfig
+) -> Iterator[memoryview]:
     """Yield bytes ``start``..``end`` of ``obj`` in order, verified at the end.
 
-    Large reads from request-based stores fetch up to ``max_concurrency`` ranges of
-    ``part_size`` at once (memory stays O(part_size x max_concurrency)). The size is always
-    checked; the MD5 (or CRC32C) too when the whole object is read and the store keeps one.
+    Each block is a view of a reused buffer, valid until the next one is asked for: callers
+    write it or copy it. Large reads from request-based stores fetch up to
+    ``max_concurrency`` ranges of ``part_size`` at once into ``max_concurrency + 1`` buffers
+    (so memory stays O(part_size x max_concurrency)). The size is always checked; the MD5
+    (or CRC32C) too when the whole object is read and the store keeps one.
     """
     whole = start == 0 and end == obj.size
     algorithms = [a for a in ("md5", "crc32c") if a in obj.checksums][:1] if whole else []
     checksum = Checksum(algorithms)
     parallel = driver.capabilities.multipart and config.max_concurrency > 1 and end - start > config.part_size
-    chunks = _prefetched(driver, obj, start, end, config) if parallel else _resumable(driver, obj, start, end, config)
-    for chunk in chunks:
-        checksum.update(chunk)
+    if parallel:
+        blocks = _prefetched(driver, obj, start, end, config)
+    else:
+        blocks = _blocks(driver, obj, start, end, config, bytearray(min(end - start, _READ_BLOCK)))
+    for block in blocks:
+        checksum.update(block)
         if config.progress:
             config.progress(checksum.size, end - start)
-        yield chunk
+        yield block
     for algorithm, digest in checksum.hexdigests().items():
         if obj.checksums[algorithm] != digest:
             raise _mismatch(driver, obj, f"{algorithm} {digest} != {obj.checksums[algorithm]} stored")
 
 
-def _resumable(driver: StorageDriver, obj: Object, start: int, end: int, config: TransferConfig) -> Iterator[bytes]:
-    """Stream one range, reopening it from the last byte received when the connection breaks."""
-    position, failures = start, 0
-    while position < end:
-        try:
-            for chunk in driver._open_range(obj, position, end):
-                if position + len(chunk) > end:
-                    raise _mismatch(driver, obj, f"the server sent more than the {end - start} bytes asked for")
-                position += len(chunk)
-                yield chunk
-            if position < end:
-                raise ConnectionBrokenError(f"{obj.name} ended at byte {position} of {end}", driver, retryable=True)
-        except StorageKitError as error:
-            failures += 1
-            if not error.retryable or failures >= config.retry.max_attempts:
-                raise
-            log.info("resuming %s at byte %d after: %s", obj.name, position, error)
-            time.sleep(config.retry.delay(failures - 1))
+_READ_BLOCK = 1024 * 1024
+"""Block size of reads that are not split into parallel ranges."""
 
 
-def _prefetched(driver: StorageDriver, obj: Object, start: int, end: int, config: TransferConfig) -> Iterator[bytes]:
-    """Fetch ``part_size`` ranges ``max_concurrency`` at a time and yield them in order."""
-    bounds = iter([(offset, min(offset + config.part_size, end)) for offset in range(start, end, config.part_size)])
-    fetch = lambda low, high: b"".join(_resumable(driver, obj, low, high, config))  # noqa: E731
-    pool = ThreadPoolExecutor(max_workers=config.max_concurrency, thread_name_prefix="storagekit-range")
+def _blocks(
+    driver: StorageDriver, obj: Object, start: int, end: int, config: TransferConfig,
+    buffer: bytearray | memoryview,
+) -> Iterator[memoryview]:
+    """Read ``start``..``end`` through one range request, filling ``buffer`` again and again.
+
+    A connection that breaks is reopened from the last byte received (with backoff, up to
+    the retry policy's attempts); a server that sends more than asked is an error.
+    """
+    view = memoryview(buffer)
+    position = start  # the first byte not yet handed on
+    filled = failures = 0
+    reader: Any = None
     try:
-        window = deque(pool.submit(fetch, *span) for span in itertools.islice(bounds, config.max_concurrency))
+        while position < end:
+            wanted = min(len(view), end - position)
+            try:
+                if reader is None:
+                    reader = driver._open_range(obj, position + filled, end)
+                while filled < wanted:
+                    count = reader.readinto(view[filled:wanted])
+                    if not count:
+                        raise ConnectionBrokenError(
+                            f"{obj.name} ended at byte {position + filled} of {end}", driver, retryable=True
+                        )
+                    filled += count
+                if position + filled == end and reader.readinto(bytearray(1)):
+                    raise _mismatch(driver, obj, f"the server sent more than the {end - start} bytes asked for")
+            except StorageKitError as error:
+                if reader is not None:
+                    reader.close()
+                    reader = None
+                failures += 1
+                if not error.retryable or failures >= config.retry.max_attempts:
+                    raise
+                log.info("resuming %s at byte %d after: %s", obj.name, position + filled, error)
+                time.sleep(config.retry.delay(failures - 1))
+                continue
+            position += filled
+            yield view[:filled]
+            filled = 0
+    finally:
+        if reader is not None:
+            reader.close()
+
+
+def _fetch(driver: StorageDriver, obj: Object, start: int, view: memoryview, config: TransferConfig) -> memoryview:
+    """Fill ``view`` with the bytes of ``obj`` from ``start`` (resuming a broken connection)."""
+    for _ in _blocks(driver, obj, start, start + len(view), config, view):
+        pass
+    return view
+
+
+def _prefetched(
+    driver: StorageDriver, obj: Object, start: int, end: int, config: TransferConfig
+) -> Iterator[memoryview]:
+    """Fetch ``part_size`` ranges ``max_concurrency`` at a time and yield them in order."""
+    offsets = iter(range(start, end, config.part_size))
+    size = min(config.part_size, end - start)
+    spare = [bytearray(size) for _ in range(config.max_concurrency + 1)]
+    pool = ThreadPoolExecutor(max_workers=config.max_concurrency, thread_name_prefix="storagekit-range")
+    window: deque[Future[memoryview]] = deque()
+
+    def submit() -> None:
+        for offset in itertools.islice(offsets, 1):
+            view = memoryview(spare.pop())[: min(config.part_size, end - offset)]
+            window.append(pool.submit(_fetch, driver, obj, offset, view, config))
+
+    try:
+        for _ in range(config.max_concurrency):
+            submit()
         while window:
-            data = window.popleft().result()
-            for span in itertools.islice(bounds, 1):
-                window.append(pool.submit(fetch, *span))
-            yield data
+            view = window.popleft().result()
+            submit()
+            yield view
+            spare.append(view.obj)  # type: ignore[arg-type]
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
 
@@ -298,18 +353,19 @@ def _mismatch(driver: StorageDriver, obj: Object, why: str) -> ObjectHashMismatc
     )
 
 
-def rechunked(chunks: Iterator[bytes], chunk_size: int) -> Iterator[bytes]:
-    """The stream re-cut to ``chunk_size``, closing the source if the reader stops early."""
+def rechunked(blocks: Iterator[memoryview], chunk_size: int) -> Iterator[bytes]:
+    """The stream as bytes of exactly ``chunk_size`` (the last may be shorter), closing the
+    source if the reader stops early."""
     try:
-        yield from rechunk(chunks, chunk_size)
+        yield from rechunk(blocks, chunk_size)
     finally:
-        close = getattr(chunks, "close", None)
+        close = getattr(blocks, "close", None)
         if close:
             close()
 
 
 def write_file_atomically(
-    chunks: Iterable[bytes], destination: str, overwrite: bool, delete_on_failure: bool = True
+    chunks: Iterable[bytes | memoryview], destination: str, overwrite: bool, delete_on_failure: bool = True
 ) -> None:
     """Write chunks to a temp file beside ``destination`` and move it there only when complete."""
     directory, base = os.path.split(os.path.abspath(destination))

@@ -27,6 +27,7 @@ from typing import Any
 from ..base import Capabilities, StorageDriver
 from ..models import Container, Object, ObjectPage
 from ..options import UploadOptions
+from ..streams import FileRange
 from ..transfer import guess_content_type
 from ..types import (
     ContainerAlreadyExistsError,
@@ -228,24 +229,17 @@ class LocalStorageDriver(StorageDriver):
         return Object(name, stat.st_size, sidecar["md5"], extra, dict(sidecar["meta_data"]), container, self,
                       {"md5": sidecar["md5"]})
 
-    def _open_range(self, obj: Object, start: int, end: int) -> Iterator[bytes]:
+    def _open_range(self, obj: Object, start: int, end: int) -> FileRange:
         path = self._object_path(obj.container, obj.name)
         try:
-            file = open(path, "rb")  # noqa: SIM115 - closed by the with below, once it opened
+            file = open(path, "rb", buffering=0)  # noqa: SIM115 - FileRange closes it
         except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
             raise ObjectDoesNotExistError(
                 f"{obj.name} does not exist in {obj.container.name}", self,
                 container_name=obj.container.name, object_name=obj.name,
             ) from None
-        with file:
-            file.seek(start)
-            remaining = end - start
-            while remaining > 0:
-                chunk = file.read(min(_READ_SIZE, remaining))
-                if not chunk:
-                    return
-                remaining -= len(chunk)
-                yield chunk
+        file.seek(start)
+        return FileRange(file, end - start)
 
     def _delete_object(self, container: Container, name: str) -> None:
         path = self._object_path(container, name)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 import hashlib
+import io
 import threading
 import time
 from collections.abc import Iterator
@@ -96,10 +97,10 @@ class MemoryStorageDriver(StorageDriver):
         with self._lock:
             return self._object(container, name)
 
-    def _open_range(self, obj: Object, start: int, end: int) -> Iterator[bytes]:
+    def _open_range(self, obj: Object, start: int, end: int) -> io.BytesIO:
         with self._lock:
             blob = self._blob(obj.container, obj.name)
-        yield blob.data[start:end]
+        return io.BytesIO(blob.data[start:end])
 
     def _delete_object(self, container: Container, name: str) -> None:
         with self._lock:

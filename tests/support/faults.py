@@ -12,7 +12,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 @dataclass
 class Reply:
-    """One scripted answer: a status and body, or a fault ("reset", "stall", "truncate")."""
+    """One scripted answer: a status and body, or a fault ("reset", "truncate", or "hangup": the
+    whole answer, then the connection closed without a ``Connection: close``)."""
 
     status: int = 200
     body: bytes = b""
@@ -27,6 +28,8 @@ class Seen:
     path: str
     headers: dict[str, str]
     body: bytes
+    client_port: int = 0
+    """The client's port: the same port twice means the connection was reused."""
 
 
 class FaultServer:
@@ -48,7 +51,7 @@ class FaultServer:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
                 with server._lock:
-                    server.seen.append(Seen(self.command, self.path, dict(self.headers), body))
+                    server.seen.append(Seen(self.command, self.path, dict(self.headers), body, self.client_address[1]))
                     reply = server.replies.pop(0) if len(server.replies) > 1 else server.replies[0]
                 if reply.fault == "reset":
                     self.connection.shutdown(2)
@@ -70,6 +73,10 @@ class FaultServer:
                     self.close_connection = True
                     return
                 self.wfile.write(reply.body)
+                if reply.fault == "hangup":
+                    self.wfile.flush()
+                    self.connection.shutdown(2)
+                    self.close_connection = True
 
             do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = _handle
 

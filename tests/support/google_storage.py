@@ -9,17 +9,13 @@ checks no credentials, so the driver uses a throw-away service-account key made 
 from __future__ import annotations
 
 import datetime
-import io
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-import requests
-import requests.adapters
-import urllib3
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from google.oauth2 import service_account
@@ -27,8 +23,10 @@ from google.oauth2 import service_account
 from storagekit.drivers.google_storage import GoogleStorageDriver
 from storagekit.drivers.google_storage._auth import SCOPES
 from storagekit.providers import get_driver
+from storagekit.transport import Request
 from storagekit.types import Provider
 
+from .replay import Answer, ReplayTransport
 from .servers import GCS_PROJECT as PROJECT
 from .servers import start_fake_gcs
 
@@ -97,8 +95,8 @@ def load_fixture(name: str) -> Any:
     return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
 
 
-class ReplayAdapter(requests.adapters.BaseAdapter):
-    """A requests transport that answers from recorded exchanges, checking each request first.
+class ReplayAdapter(ReplayTransport):
+    """A transport that answers from recorded exchanges, checking each request first.
 
     An exchange is ``{"request": {...}, "response": {...}}``. The request part may give
     ``method``, ``path``, ``query`` (params that must have these values), ``absent_query``,
@@ -108,33 +106,25 @@ class ReplayAdapter(requests.adapters.BaseAdapter):
     """
 
     def __init__(self, exchanges: list[dict[str, Any]]) -> None:
-        super().__init__()
-        self.exchanges = list(exchanges)
-        self.sent: list[requests.PreparedRequest] = []
+        super().__init__([self._answer(exchange) for exchange in exchanges])
 
-    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:  # type: ignore[override]
-        assert self.exchanges, f"unexpected extra request {request.method} {request.url}"
-        recorded = self.exchanges.pop(0)
-        self._check(request, recorded["request"])
-        self.sent.append(request)
-        answer = recorded["response"]
-        if "error" in answer:
-            raise requests.ConnectionError(answer["error"])
-        body = json.dumps(answer["json"]).encode() if "json" in answer else answer.get("body", "").encode()
-        headers = {"Content-Length": str(len(body)), **answer.get("headers", {})}
-        raw = urllib3.HTTPResponse(io.BytesIO(body), headers=headers, status=answer["status"],
-                                   preload_content=False, decode_content=False)
-        response = requests.Response()
-        response.status_code = answer["status"]
-        response.headers = requests.structures.CaseInsensitiveDict(headers)
-        response.raw = raw
-        response.url = request.url or ""
-        response.request = request
-        response.reason = answer.get("reason", "")
-        return response
+    @property
+    def sent(self) -> list[Request]:
+        return self.requests
+
+    def _answer(self, exchange: dict[str, Any]) -> Callable[[Request], Answer]:
+        def answer(request: Request) -> Answer:
+            self._check(request, exchange["request"])
+            response = exchange["response"]
+            if "error" in response:
+                raise ConnectionResetError(response["error"])
+            body = json.dumps(response["json"]).encode() if "json" in response else response.get("body", "").encode()
+            return response["status"], {"Content-Length": str(len(body)), **response.get("headers", {})}, body
+
+        return answer
 
     @staticmethod
-    def _check(request: requests.PreparedRequest, expected: dict[str, Any]) -> None:
+    def _check(request: Request, expected: dict[str, Any]) -> None:
         url = urlsplit(request.url or "")
         query = {key: values[0] for key, values in parse_qs(url.query, keep_blank_values=True).items()}
         where = f"{request.method} {url.path}?{url.query}"
@@ -149,14 +139,11 @@ class ReplayAdapter(requests.adapters.BaseAdapter):
         if "body_size" in expected:
             assert len(request.body or b"") == expected["body_size"], where
 
-    def close(self) -> None:
-        pass
-
 
 def replayed_driver(exchanges: list[dict[str, Any]], **options: Any) -> tuple[GoogleStorageDriver, ReplayAdapter]:
     """A driver whose requests to ``http://gcs.test`` are answered by a ReplayAdapter."""
     options.setdefault("credentials", "anonymous")
     driver = get_driver(Provider.GOOGLE_STORAGE)(endpoint_url="http://gcs.test", project=PROJECT, **options)
     adapter = ReplayAdapter(exchanges)
-    driver.connection.session.mount("http://gcs.test", adapter)  # type: ignore[attr-defined]
+    driver.connection.transport = adapter  # type: ignore[attr-defined]
     return driver, adapter  # type: ignore[return-value]

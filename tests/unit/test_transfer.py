@@ -7,6 +7,7 @@ verification, resumption and abort paths run here without a network.
 
 from __future__ import annotations
 
+import io
 import os
 import threading
 from collections.abc import Iterator
@@ -75,15 +76,29 @@ class PartsStore(MemoryStorageDriver):
         self.uploads.pop(upload.upload_id, None)
         self.aborted.append(upload.upload_id)
 
-    def _open_range(self, obj: Object, start: int, end: int) -> Iterator[bytes]:
-        data = b"".join(super()._open_range(obj, start, end))
+    def _open_range(self, obj: Object, start: int, end: int) -> BreakingReader:
+        reader = super()._open_range(obj, start, end)
+        data = reader.read()
         if self.corrupt_reads:
             data = bytes([data[0] ^ 1]) + data[1:]
         if self.breaks_left:
             self.breaks_left -= 1
-            yield data[: len(data) // 2]
-            raise ConnectionBrokenError("reset by peer", self, retryable=True)
-        yield data
+            return BreakingReader(self, data[: len(data) // 2], broken=True)
+        return BreakingReader(self, data, broken=False)
+
+
+class BreakingReader(io.BytesIO):
+    """A range whose connection, if ``broken``, fails once its bytes have been read."""
+
+    def __init__(self, driver: PartsStore, data: bytes, broken: bool) -> None:
+        super().__init__(data)
+        self.driver, self.broken = driver, broken
+
+    def readinto(self, buffer: Any) -> int:
+        count = super().readinto(buffer)
+        if not count and self.broken:
+            raise ConnectionBrokenError("reset by peer", self.driver, retryable=True)
+        return count
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
 """Request authorization for Azure Blob Storage: Shared Key, SAS tokens and bearer tokens.
 
-Each is a requests auth callable applied to the prepared request, so retries re-sign.
+Each is an auth callable applied to the request as sent (and again on each retry, so retries re-sign).
 Shared Key follows Microsoft's "Authorize with Shared Key" rules (Blob service, version
 2015-02-21 and later); see :func:`string_to_sign`.
 """
@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -18,9 +17,7 @@ from email.utils import formatdate
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-import requests
-
-from ...http import redact
+from ...transport import Request
 from ...types import InvalidOptionError
 
 STORAGE_SCOPE = "https://storage.azure.com/.default"
@@ -98,7 +95,7 @@ def http_date() -> str:
     return _date_cache[1]
 
 
-class SharedKeyAuth(requests.auth.AuthBase):
+class SharedKeyAuth:
     """Signs each request with the account key (``Authorization: SharedKey account:signature``).
 
     ``keys`` returns the current (account name, base64 key): a fixed pair, or an
@@ -119,7 +116,7 @@ class SharedKeyAuth(requests.auth.AuthBase):
             self._decoded = (key, decode_key(key))
         return account, self._decoded[1]
 
-    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+    def __call__(self, request: Request) -> Request:
         account, key = self.account_key()
         request.headers["x-ms-date"] = http_date()
         text = string_to_sign(request.method or "GET", request.url or "", request.headers, account)
@@ -127,38 +124,23 @@ class SharedKeyAuth(requests.auth.AuthBase):
         return request
 
 
-class _RedactUrls(logging.Filter):
-    """Redacts SAS signatures from the URLs urllib3 logs at DEBUG (a SAS is in every URL)."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.args, tuple):
-            record.args = tuple(redact(arg) if isinstance(arg, str) else arg for arg in record.args)
-        return True
-
-
-_REDACT_URLS = _RedactUrls()
-
-
-class SasAuth(requests.auth.AuthBase):
+class SasAuth:
     """Appends a SAS token to each request's query string (read anew each time: it may rotate)."""
 
     def __init__(self, token: Callable[[], str]) -> None:
         self._token = token
-        urllib3_log = logging.getLogger("urllib3.connectionpool")
-        if _REDACT_URLS not in urllib3_log.filters:
-            urllib3_log.addFilter(_REDACT_URLS)
 
     def __repr__(self) -> str:
         return "<SasAuth>"
 
-    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+    def __call__(self, request: Request) -> Request:
         token = self._token().lstrip("?")
         url = request.url or ""
         request.url = f"{url}{'&' if '?' in url else '?'}{token}"
         return request
 
 
-class BearerTokenAuth(requests.auth.AuthBase):
+class BearerTokenAuth:
     """``Authorization: Bearer`` from an azure-core TokenCredential, refreshed before it expires.
 
     Any object with ``get_token(*scopes)`` or ``get_token_info(*scopes)`` works (azure-identity's
@@ -199,6 +181,6 @@ class BearerTokenAuth(requests.auth.AuthBase):
         self._token, self._expires_on = info.token, float(info.expires_on)
         self._refresh_on = float(refresh_on) if refresh_on else float("inf")
 
-    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+    def __call__(self, request: Request) -> Request:
         request.headers["Authorization"] = f"Bearer {self.token()}"
         return request

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-import requests
 from azure.core.credentials import AzureNamedKeyCredential, AzureSasCredential
 
+from ...http import Auth
 from ...types import InvalidCredsError, InvalidOptionError
 from ._auth import BearerTokenAuth, SasAuth, SharedKeyAuth, decode_key
 
@@ -33,7 +33,7 @@ class AccountConfig:
 
     endpoint: str
     account: str
-    auth: requests.auth.AuthBase | None
+    auth: Auth | None
     sas_token: str | None = None
     """Set when the credential is a SAS (copy sources need it appended)."""
 
@@ -113,7 +113,7 @@ def _from_connection_string(pairs: dict[str, str], endpoint_url: str | None) -> 
 
 def _authorization(
     account: str, secret: str | None, sas_token: str | None, credential: Any
-) -> tuple[requests.auth.AuthBase | None, str | None]:
+) -> tuple[Auth | None, str | None]:
     """The auth callable (and the SAS token, if that is the credential)."""
     if isinstance(credential, str):  # the SDK's convention: an account key or a SAS token
         if "sig=" in credential:

@@ -7,9 +7,8 @@ The code comes from ``x-ms-error-code`` (always sent, also on HEAD) or the XML b
 
 from __future__ import annotations
 
-import requests
-
 from ...http import RequestContext, parse_retry_after, redact
+from ...transport import Response
 from ...types import (
     ContainerAlreadyExistsError,
     ContainerDoesNotExistError,
@@ -68,7 +67,7 @@ _BY_CODE: dict[str, type[StorageKitError]] = {
 _RETRYABLE = {"ServerBusy", "OperationTimedOut", "InternalError"}
 
 
-def error_code(response: requests.Response) -> tuple[str | None, str]:
+def error_code(response: Response) -> tuple[str | None, str]:
     """The error code and the service's message (from the header, else the XML body)."""
     code = response.headers.get("x-ms-error-code")
     message = ""
@@ -84,7 +83,7 @@ def error_code(response: requests.Response) -> tuple[str | None, str]:
     return code, message
 
 
-def parse_error(response: requests.Response, context: RequestContext) -> StorageKitError:
+def parse_error(response: Response, context: RequestContext) -> StorageKitError:
     """The typed exception an Azure error response means, with status, code and request id."""
     status = response.status_code
     code, service_message = error_code(response)

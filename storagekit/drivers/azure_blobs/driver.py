@@ -25,7 +25,7 @@ from typing import Any
 from urllib.parse import quote
 
 from ...base import Capabilities, StorageDriver
-from ...http import Connection, iter_body, range_header
+from ...http import Body, Connection, range_header
 from ...models import Container, MultipartUpload, Object, ObjectPage, Part
 from ...options import UploadOptions
 from ...transfer import MiB, PartLimits
@@ -246,7 +246,7 @@ class AzureBlobsStorageDriver(StorageDriver):
 
     # ------------------------------------------------------------------ reads and deletes
 
-    def _open_range(self, obj: Object, start: int, end: int) -> Iterator[bytes]:
+    def _open_range(self, obj: Object, start: int, end: int) -> Body:
         """A ranged Get Blob, pinned to the ETag the object had, so a resumed read never mixes versions."""
         headers = {"x-ms-range": range_header(start, end)}
         if obj.extra.get("etag"):
@@ -258,7 +258,7 @@ class AzureBlobsStorageDriver(StorageDriver):
         except PreconditionFailedError:
             self._head_object(obj.container, name)  # a deleted blob fails If-Match too: say it is gone
             raise
-        return iter_body(response, _READ_CHUNK, driver=self, container_name=container, object_name=name)
+        return Body(response, driver=self, container_name=container, object_name=name)
 
     def _delete_object(self, container: Container, name: str) -> None:
         self._request("DELETE", self._blob_url(container.name, name), container.name, name,

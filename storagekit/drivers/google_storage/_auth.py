@@ -19,10 +19,11 @@ import google.auth
 import google.auth.credentials
 import google.auth.exceptions
 import requests
-from google.auth.transport.requests import Request
+from google.auth.transport.requests import Request as GoogleRequest
 from google.oauth2 import service_account
 
 from ...http import redact
+from ...transport import Request
 from ...types import ConnectionBrokenError, InvalidCredsError
 
 SCOPES = ("https://www.googleapis.com/auth/devstorage.full_control",)
@@ -145,7 +146,7 @@ def _describe(error: BaseException) -> str:
     return f"{type(error).__name__}: {redact(text)[:200]}".rstrip(": ")
 
 
-class BearerAuth(requests.auth.AuthBase):
+class BearerAuth:
     """Adds ``Authorization: Bearer`` to each request, refreshing the token before it expires.
 
     google-auth counts a token as expired a few minutes before its real expiry, so a
@@ -155,12 +156,12 @@ class BearerAuth(requests.auth.AuthBase):
     def __init__(self, credentials: google.auth.credentials.Credentials) -> None:
         self.credentials = credentials
         self._lock = threading.Lock()
-        self._transport: Request | None = None
+        self._transport: GoogleRequest | None = None
 
     def __repr__(self) -> str:
         return f"<BearerAuth {type(self.credentials).__name__}>"
 
-    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+    def __call__(self, request: Request) -> Request:
         if not self.credentials.valid:
             self.refresh()
         self.credentials.apply(request.headers)
@@ -172,7 +173,7 @@ class BearerAuth(requests.auth.AuthBase):
             if self.credentials.valid:
                 return
             if self._transport is None:
-                self._transport = Request(requests.Session())
+                self._transport = GoogleRequest(requests.Session())
             try:
                 self.credentials.refresh(self._transport)
             except google.auth.exceptions.RefreshError as error:

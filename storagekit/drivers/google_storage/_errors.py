@@ -9,9 +9,8 @@ the session's own id and so a capability).
 
 from __future__ import annotations
 
-import requests
-
 from ...http import RequestContext, parse_retry_after
+from ...transport import Response
 from ...types import (
     ContainerAlreadyExistsError,
     ContainerDoesNotExistError,
@@ -33,7 +32,7 @@ from ...types import (
 _RATE_LIMIT_REASONS = frozenset({"rateLimitExceeded", "userRateLimitExceeded", "quotaExceeded"})
 
 
-def error_details(response: requests.Response) -> tuple[str, str | None]:
+def error_details(response: Response) -> tuple[str, str | None]:
     """The message and first reason of a GCS JSON error body (or the body's start if not JSON)."""
     try:
         error = response.json()["error"]
@@ -56,7 +55,7 @@ def _names_object(message: str, url: str) -> bool:
     return "/upload/" not in url
 
 
-def parse_error(response: requests.Response, context: RequestContext) -> StorageKitError:
+def parse_error(response: Response, context: RequestContext) -> StorageKitError:
     """Map a failed GCS response to the storagekit exception it means."""
     status = response.status_code
     message, reason = error_details(response)

@@ -22,17 +22,14 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 from urllib.parse import quote
 
-import requests
-import urllib3
-
 from ... import streams
 from ...base import Capabilities, StorageDriver
-from ...http import Connection, range_header, redact
+from ...http import Body, Connection, range_header
 from ...models import Container, MultipartUpload, Object, ObjectPage, Part
 from ...options import UploadOptions
 from ...transfer import MiB, PartLimits
+from ...transport import Response
 from ...types import (
-    ConnectionBrokenError,
     InvalidContainerNameError,
     InvalidObjectNameError,
     InvalidOptionError,
@@ -254,7 +251,7 @@ class GoogleStorageDriver(StorageDriver):
         )
         return self._object(container, response.json())
 
-    def _open_range(self, obj: Object, start: int, end: int) -> Iterator[bytes]:
+    def _open_range(self, obj: Object, start: int, end: int) -> Body:
         params = {"alt": "media"}
         generation = obj.extra.get("generation")
         if generation:
@@ -267,19 +264,7 @@ class GoogleStorageDriver(StorageDriver):
             "GET", self._object_url(obj.container.name, obj.name), params=params, headers=headers, stream=True,
             container_name=obj.container.name, object_name=obj.name,
         )
-        return self._raw_body(response, obj)
-
-    def _raw_body(self, response: requests.Response, obj: Object) -> Iterator[bytes]:
-        """The stored bytes as they arrive, undecoded; a broken connection is a retryable error."""
-        try:
-            yield from response.raw.stream(_READ_SIZE, decode_content=False)
-        except (urllib3.exceptions.HTTPError, OSError) as error:
-            raise ConnectionBrokenError(
-                f"the connection broke while reading {obj.name}: {redact(str(error))}", self,
-                container_name=obj.container.name, object_name=obj.name, retryable=True,
-            ) from None
-        finally:
-            response.close()
+        return Body(response, driver=self, container_name=obj.container.name, object_name=obj.name)
 
     def _delete_object(self, container: Container, name: str) -> None:
         self.connection.request(
@@ -391,7 +376,7 @@ class GoogleStorageDriver(StorageDriver):
             )
         return len(part.data)
 
-    def _discard_premature_object(self, upload: MultipartUpload, response: requests.Response) -> None:
+    def _discard_premature_object(self, upload: MultipartUpload, response: Response) -> None:
         """Delete the object a server made when merely asked where an unfinished upload stands.
 
         GCS answers such a status query with 308; fake-gcs-server finalizes the upload instead,
@@ -436,7 +421,7 @@ class GoogleStorageDriver(StorageDriver):
     def _session_request(
         self, upload: MultipartUpload, data: bytes, content_range: str, headers: Mapping[str, str] | None = None,
         idempotent: bool = True,
-    ) -> requests.Response:
+    ) -> Response:
         return self.connection.request(
             "PUT", upload.upload_id, data=data, headers={**(headers or {}), "Content-Range": content_range},
             accept=(308,), idempotent=idempotent, container_name=upload.container.name,
@@ -444,7 +429,7 @@ class GoogleStorageDriver(StorageDriver):
         )
 
     @staticmethod
-    def _persisted(response: requests.Response) -> int:
+    def _persisted(response: Response) -> int:
         """How many bytes a 308 says the session holds (``Range: bytes=0-N``, none if absent)."""
         value = response.headers.get("Range", "")
         return int(value.rpartition("-")[2]) + 1 if value.startswith("bytes=0-") else 0

@@ -1,10 +1,19 @@
-"""SigV4 for S3: header signing through requests-aws4auth, query-string presigning by hand.
+"""SigV4 for S3, by hand: the ``Authorization`` header signer and query-string presigning.
 
-requests-aws4auth hashes the whole (bytes) body itself to fill ``x-amz-content-sha256``,
-so nothing here hashes a body again. Two of its canonicalisation steps are wrong for S3
-and are replaced: it normalises the path (``a//b``, ``a/./b`` would sign a different
-key than the one sent) and splits header values with ``shlex`` (a metadata value with
-one apostrophe would raise).
+Written from the Amazon S3 API reference ("Authenticating Requests (AWS Signature Version
+4)"). What S3 does differently from the generic SigV4 rules, and what is done here:
+
+* the canonical URI is the path exactly as sent (S3 neither normalises ``a//b`` or
+  ``a/./b`` nor encodes twice): the driver already encodes keys the way SigV4 wants;
+* the canonical query decodes each name and value and encodes it again, so that what is
+  signed does not depend on how the caller chose to escape it;
+* the payload hash is a header (``x-amz-content-sha256``): a caller that sets it
+  (``UNSIGNED-PAYLOAD``, a digest computed while reading a file) spares the hashing,
+  otherwise the (bytes) body is hashed here.
+
+:func:`authorization` is the pure calculation, tested against AWS's published examples;
+:class:`SigV4Auth` applies it to a request. The signing key is derived once per day and
+region (:func:`_signing_key`).
 """
 
 from __future__ import annotations
@@ -12,10 +21,11 @@ from __future__ import annotations
 import datetime
 import hashlib
 import hmac
+import re
+from collections.abc import Mapping, MutableMapping
 from functools import lru_cache
-from urllib.parse import quote
-
-from requests_aws4auth import AWS4Auth
+from typing import Any, Protocol, TypeVar
+from urllib.parse import quote, unquote_to_bytes
 
 from ._credentials import Credentials
 
@@ -23,23 +33,158 @@ ALGORITHM = "AWS4-HMAC-SHA256"
 MAX_PRESIGN_SECONDS = 7 * 24 * 3600
 """SigV4 presigned URLs live at most seven days."""
 
+EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
+UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD"
+SIGNED_HEADERS = frozenset({"content-md5", "content-type", "range", "if-match", "if-none-match"})
+"""Headers signed when present, besides ``host`` and every ``x-amz-*`` header."""
 
-class SigV4Auth(AWS4Auth):
-    """requests-aws4auth, with S3's canonical path and whitespace rules."""
+_URL = re.compile(r"[^:/?#]+://([^/?#]*)([^?#]*)(?:\?([^#]*))?")
+"""scheme://netloc path ?query (#fragment): netloc, path and query, none of them decoded."""
+_UNRESERVED = re.compile(r"[A-Za-z0-9_.~-]*").fullmatch
+"""Text that SigV4's URI encoding leaves as it is."""
+_SHA256 = hashlib.sha256
 
-    def amz_cano_path(self, path: str) -> str:
-        """The path exactly as sent: the driver already encodes it the way SigV4 wants for S3."""
-        return path
 
-    @staticmethod
-    def amz_norm_whitespace(text: str) -> str:
-        return " ".join(text.split()) if " " in text or "\t" in text else text
+class Request(Protocol):
+    """What the signer needs of a request (``storagekit.transport.Request`` has it)."""
+
+    @property
+    def method(self) -> str: ...  # upper case
+    @property
+    def url(self) -> str: ...  # scheme://host[:port]/path?query, encoded as sent
+    @property
+    def headers(self) -> MutableMapping[str, str]: ...  # case-insensitive
+    @property
+    def body(self) -> Any: ...  # bytes-like or None, unless x-amz-content-sha256 is set
+
+
+_R = TypeVar("_R", bound=Request)
+
+
+def _uri_encode(text: str) -> str:
+    """A query name or value as SigV4 signs it: decoded, then encoded with only ``-_.~`` kept."""
+    return text if _UNRESERVED(text) else quote(unquote_to_bytes(text), safe="-_.~")
+
+
+def canonical_query(query: str) -> str:
+    """The canonical query string: ``name=value`` pairs URI-encoded, sorted by name then value.
+
+    ``query`` is the raw query as sent; a parameter without ``=`` has an empty value.
+    """
+    if not query:
+        return ""
+    pairs = []
+    for item in query.split("&"):
+        if item:
+            name, _, value = item.partition("=")
+            pairs.append((_uri_encode(name), _uri_encode(value)))
+    pairs.sort()
+    return "&".join([f"{name}={value}" for name, value in pairs])
+
+
+def canonical_request(
+    method: str, path: str, query: str, headers: Mapping[str, str], payload_hash: str
+) -> tuple[str, str]:
+    """(the canonical request, its ``SignedHeaders`` list) for exactly these ``headers``.
+
+    Header names are lowercased; values are trimmed and inner runs of whitespace collapsed
+    to one space. ``path`` is used as given (``/`` if empty), ``query`` is canonicalised.
+    """
+    values: dict[str, str] = {}
+    for name, value in headers.items():
+        key = name.lower()
+        text = " ".join((value if isinstance(value, str) else str(value)).split())
+        values[key] = f"{values[key]},{text}" if key in values else text
+    names = sorted(values)
+    signed = ";".join(names)
+    canonical_headers = "".join([f"{name}:{values[name]}\n" for name in names])
+    text = f"{method}\n{path or '/'}\n{canonical_query(query)}\n{canonical_headers}\n{signed}\n{payload_hash}"
+    return text, signed
+
+
+def authorization(
+    method: str, path: str, query: str, headers: Mapping[str, str], payload_hash: str, amz_date: str,
+    credentials: Credentials, region: str,
+) -> str:
+    """The ``Authorization`` header value that signs exactly ``headers`` (names in any case).
+
+    ``amz_date`` is the request time as ``YYYYMMDDTHHMMSSZ`` (the ``x-amz-date`` value,
+    which ``headers`` should include); ``payload_hash`` is the ``x-amz-content-sha256`` value.
+    """
+    canonical, signed = canonical_request(method, path, query, headers, payload_hash)
+    date = amz_date[:8]
+    scope = f"{date}/{region}/s3/aws4_request"
+    to_sign = f"{ALGORITHM}\n{amz_date}\n{scope}\n{_SHA256(canonical.encode()).hexdigest()}"
+    signature = hmac.digest(_signing_key(credentials.secret_key, date, region), to_sign.encode(), "sha256").hex()
+    return f"{ALGORITHM} Credential={credentials.access_key}/{scope}, SignedHeaders={signed}, Signature={signature}"
+
+
+def payload_hash(body: Any) -> str:
+    """The hex SHA-256 of a body held in memory (None is empty)."""
+    if body is None or (isinstance(body, (bytes, bytearray)) and not body):
+        return EMPTY_SHA256
+    if isinstance(body, (bytes, bytearray, memoryview)):
+        return _SHA256(body).hexdigest()
+    if isinstance(body, str):
+        return _SHA256(body.encode()).hexdigest()
+    raise TypeError(
+        f"cannot hash a {type(body).__name__} body to sign it: set x-amz-content-sha256 "
+        f"(its digest, or {UNSIGNED_PAYLOAD}) before signing"
+    )
+
+
+def amz_date(when: datetime.datetime) -> str:
+    """``when`` as SigV4 writes it, ``YYYYMMDDTHHMMSSZ`` in UTC (a naive time is taken as UTC)."""
+    if when.utcoffset():
+        when = when.astimezone(datetime.timezone.utc)
+    return f"{when.year:04d}{when.month:02d}{when.day:02d}T{when.hour:02d}{when.minute:02d}{when.second:02d}Z"
+
+
+class SigV4Auth:
+    """Signs S3 requests in place with the ``Authorization`` header, for one region.
+
+    Sets ``x-amz-date``, ``x-amz-security-token`` (temporary credentials),
+    ``x-amz-content-sha256`` (kept if the caller set it) and ``Authorization``; signs
+    ``host``, the headers in :data:`SIGNED_HEADERS` that are present and every ``x-amz-*``.
+    """
+
+    __slots__ = ("credentials", "region")
+
+    def __init__(self, credentials: Credentials, region: str) -> None:
+        self.credentials = credentials
+        self.region = region
+
+    def __repr__(self) -> str:
+        return f"<SigV4Auth access_key={self.credentials.access_key!r} region={self.region!r}>"
+
+    def __call__(self, request: _R) -> _R:
+        """Sign ``request`` (its URL already encoded exactly as it will be sent) and return it."""
+        match = _URL.match(request.url)
+        if match is None:
+            raise ValueError("cannot sign a request whose URL has no scheme://host")
+        netloc, path, query = match.groups()
+        headers = request.headers
+        stamp = amz_date(utcnow())
+        headers["x-amz-date"] = stamp
+        if self.credentials.token:
+            headers["x-amz-security-token"] = self.credentials.token
+        content_hash = headers.get("x-amz-content-sha256")
+        if content_hash is None:
+            content_hash = headers["x-amz-content-sha256"] = payload_hash(request.body)
+        signed = {"host": netloc}
+        for name, value in headers.items():
+            key = name.lower()
+            if key.startswith("x-amz-") or key in SIGNED_HEADERS:
+                signed[key] = value
+        headers["Authorization"] = authorization(
+            request.method, path, query or "", signed, content_hash, stamp, self.credentials, self.region
+        )
+        return request
 
 
 def header_auth(credentials: Credentials, region: str) -> SigV4Auth:
     """The request signer for one region."""
-    return SigV4Auth(credentials.access_key, credentials.secret_key, region, "s3",
-                     session_token=credentials.token)
+    return SigV4Auth(credentials, region)
 
 
 @lru_cache(maxsize=32)
@@ -77,7 +222,7 @@ def presign(
     if credentials.token:
         params["X-Amz-Security-Token"] = credentials.token
     query = "&".join(f"{quote(k, safe='-_.~')}={quote(v, safe='-_.~')}" for k, v in sorted(params.items()))
-    canonical = f"{method}\n{path}\n{query}\nhost:{host}\n\nhost\nUNSIGNED-PAYLOAD"
+    canonical = f"{method}\n{path}\n{query}\nhost:{host}\n\nhost\n{UNSIGNED_PAYLOAD}"
     to_sign = f"{ALGORITHM}\n{stamp}\n{scope}\n{hashlib.sha256(canonical.encode()).hexdigest()}"
     signature = hmac.new(_signing_key(credentials.secret_key, date, region), to_sign.encode(), hashlib.sha256)
     return f"{query}&X-Amz-Signature={signature.hexdigest()}"

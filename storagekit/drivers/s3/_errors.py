@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import requests
 from lxml import etree
 
 from ...http import RequestContext, parse_retry_after
+from ...transport import Response
 from ...types import (
     ContainerAlreadyExistsError,
     ContainerDoesNotExistError,
@@ -93,7 +93,7 @@ def error_fields(root: etree._Element) -> dict[str, str]:
     return {etree.QName(child).localname: child.text or "" for child in root if isinstance(child.tag, str)}
 
 
-def parse_error(response: requests.Response, context: RequestContext) -> StorageKitError:
+def parse_error(response: Response, context: RequestContext) -> StorageKitError:
     """The exception a failed S3 response means."""
     fields: dict[str, str] = {}
     if context.method != "HEAD" and response.content:

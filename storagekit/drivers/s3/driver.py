@@ -18,13 +18,12 @@ from functools import cache
 from typing import Any, ClassVar
 from urllib.parse import quote, urlsplit
 
-import requests
-
 from ...base import Capabilities, StorageDriver
-from ...http import Connection, RequestContext, iter_body
+from ...http import Body, Connection, RequestContext
 from ...models import Container, MultipartUpload, Object, ObjectPage, Part
 from ...options import UploadOptions
 from ...transfer import MiB, PartLimits
+from ...transport import Response
 from ...types import (
     InvalidContainerNameError,
     InvalidCredsError,
@@ -238,7 +237,7 @@ class S3StorageDriver(StorageDriver):
     def _request(
         self, method: str, bucket: str, key: str = "", query: str = "", *, headers: Mapping[str, str] | None = None,
         data: Any = None, stream: bool = False, idempotent: bool | None = None,
-    ) -> requests.Response:
+    ) -> Response:
         """Send one S3 request, following a wrong-region answer once (and remembering the region)."""
         region = self._region_of(bucket)
         try:
@@ -253,7 +252,7 @@ class S3StorageDriver(StorageDriver):
     def _send(
         self, method: str, bucket: str, key: str, query: str, region: str, headers: Mapping[str, str] | None,
         data: Any, stream: bool, idempotent: bool | None,
-    ) -> requests.Response:
+    ) -> Response:
         base, _ = self._base(bucket, region)
         url = f"{base}/{_quote_key(key)}" if key else (base if bucket else f"{base}/")
         if query:
@@ -263,7 +262,7 @@ class S3StorageDriver(StorageDriver):
             container_name=bucket or None, object_name=key or None, auth=self._signer(region),
         )
 
-    def _check_body(self, response: requests.Response, bucket: str, key: str | None = None) -> bytes:
+    def _check_body(self, response: Response, bucket: str, key: str | None = None) -> bytes:
         """The body of a 200 answer, raising the error S3 may put in one (Copy, CompleteMultipartUpload)."""
         body = response.content
         if b"<Error" in body:
@@ -352,13 +351,13 @@ class S3StorageDriver(StorageDriver):
         checksums = _md5_checksums(etag, headers)
         return Object(name, int(headers.get("Content-Length", 0)), etag, extra, meta, container, self, checksums)
 
-    def _open_range(self, obj: Object, start: int, end: int) -> Iterator[bytes]:
+    def _open_range(self, obj: Object, start: int, end: int) -> Body:
         headers = {"Range": f"bytes={start}-{end - 1}"}
         etag = obj.extra.get("etag") or obj.hash
         if etag:
             headers["If-Match"] = f'"{etag}"'
         response = self._request("GET", obj.container.name, obj.name, headers=headers, stream=True)
-        return iter_body(response, 256 * 1024, driver=self, container_name=obj.container.name, object_name=obj.name)
+        return Body(response, driver=self, container_name=obj.container.name, object_name=obj.name)
 
     def _delete_object(self, container: Container, name: str) -> None:
         self._request("DELETE", container.name, name)

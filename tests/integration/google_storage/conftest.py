@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-import requests
 
 from storagekit.drivers.google_storage import GoogleStorageDriver
 from storagekit.models import Container
 from tests.conformance.conftest import empty_and_delete, unique_name
+from tests.support.replay import RecordingTransport
 
 
 @pytest.fixture
@@ -22,22 +22,20 @@ def bucket(google_storage_driver: GoogleStorageDriver) -> Iterator[Container]:
 class RequestLog:
     """Every request the driver sends while recording: method, URL and headers, no mocking."""
 
-    def __init__(self, session: requests.Session) -> None:
-        self.session = session
-        self.requests: list[requests.PreparedRequest] = []
-
-    def _hook(self, response: requests.Response, *args: object, **kwargs: object) -> None:
-        self.requests.append(response.request)
+    def __init__(self, driver: GoogleStorageDriver) -> None:
+        self.driver = driver
+        self.recording = RecordingTransport(driver.connection.transport)  # type: ignore[arg-type]
+        self.requests = self.recording.requests
 
     def __enter__(self) -> RequestLog:
-        self.session.hooks["response"].append(self._hook)
+        self.driver.connection.transport = self.recording  # type: ignore[assignment]
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.session.hooks["response"].remove(self._hook)
+        self.driver.connection.transport = self.recording.inner
 
 
 @pytest.fixture
 def request_log(google_storage_driver: GoogleStorageDriver) -> Iterator[RequestLog]:
-    with RequestLog(google_storage_driver.connection.session) as log:
+    with RequestLog(google_storage_driver) as log:
         yield log

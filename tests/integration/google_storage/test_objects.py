@@ -77,7 +77,7 @@ def test_emulator_host_means_anonymous(fake_gcs_server: str, monkeypatch: pytest
     assert (driver.endpoint, driver.project, driver.credentials) == (fake_gcs_server, "from-env", None)
     container = driver.create_container(unique_name("gcs-anon"))
     try:
-        with RequestLog(driver.connection.session) as log:
+        with RequestLog(driver) as log:
             obj = driver.upload_object_via_stream(b"anonymous", container, "a.txt")
         assert all("Authorization" not in r.headers for r in log.requests)
         assert container.name in [c.name for c in driver.list_containers()]

@@ -2,7 +2,7 @@
 
 Throttling (ServerBusy + Retry-After), Entra ID tokens and user-delegation keys (Azurite
 needs HTTPS + OAuth for those) and the error bodies of the real service. The responses
-live in ``fixtures/azure_blobs/*.http`` and are replayed by a requests transport.
+live in ``fixtures/azure_blobs/*.http`` and are replayed by a transport standing in for the real one.
 """
 
 from __future__ import annotations
@@ -10,15 +10,10 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import io
 import logging
-from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
-import requests
-import requests.adapters
-import requests.structures
 from azure.core.credentials import AccessToken
 
 from storagekit.drivers.azure_blobs import AzureBlobsStorageDriver
@@ -36,44 +31,20 @@ from storagekit.types import (
     ServiceUnavailableError,
     StorageKitError,
 )
+from tests.support.replay import ReplayTransport, recorded
 
-FIXTURES = Path(__file__).resolve().parents[3] / "fixtures" / "azure_blobs"
 KEY = base64.b64encode(b"a secret account key, 32 bytes!!").decode()
 ENDPOINT = "https://acct.blob.core.windows.net"
 
 
-def recorded(name: str) -> tuple[int, dict[str, str], bytes]:
-    """A response from ``fixtures/azure_blobs/<name>.http``: status line, headers, blank line, body."""
-    head, _, body = (FIXTURES / f"{name}.http").read_bytes().partition(b"\n\n")
-    status_line, *lines = head.decode().splitlines()
-    headers = dict(line.split(": ", 1) for line in lines)
-    headers.pop("Content-Length", None)
-    return int(status_line.split()[1]), headers, body
-
-
-class Replay(requests.adapters.BaseAdapter):
-    """A requests transport answering with recorded responses in order, keeping each request."""
+class Replay(ReplayTransport):
+    """Recorded Azure responses (``fixtures/azure_blobs/<name>.http``) in order; retries do not sleep."""
 
     def __init__(self, driver: AzureBlobsStorageDriver, *names: str) -> None:
-        super().__init__()
-        self.queue = list(names)
-        self.requests: list[requests.PreparedRequest] = []
+        super().__init__([recorded("azure_blobs", name) for name in names])
         self.sleeps: list[float] = []
         driver._conn._sleep = self.sleeps.append
-        driver._conn.session.mount("https://", self)
-
-    def send(self, request: requests.PreparedRequest, **kwargs: object) -> requests.Response:  # type: ignore[override]
-        assert self.queue, f"unexpected request {request.method} {request.url}"
-        self.requests.append(request)
-        status, headers, body = recorded(self.queue.pop(0))
-        response = requests.Response()
-        response.status_code, response.request, response.url = status, request, request.url or ""
-        response.headers = requests.structures.CaseInsensitiveDict(headers)
-        response.raw = io.BytesIO(b"" if request.method == "HEAD" else body)
-        return response
-
-    def close(self) -> None:
-        pass
+        driver._conn.transport = self
 
 
 @pytest.fixture
@@ -137,7 +108,7 @@ def test_error_bodies_become_typed_exceptions(driver: AzureBlobsStorageDriver, f
     Replay(driver, fixture)
     with pytest.raises(expected) as info:
         call(driver)
-    status, headers, _ = recorded(fixture)
+    status, headers, _ = recorded("azure_blobs", fixture)
     error: StorageKitError = info.value
     assert (error.http_status, error.code, error.request_id) == (status, code, headers["x-ms-request-id"])
     assert error.container_name == "data"
@@ -156,7 +127,7 @@ def test_secrets_stay_out_of_repr_errors_and_logs(caplog: pytest.LogCaptureFixtu
         Replay(driver, "authentication_failed")
         with caplog.at_level(logging.DEBUG), pytest.raises(InvalidCredsError) as info:
             driver.list_containers()
-        for text in (repr(driver), str(info.value), repr(info.value), caplog.text, repr(driver._conn.session.auth)):
+        for text in (repr(driver), str(info.value), repr(info.value), caplog.text, repr(driver._conn.auth)):
             assert secret not in text
 
 
@@ -186,7 +157,7 @@ def test_token_credential_requests_and_user_delegation_sas() -> None:
     assert key_request.method == "POST" and "comp=userdelegationkey" in (key_request.url or "")
     assert b"<KeyInfo><Start>" in key_request.body  # type: ignore[operator]
 
-    _, _, body = recorded("user_delegation_key")
+    _, _, body = recorded("azure_blobs", "user_delegation_key")
     value = body.split(b"<Value>")[1].split(b"</Value>")[0].decode()
     for url, permissions in ((get_url, "r"), (put_url, "cw")):
         parts = urlsplit(url)

@@ -87,7 +87,7 @@ def test_credentials_argument_forms(form: str, key_file: Path, info: dict[str, A
 @pytest.mark.parametrize("value", ["anonymous", AnonymousCredentials()], ids=["string", "object"])
 def test_anonymous(value: Any) -> None:
     driver = GCS(credentials=value, endpoint_url="http://127.0.0.1:1/")
-    assert driver.credentials is None and driver.connection.session.auth is None
+    assert driver.credentials is None and driver.connection.auth is None
     assert driver.endpoint == "http://127.0.0.1:1"
 
 
@@ -179,7 +179,7 @@ def tokens(info: dict[str, Any]) -> Iterator[TokenService]:
 def _get(driver: GoogleStorageDriver) -> str:
     """Make one request; the Authorization header it carried."""
     driver.get_container("bkt")
-    return driver.connection.session.adapters["http://gcs.test"].sent[-1].headers["Authorization"]  # type: ignore
+    return driver.connection.transport.sent[-1].headers["Authorization"]  # type: ignore
 
 
 def _ok() -> dict[str, Any]:
@@ -224,7 +224,7 @@ def test_secrets_stay_out_of_repr_errors_and_logs(info: dict[str, Any], tokens: 
     driver.credentials.expiry = datetime.datetime(2000, 1, 1)
     with pytest.raises(InvalidCredsError, match="refused to issue an access token") as error:
         driver.get_object("bkt", "x")
-    texts = [repr(driver), repr(driver.connection), repr(driver.connection.session.auth), str(error.value),
+    texts = [repr(driver), repr(driver.connection), repr(driver.connection.auth), str(error.value),
              repr(error.value), caplog.text]
     for secret in (_key_body(info), "BEGIN PRIVATE KEY", "tok-1"):
         assert all(secret not in text for text in texts), secret

@@ -30,7 +30,7 @@ def test_broken_chunks_resume_where_the_server_stands(fixture: str) -> None:
     data = _data(recorded["data"])
     obj = driver.upload_object_via_stream(iter([data]), Container("bkt", {}, driver), "big.bin",
                                           part_size=CHUNK, multipart_threshold=CHUNK)
-    assert adapter.exchanges == [], "every recorded exchange was used, in order"
+    assert adapter.answers == [], "every recorded exchange was used, in order"
     assert obj.size == len(data) and obj.name == "big.bin"
     resent = [r.body for r in adapter.sent if r.method == "PUT" and r.body]
     sent_ranges = [r.headers["Content-Range"] for r in adapter.sent if r.method == "PUT" and r.body]
@@ -47,14 +47,14 @@ def test_create_only_resumable_upload_is_refused_at_session_start() -> None:
                                         part_size=CHUNK, multipart_threshold=CHUNK, extra={"if_none_match": "*"})
     assert (info.value.http_status, info.value.code) == (412, "conditionNotMet")
     assert info.value.request_id == "ADPycdsCreateOnly"
-    assert adapter.exchanges == [] and len(adapter.sent) == 1, "no chunk is sent once the session is refused"
+    assert adapter.answers == [] and len(adapter.sent) == 1, "no chunk is sent once the session is refused"
 
 
 def test_rewrite_loops_on_its_token() -> None:
     driver, adapter = replayed_driver(load_fixture("rewrite_with_token.json")["exchanges"], retry=FAST)
     source = driver._object(Container("bkt", {}, driver), {"name": "src.bin", "size": "26", "contentType": "a/b"})
     copy = driver.copy_object(source, Container("other", {}, driver), "dst/copy.bin")
-    assert adapter.exchanges == []
+    assert adapter.answers == []
     assert (copy.name, copy.container.name, copy.size) == ("dst/copy.bin", "other", 26)
     assert b'"contentType": "a/b"' in adapter.sent[0].body
 
@@ -63,7 +63,7 @@ def test_prefixes_continue_on_the_next_page() -> None:
     driver, adapter = replayed_driver(load_fixture("list_prefixes_across_pages.json")["exchanges"], retry=FAST)
     entries = list(driver.iterate_container_entries(Container("bkt", {}, driver), delimiter="/"))
     assert [e.name for e in entries] == ["a-file", "a/", "b/", "c-file", "c/", "d"]
-    assert adapter.exchanges == []
+    assert adapter.answers == []
 
 
 ERROR_CASES = load_fixture("error_bodies.json")["cases"]
@@ -104,7 +104,7 @@ def test_error_bodies_become_typed_exceptions(case: dict[str, Any]) -> None:
     assert str(response["status"]) in str(error)
     if case["exception"] == "RateLimitReachedError" and "Retry-After" in response["headers"]:
         assert error.retry_after == 7.0  # type: ignore[attr-defined]
-    assert adapter.exchanges == []
+    assert adapter.answers == []
 
 
 def test_download_is_pinned_to_the_generation() -> None:
@@ -148,7 +148,7 @@ def test_upload_extras_become_query_parameters() -> None:
     driver, adapter = replayed_driver(exchanges, retry=FAST)
     driver.upload_object_via_stream(b"x", Container("bkt", {}, driver), "x",
                                     extra={"acl": "public-read", "kms_key_id": key, "ServerSideEncryption": "AES256"})
-    assert adapter.exchanges == []
+    assert adapter.answers == []
     for extra, message in [({"blob_type": "BlockBlob"}, "Azure"), ({"server_side_encryption": "SSE-C"}, "always"),
                            ({"if_none_match": "etag"}, "only '\\*'")]:
         with pytest.raises(types.InvalidOptionError, match=message):
@@ -173,5 +173,5 @@ def test_a_server_that_finalizes_on_a_status_query_leaves_nothing(caplog: pytest
     with pytest.raises(types.ServiceUnavailableError) as info:
         driver.upload_object_via_stream(iter([b"t" * (CHUNK + 1)]), Container("bkt", {}, driver), "t.bin",
                                         part_size=CHUNK, multipart_threshold=CHUNK)
-    assert info.value.http_status == 503 and adapter.exchanges == []
+    assert info.value.http_status == 503 and adapter.answers == []
     assert "finished the upload of t.bin at 0 bytes" in caplog.text

@@ -34,7 +34,7 @@ from storagekit.types import (
     ServiceUnavailableError,
     StorageKitError,
 )
-from tests.support.s3 import ReplayAdapter
+from tests.support.s3 import replay as replay_s3
 
 KEY = "AKIAIOSFODNN7EXAMPLE"
 SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
@@ -71,7 +71,7 @@ def scope_region(request: object) -> str:
 
 def test_head_redirect_is_followed_once_and_the_region_cached() -> None:
     driver = make_driver()
-    replay = ReplayAdapter.install(driver, "head_wrong_region", "head_kms", "head_kms")
+    replay = replay_s3(driver, "head_wrong_region", "head_kms", "head_kms")
     obj = driver.get_object("examplebucket", "hello.txt")
     assert obj.size == 11
     first, second = replay.requests
@@ -87,7 +87,7 @@ def test_head_redirect_is_followed_once_and_the_region_cached() -> None:
 @pytest.mark.parametrize("answer", ["permanent_redirect", "authorization_header_malformed"])
 def test_wrong_region_errors_with_a_body_are_followed(answer: str) -> None:
     driver = make_driver()
-    replay = ReplayAdapter.install(driver, answer, "put_ok")
+    replay = replay_s3(driver, answer, "put_ok")
     driver.upload_object_via_stream([b"hello world"], driver._as_container("examplebucket"), "hello.txt")
     assert [scope_region(r) for r in replay.requests] == ["us-east-1", "eu-west-1"]
     assert replay.requests[0].body == replay.requests[1].body == b"hello world"
@@ -95,7 +95,7 @@ def test_wrong_region_errors_with_a_body_are_followed(answer: str) -> None:
 
 def test_a_redirect_is_followed_only_once() -> None:
     driver = make_driver()
-    replay = ReplayAdapter.install(driver, "permanent_redirect", "permanent_redirect")
+    replay = replay_s3(driver, "permanent_redirect", "permanent_redirect")
     with pytest.raises(WrongRegionError) as info:
         driver.get_object("examplebucket", "hello.txt")
     assert info.value.region == "eu-west-1"
@@ -104,7 +104,7 @@ def test_a_redirect_is_followed_only_once() -> None:
 
 def test_other_buckets_keep_the_configured_region() -> None:
     driver = make_driver()
-    replay = ReplayAdapter.install(driver, "head_wrong_region", "head_kms", "head_kms")
+    replay = replay_s3(driver, "head_wrong_region", "head_kms", "head_kms")
     driver.get_object("examplebucket", "hello.txt")
     driver.get_object("otherbucket", "hello.txt")
     assert replay.requests[2].url == "https://otherbucket.s3.amazonaws.com/hello.txt"
@@ -115,7 +115,7 @@ def test_other_buckets_keep_the_configured_region() -> None:
 
 def test_slowdown_is_retried_with_the_same_body() -> None:
     driver = make_driver()
-    replay = ReplayAdapter.install(driver, "slowdown", "slowdown", "put_ok")
+    replay = replay_s3(driver, "slowdown", "slowdown", "put_ok")
     obj = driver.upload_object_via_stream([b"hello world"], driver._as_container("examplebucket"), "hello.txt")
     assert obj.checksums == {"md5": "5eb63bbbe01eeed093cb22bb8f5acdc3"}
     assert len(replay.requests) == 3
@@ -124,7 +124,7 @@ def test_slowdown_is_retried_with_the_same_body() -> None:
 
 def test_persistent_slowdown_raises_rate_limit_with_code_and_request_id() -> None:
     driver = make_driver()
-    replay = ReplayAdapter.install(driver, *["slowdown"] * FAST_RETRY.max_attempts)
+    replay = replay_s3(driver, *["slowdown"] * FAST_RETRY.max_attempts)
     with pytest.raises(RateLimitReachedError) as info:
         driver.upload_object_via_stream([b"x"], driver._as_container("examplebucket"), "x")
     error = info.value
@@ -135,7 +135,7 @@ def test_persistent_slowdown_raises_rate_limit_with_code_and_request_id() -> Non
 
 def test_internal_error_is_retried() -> None:
     driver = make_driver()
-    replay = ReplayAdapter.install(driver, "internal_error", "delete_ok")
+    replay = replay_s3(driver, "internal_error", "delete_ok")
     driver.delete_object(an_object(driver))
     assert [r.method for r in replay.requests] == ["DELETE", "DELETE"]
 
@@ -145,7 +145,7 @@ def test_internal_error_is_retried() -> None:
 
 def test_kms_etag_is_not_taken_for_an_md5() -> None:
     driver = make_driver()
-    ReplayAdapter.install(driver, "head_kms", "get_kms")
+    replay_s3(driver, "head_kms", "get_kms")
     obj = driver.get_object("examplebucket", "hello.txt")
     assert obj.hash == obj.extra["etag"] == "a8b2d1c6f3e94b7a0c5d8e2f1b4a7c3e"
     assert obj.extra["server_side_encryption"] == "aws:kms"
@@ -160,13 +160,13 @@ def test_kms_etag_is_not_taken_for_an_md5() -> None:
 ])
 def test_which_encryption_keeps_md5_etags(answer: str, checksums: dict[str, str]) -> None:
     driver = make_driver()
-    ReplayAdapter.install(driver, answer)
+    replay_s3(driver, answer)
     assert driver.get_object("examplebucket", "hello.txt").checksums == checksums
 
 
 def test_kms_put_etag_does_not_raise_a_mismatch() -> None:
     driver = make_driver()
-    ReplayAdapter.install(driver, "put_kms")
+    replay_s3(driver, "put_kms")
     obj = driver.upload_object_via_stream([b"hello world"], driver._as_container("examplebucket"), "hello.txt",
                                           extra={"ServerSideEncryption": "aws:kms"})
     assert obj.checksums == {} and obj.size == 11
@@ -174,7 +174,7 @@ def test_kms_put_etag_does_not_raise_a_mismatch() -> None:
 
 def test_a_plain_md5_etag_that_differs_is_a_mismatch_and_the_object_is_deleted() -> None:
     driver = make_driver()
-    replay = ReplayAdapter.install(driver, "put_wrong_md5", "delete_ok")
+    replay = replay_s3(driver, "put_wrong_md5", "delete_ok")
     with pytest.raises(ObjectHashMismatchError):
         driver.upload_object_via_stream([b"hello world"], driver._as_container("examplebucket"), "hello.txt")
     assert [r.method for r in replay.requests] == ["PUT", "DELETE"]
@@ -182,7 +182,7 @@ def test_a_plain_md5_etag_that_differs_is_a_mismatch_and_the_object_is_deleted()
 
 def test_put_sends_content_md5_and_signs_the_body_hash_once() -> None:
     driver = make_driver()
-    replay = ReplayAdapter.install(driver, "put_ok")
+    replay = replay_s3(driver, "put_ok")
     driver.upload_object_via_stream([b"hello world"], driver._as_container("examplebucket"), "hello.txt",
                                     extra={"content_type": "text/plain", "cache_control": "no-cache"},
                                     ex_meta={"note": "it's a  test"})
@@ -196,7 +196,7 @@ def test_put_sends_content_md5_and_signs_the_body_hash_once() -> None:
 
 def test_ranged_reads_pin_the_etag() -> None:
     driver = make_driver()
-    replay = ReplayAdapter.install(driver, "get_kms")
+    replay = replay_s3(driver, "get_kms")
     obj = an_object(driver)
     assert b"".join(driver.download_object_range_as_stream(obj, 0, 11)) == b"hello world"
     sent = replay.requests[0].headers
@@ -206,7 +206,7 @@ def test_ranged_reads_pin_the_etag() -> None:
 
 def test_a_changed_object_fails_the_read_instead_of_mixing_versions() -> None:
     driver = make_driver()
-    ReplayAdapter.install(driver, "precondition_failed")
+    replay_s3(driver, "precondition_failed")
     with pytest.raises(PreconditionFailedError):
         b"".join(driver.download_object_as_stream(an_object(driver)))
 
@@ -214,7 +214,7 @@ def test_a_changed_object_fails_the_read_instead_of_mixing_versions() -> None:
 @pytest.mark.parametrize("meta", [{"name with space": "v"}, {"k": "naïve"}, {"k": "two\nlines"}, {"k:": "v"}])
 def test_metadata_that_http_headers_cannot_carry_is_refused(meta: dict[str, str]) -> None:
     driver = make_driver()
-    replay = ReplayAdapter.install(driver)
+    replay = replay_s3(driver)
     with pytest.raises(InvalidOptionError, match="metadata"):
         driver.upload_object_via_stream([b"x"], driver._as_container("examplebucket"), "x", ex_meta=meta)
     assert replay.requests == []
@@ -231,7 +231,7 @@ def test_metadata_that_http_headers_cannot_carry_is_refused(meta: dict[str, str]
 )
 def test_conditional_write_headers(extra: dict[str, str], header: str, value: str) -> None:
     driver = make_driver()
-    replay = ReplayAdapter.install(driver, "precondition_failed")
+    replay = replay_s3(driver, "precondition_failed")
     with pytest.raises(PreconditionFailedError) as info:
         driver.upload_object_via_stream([b"hello world"], driver._as_container("examplebucket"), "hello.txt",
                                         extra=extra)
@@ -256,7 +256,7 @@ def test_conditional_write_headers(extra: dict[str, str], header: str, value: st
 )
 def test_object_error_bodies(answer: str, exception: type[StorageKitError], code: str, status: int) -> None:
     driver = make_driver()
-    ReplayAdapter.install(driver, answer)
+    replay_s3(driver, answer)
     with pytest.raises(exception) as info:
         b"".join(driver.download_object_as_stream(an_object(driver)))
     error = info.value
@@ -278,7 +278,7 @@ def test_object_error_bodies(answer: str, exception: type[StorageKitError], code
 )
 def test_bucket_error_bodies(answer: str, operation: str, exception: type[StorageKitError]) -> None:
     driver = make_driver()
-    ReplayAdapter.install(driver, answer)
+    replay_s3(driver, answer)
     with pytest.raises(exception) as info:
         if operation == "create":
             driver.create_container("examplebucket")
@@ -297,7 +297,7 @@ def test_bucket_error_bodies(answer: str, operation: str, exception: type[Storag
 def test_bodyless_head_errors_ask_the_bucket(head_answer: str, bucket_answer: str,
                                              exception: type[StorageKitError]) -> None:
     driver = make_driver()
-    replay = ReplayAdapter.install(driver, head_answer, bucket_answer)
+    replay = replay_s3(driver, head_answer, bucket_answer)
     with pytest.raises(exception) as info:
         driver.get_object("examplebucket", "hello.txt")
     assert type(info.value) is exception
@@ -306,7 +306,7 @@ def test_bodyless_head_errors_ask_the_bucket(head_answer: str, bucket_answer: st
 
 def test_an_error_inside_a_200_copy_answer_is_raised() -> None:
     driver = make_driver()
-    ReplayAdapter.install(driver, "copy_error_in_200")
+    replay_s3(driver, "copy_error_in_200")
     with pytest.raises(ServiceUnavailableError) as info:
         driver.copy_object(an_object(driver), driver._as_container("examplebucket"), "copy.txt")
     assert info.value.code == "InternalError" and info.value.object_name == "copy.txt"
@@ -317,7 +317,7 @@ def test_an_error_inside_a_200_copy_answer_is_raised() -> None:
 
 def test_batch_delete_reports_each_failed_key() -> None:
     driver = make_driver()
-    replay = ReplayAdapter.install(driver, "delete_objects_partial")
+    replay = replay_s3(driver, "delete_objects_partial")
     objects = [an_object(driver, name) for name in ("a.txt", "locked/report.pdf", "b&c.txt")]
     errors = driver.delete_objects(objects)
     assert len(errors) == 1 and isinstance(errors[0], PermissionDeniedError)
@@ -330,7 +330,7 @@ def test_batch_delete_reports_each_failed_key() -> None:
 
 def test_batch_delete_splits_at_1000_keys() -> None:
     driver = make_driver()
-    replay = ReplayAdapter.install(driver, "delete_objects_partial", "delete_objects_partial", "delete_objects_partial")
+    replay = replay_s3(driver, "delete_objects_partial", "delete_objects_partial", "delete_objects_partial")
     driver.delete_objects([an_object(driver, f"k{i}") for i in range(2001)])
     assert [r.body.count(b"<Object>") for r in replay.requests] == [1000, 1000, 1]
 
@@ -356,22 +356,22 @@ def test_batch_delete_splits_at_1000_keys() -> None:
 def test_addressing(bucket: str, options: dict[str, object], url: str) -> None:
     region = options.pop("region", "us-east-1")
     driver = get_driver(Provider.S3)(KEY, SECRET, region=region, **options)
-    replay = ReplayAdapter.install(driver, "delete_ok")  # type: ignore[arg-type]
+    replay = replay_s3(driver, "delete_ok")  # type: ignore[arg-type]
     driver.delete_object(Object("k", 1, None, {}, {}, driver._as_container(bucket), driver))
     assert replay.requests[0].url == url
 
 
 def test_unusual_keys_are_signed_as_sent() -> None:
     driver = make_driver()
-    replay = ReplayAdapter.install(driver, "delete_ok")
+    replay = replay_s3(driver, "delete_ok")
     name = "a//b/./c/../d e+f%20g"
     driver.delete_object(an_object(driver, name))
-    assert replay.requests[0].url == "https://examplebucket.s3.amazonaws.com/a//b/./c/../d%20e%2Bf%2520g"
+    assert replay.requests[0].url == "https://examplebucket.s3.amazonaws.com/a//b/%2E/c/%2E%2E/d%20e%2Bf%2520g"
 
 
 def test_session_token_is_sent_and_signed() -> None:
     driver = make_driver(token="FwoGZXIvYXdzSESSIONTOKEN")
-    replay = ReplayAdapter.install(driver, "delete_ok")
+    replay = replay_s3(driver, "delete_ok")
     driver.delete_object(an_object(driver))
     sent = replay.requests[0].headers
     assert sent["x-amz-security-token"] == "FwoGZXIvYXdzSESSIONTOKEN"
@@ -384,7 +384,7 @@ def test_session_token_is_sent_and_signed() -> None:
 def test_the_secret_never_shows(caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
     driver = get_driver(Provider.S3)(KEY, SECRET, token="FwoGZXIvYXdzSESSIONTOKEN", retry=FAST_RETRY)
-    ReplayAdapter.install(driver, "signature_mismatch", "put_ok")  # type: ignore[arg-type]
+    replay_s3(driver, "signature_mismatch", "put_ok")  # type: ignore[arg-type]
     with pytest.raises(InvalidCredsError) as info:
         b"".join(driver.download_object_as_stream(an_object(driver)))  # type: ignore[arg-type]
     url = driver.get_object_url(an_object(driver))  # type: ignore[arg-type]

@@ -138,7 +138,7 @@ def test_unknown_option_is_refused() -> None:
 def test_transfer_options_and_timeout() -> None:
     driver = s3("K", "S", part_size=16 * 1024 * 1024, max_concurrency=8, timeout=5, verify=False)
     assert (driver.transfer_config.part_size, driver.transfer_config.max_concurrency) == (16 * 1024 * 1024, 8)
-    assert driver.connection.timeout == (5.0, 5.0) and driver.connection.session.verify is False
+    assert driver.connection.timeout == (5.0, 5.0) and driver.connection.transport.verify is False
     with pytest.raises(InvalidOptionError):
         s3("K", "S", part_size=0)
 
