@@ -8,6 +8,7 @@ driver ever needs the whole object in memory.
 from __future__ import annotations
 
 import hashlib
+import zlib
 from collections.abc import Iterable, Iterator
 from typing import IO, Protocol, Union
 
@@ -47,11 +48,60 @@ def crc32c(data: bytes | memoryview, value: int = 0) -> int:
     return crc ^ 0xFFFFFFFF
 
 
+_CRC32_POLY = 0xEDB88320
+"""CRC-32 (zlib's), bit-reflected."""
+
+
+def _multmodp(a: int, b: int) -> int:
+    """``a * b`` modulo the CRC-32 polynomial, both as bit-reflected polynomials."""
+    bit, product = 1 << 31, 0
+    while True:
+        if a & bit:
+            product ^= b
+            if not a & (bit - 1):
+                return product
+        bit >>= 1
+        b = (b >> 1) ^ _CRC32_POLY if b & 1 else b >> 1
+
+
+def _x_powers() -> list[int]:
+    powers = [1 << 30]  # x^1; then x^2, x^4, x^8, ... by squaring
+    for _ in range(31):
+        powers.append(_multmodp(powers[-1], powers[-1]))
+    return powers
+
+
+_X_POWERS = _x_powers()
+
+
+def crc32_combine(crc1: int, crc2: int, length2: int) -> int:
+    """The CRC-32 of ``a + b`` from ``crc32(a)``, ``crc32(b)`` and ``len(b)``, without the bytes:
+    ``crc1`` shifted by ``length2`` bytes (times x^(8 * length2)) plus ``crc2``."""
+    shift, k = 1 << 31, 3  # x^0; bit n of length2 stands for x^(8 * 2^n) = x^(2^(n + 3))
+    while length2:
+        if length2 & 1:
+            shift = _multmodp(_X_POWERS[k & 31], shift)
+        length2 >>= 1
+        k += 1
+    return _multmodp(shift, crc1) ^ crc2
+
+
+CHEAPEST_FIRST = ("crc32", "crc32c", "md5") if FAST_CRC32C else ("crc32", "md5", "crc32c")
+"""Checksum algorithms from the cheapest to compute (zlib's CRC-32 runs at ~4 GB/s, MD5 ~0.7)."""
+
+
+def cheapest(algorithms: Iterable[str]) -> str | None:
+    """The cheapest of ``algorithms`` to verify, or None if none is known."""
+    available = set(algorithms)
+    return next((name for name in CHEAPEST_FIRST if name in available), None)
+
+
 class Checksum:
-    """Running checksums (``md5``, ``crc32c``, ``sha256``) over bytes fed with ``update``."""
+    """Running checksums (``md5``, ``crc32``, ``crc32c``, ``sha256``) over bytes fed with ``update``."""
 
     def __init__(self, algorithms: Iterable[str] = ("md5",)) -> None:
-        self._hashes = {name: hashlib.new(name) for name in algorithms if name != "crc32c"}
+        self._hashes = {name: hashlib.new(name) for name in algorithms if name not in ("crc32", "crc32c")}
+        self._crc32: int | None = 0 if "crc32" in algorithms else None
         self._crc32c: int | None = 0 if "crc32c" in algorithms else None
         self.size = 0
 
@@ -59,12 +109,16 @@ class Checksum:
         self.size += len(data)
         for digest in self._hashes.values():
             digest.update(data)
+        if self._crc32 is not None:
+            self._crc32 = zlib.crc32(data, self._crc32)
         if self._crc32c is not None:
             self._crc32c = crc32c(data, self._crc32c)
 
     def hexdigests(self) -> dict[str, str]:
-        """Digests by algorithm name, as lowercase hex (CRC32C as 8 hex digits)."""
+        """Digests by algorithm name, as lowercase hex (CRCs as 8 hex digits)."""
         result = {name: digest.hexdigest() for name, digest in self._hashes.items()}
+        if self._crc32 is not None:
+            result["crc32"] = f"{self._crc32:08x}"
         if self._crc32c is not None:
             result["crc32c"] = f"{self._crc32c:08x}"
         return result

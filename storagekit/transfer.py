@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from .http import RetryPolicy
 from .models import Container, MultipartUpload, Object, Part
 from .options import UploadOptions
-from .streams import Checksum, Source, iter_chunks, read_parts, rechunk
+from .streams import Checksum, Source, cheapest, iter_chunks, read_parts, rechunk
 from .types import (
     ConnectionBrokenError,
     DestinationExistsError,
@@ -135,7 +135,8 @@ def upload(
         obj = driver._put_object(container, name, part, options)
         if config.progress:
             config.progress(len(part.data), size)
-        return _verified(driver, obj, len(part.data), {"md5": part.md5.hex()} if verify_hash else {})
+        algorithm = cheapest(obj.checksums) if verify_hash else None
+        return _verified(driver, obj, len(part.data), {algorithm: part.hexdigest(algorithm)} if algorithm else {})
     return _multipart(driver, container, name, itertools.chain(head, parts), size, options, config, verify_hash)
 
 
@@ -213,7 +214,8 @@ def _counted(
 
 def _verified(driver: StorageDriver, obj: Object, size: int, digests: dict[str, str]) -> Object:
     """``obj`` if what was stored matches what was sent (``size`` bytes with ``digests``); else
-    delete it and raise. A single PUT's MD5 is the one computed for its Content-MD5."""
+    delete it and raise. A single PUT is checked with the cheapest digest the store reports,
+    usually the one already computed for its request (Content-MD5, x-amz-checksum-crc32)."""
     problems = [] if obj.size == size else [f"size {obj.size} != {size} sent"]
     for algorithm, digest in digests.items():
         stored = obj.checksums.get(algorithm)
@@ -242,12 +244,12 @@ def read_range(
     Each block is a view of a reused buffer, valid until the next one is asked for: callers
     write it or copy it. Large reads from request-based stores fetch up to
     ``max_concurrency`` ranges of ``part_size`` at once into ``max_concurrency + 1`` buffers
-    (so memory stays O(part_size x max_concurrency)). The size is always checked; the MD5
-    (or CRC32C) too when the whole object is read and the store keeps one.
+    (so memory stays O(part_size x max_concurrency)). The size is always checked; the
+    cheapest digest the store keeps (CRC-32, CRC32C or MD5) too when the whole object is read.
     """
     whole = start == 0 and end == obj.size
-    algorithms = [a for a in ("md5", "crc32c") if a in obj.checksums][:1] if whole else []
-    checksum = Checksum(algorithms)
+    algorithm = cheapest(obj.checksums) if whole else None
+    checksum = Checksum([algorithm] if algorithm else [])
     parallel = driver.capabilities.multipart and config.max_concurrency > 1 and end - start > config.part_size
     if parallel:
         blocks = _prefetched(driver, obj, start, end, config)

@@ -7,6 +7,7 @@ base class's, the transfer engine's and the connection's.
 
 from __future__ import annotations
 
+import base64
 import datetime
 import email.utils
 import logging
@@ -22,6 +23,7 @@ from ...base import Capabilities, StorageDriver
 from ...http import Body, Connection, RequestContext
 from ...models import Container, MultipartUpload, Object, ObjectPage, Part
 from ...options import UploadOptions
+from ...streams import crc32_combine
 from ...transfer import MiB, PartLimits
 from ...transport import Response
 from ...types import (
@@ -72,6 +74,9 @@ _DOT_SEGMENTS = {".": "%2E", "..": "%2E%2E"}
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _DELETE_BATCH = 1000
 """DeleteObjects takes at most 1,000 keys."""
+_CRC32 = "x-amz-checksum-crc32"
+_UNSIGNED = {"x-amz-content-sha256": "UNSIGNED-PAYLOAD"}
+"""Bodies that carry a checksum the service verifies are not hashed again for the signature."""
 
 
 def _quote_key(name: str) -> str:
@@ -98,15 +103,26 @@ def _iso(http_date: str | None) -> str:
     return when.astimezone(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
 
-def _md5_checksums(etag: str, headers: Mapping[str, str]) -> dict[str, str]:
-    """{"md5": etag} when the ETag is the content's MD5: not multipart, not SSE-KMS, not SSE-C."""
+def _checksums(etag: str, headers: Mapping[str, str]) -> dict[str, str]:
+    """The content's true digests: the ETag when it is an MD5 (not multipart, not SSE-KMS, not
+    SSE-C) and a whole-object ``x-amz-checksum-crc32`` (not a composite ``...-N``)."""
+    checksums = {}
     if (
-        not _MD5_ETAG.match(etag)
-        or headers.get("x-amz-server-side-encryption") in _KMS
-        or headers.get("x-amz-server-side-encryption-customer-algorithm")
+        _MD5_ETAG.match(etag)
+        and headers.get("x-amz-server-side-encryption") not in _KMS
+        and not headers.get("x-amz-server-side-encryption-customer-algorithm")
     ):
-        return {}
-    return {"md5": etag}
+        checksums["md5"] = etag
+    crc32 = headers.get(_CRC32)
+    if crc32 and "-" not in crc32:
+        digest = base64.b64decode(crc32 + "==", validate=False)
+        if len(digest) == 4:
+            checksums["crc32"] = digest.hex()
+    return checksums
+
+
+def _crc32_base64(value: int) -> str:
+    return base64.b64encode(value.to_bytes(4, "big")).decode()
 
 
 class S3StorageDriver(StorageDriver):
@@ -262,6 +278,11 @@ class S3StorageDriver(StorageDriver):
             container_name=bucket or None, object_name=key or None, auth=self._signer(region),
         )
 
+    @property
+    def _checksum_mode(self) -> dict[str, str] | None:
+        """HEAD asks for the stored CRC-32 where the preset keeps one."""
+        return {"x-amz-checksum-mode": "ENABLED"} if self.preset.crc32 else None
+
     def _check_body(self, response: Response, bucket: str, key: str | None = None) -> bytes:
         """The body of a 200 answer, raising the error S3 may put in one (Copy, CompleteMultipartUpload)."""
         body = response.content
@@ -332,7 +353,7 @@ class S3StorageDriver(StorageDriver):
 
     def _head_object(self, container: Container, name: str) -> Object:
         try:
-            response = self._request("HEAD", container.name, name)
+            response = self._request("HEAD", container.name, name, headers=self._checksum_mode)
         except (ObjectDoesNotExistError, PermissionDeniedError) as error:
             if error.code is None:  # HEAD errors have no body: ask the bucket what is wrong (bucket, creds)
                 self._get_container(container.name)
@@ -348,7 +369,7 @@ class S3StorageDriver(StorageDriver):
             if value is not None:
                 extra[field] = value
         meta = {h[len(_META):]: v for h, v in headers.items() if h.lower().startswith(_META)}
-        checksums = _md5_checksums(etag, headers)
+        checksums = _checksums(etag, headers)
         return Object(name, int(headers.get("Content-Length", 0)), etag, extra, meta, container, self, checksums)
 
     def _open_range(self, obj: Object, start: int, end: int) -> Body:
@@ -421,40 +442,61 @@ class S3StorageDriver(StorageDriver):
     def _put_object(self, container: Container, name: str, part: Part, options: UploadOptions) -> Object:
         headers = self._upload_headers(options)
         headers.update(self._conditions(options))
-        headers["Content-MD5"] = part.md5_base64
+        headers.update(self._content_checksum(part))
         response = self._request("PUT", container.name, name, headers=headers, data=part.data)
         etag = response.headers.get("ETag", "").strip('"')
-        checksums = _md5_checksums(etag, response.headers)
+        checksums = _checksums(etag, response.headers)
         return self._stored(container, name, len(part.data), etag, response.headers, options, checksums)
 
+    def _content_checksum(self, part: Part) -> dict[str, str]:
+        """The headers that let the service check a body: its CRC-32 where the preset takes one, else its MD5."""
+        if self.preset.crc32:
+            return {_CRC32: _crc32_base64(part.crc32), **_UNSIGNED}
+        return {"Content-MD5": part.md5_base64, **_UNSIGNED}
+
     def _multipart_start(self, container: Container, name: str, options: UploadOptions) -> MultipartUpload:
-        response = self._request("POST", container.name, name, query="uploads", headers=self._upload_headers(options),
-                                 idempotent=True)
+        return self._create_upload(container, name, options, self.preset.crc32)
+
+    def _create_upload(self, container: Container, name: str, options: UploadOptions, crc32: bool) -> MultipartUpload:
+        """CreateMultipartUpload, declaring a FULL_OBJECT CRC-32 if the parts will carry theirs."""
+        headers = self._upload_headers(options)
+        if crc32:
+            headers.update({"x-amz-checksum-algorithm": "CRC32", "x-amz-checksum-type": "FULL_OBJECT"})
+        response = self._request("POST", container.name, name, query="uploads", headers=headers, idempotent=True)
         upload_id = _xml.find_text(self._check_body(response, container.name, name), "UploadId", self)
         if not upload_id:
             raise StorageKitError(f"CreateMultipartUpload for {name} returned no UploadId", self,
                                   container_name=container.name, object_name=name)
         return MultipartUpload(container, name, upload_id, {"options": options})
 
-    def _multipart_put(self, upload: MultipartUpload, part: Part) -> tuple[int, str, int]:
+    def _multipart_put(self, upload: MultipartUpload, part: Part) -> tuple[int, str, int, int | None]:
         query = _query({"partNumber": str(part.number), "uploadId": upload.upload_id})
         response = self._request("PUT", upload.container.name, upload.object_name, query=query,
-                                 headers={"Content-MD5": part.md5_base64}, data=part.data)
-        return part.number, response.headers.get("ETag", ""), len(part.data)
+                                 headers=self._content_checksum(part), data=part.data)
+        return part.number, response.headers.get("ETag", ""), len(part.data), part.crc32 if self.preset.crc32 else None
 
     def _multipart_complete(
-        self, upload: MultipartUpload, parts: list[tuple[int, str, int]], checksums: dict[str, str]
+        self, upload: MultipartUpload, parts: list[tuple[int, str, int, int | None]], checksums: dict[str, str]
     ) -> Object:
+        """CompleteMultipartUpload; with CRC-32 parts, the whole object's CRC-32 (combined from the
+        parts' without reading a byte again) is sent for the service to check and keep."""
         options: UploadOptions = upload.state["options"]
-        body = _xml.complete_body((number, etag) for number, etag, _ in parts)
+        body = _xml.complete_body((number, etag) for number, etag, _, _ in parts)
         headers = {"Content-Type": "application/xml", **self._conditions(options)}
+        whole: dict[str, str] = {}
+        if parts and all(crc32 is not None for *_, crc32 in parts):
+            crc32 = 0
+            for _, _, size, part_crc32 in parts:
+                crc32 = crc32_combine(crc32, part_crc32, size)  # type: ignore[arg-type]
+            headers.update({_CRC32: _crc32_base64(crc32), "x-amz-checksum-type": "FULL_OBJECT"})
+            whole["crc32"] = f"{crc32:08x}"
         response = self._request("POST", upload.container.name, upload.object_name,
                                  query=_query({"uploadId": upload.upload_id}), headers=headers, data=body,
                                  idempotent=True)
         result = self._check_body(response, upload.container.name, upload.object_name)
         etag = (_xml.find_text(result, "ETag", self) or "").strip('"')
-        size = sum(size for _, _, size in parts)
-        return self._stored(upload.container, upload.object_name, size, etag, response.headers, options, {})
+        size = sum(size for _, _, size, _ in parts)
+        return self._stored(upload.container, upload.object_name, size, etag, response.headers, options, whole)
 
     def _multipart_abort(self, upload: MultipartUpload) -> None:
         self._request("DELETE", upload.container.name, upload.object_name,
@@ -506,13 +548,13 @@ class S3StorageDriver(StorageDriver):
         headers["x-amz-metadata-directive"] = "REPLACE"
         response = self._request("PUT", container.name, name, headers=headers)
         etag = (_xml.find_text(self._check_body(response, container.name, name), "ETag", self) or "").strip('"')
-        checksums = _md5_checksums(etag, response.headers)
+        checksums = _checksums(etag, response.headers)
         return self._stored(container, name, obj.size, etag, response.headers, options, checksums)
 
     def _copy_in_parts(self, obj: Object, source: str, container: Container, name: str,
                        options: UploadOptions) -> Object:
         """UploadPartCopy: a multipart upload whose parts are ranges of the source, copied server-side."""
-        upload = self._multipart_start(container, name, options)
+        upload = self._create_upload(container, name, options, crc32=False)
         part_size = self.part_limits.part_size_for(obj.size, self.copy_part_size)
         parts = []
         try:
@@ -524,7 +566,7 @@ class S3StorageDriver(StorageDriver):
                     headers["x-amz-copy-source-if-match"] = f'"{obj.extra["etag"]}"'
                 response = self._request("PUT", container.name, name, query=query, headers=headers)
                 etag = _xml.find_text(self._check_body(response, container.name, name), "ETag", self) or ""
-                parts.append((number, etag, end - start))
+                parts.append((number, etag, end - start, None))
             return self._multipart_complete(upload, parts, {})
         except BaseException:
             self._multipart_abort(upload)

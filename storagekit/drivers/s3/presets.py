@@ -32,6 +32,10 @@ class S3Preset:
     region_endpoints: Mapping[str, str] = field(default_factory=dict)
     """Regions whose host does not follow the template."""
     website: str = ""
+    crc32: bool = False
+    """Uploads carry ``x-amz-checksum-crc32`` (multipart: a FULL_OBJECT CRC-32 the service checks
+    at completion) instead of Content-MD5: a fifth of the CPU, and a checksum downloads can verify
+    whole even for multipart objects. Set for services seen to check it (AWS, SeaweedFS 4)."""
 
     def host_for(self, region: str) -> str | None:
         """The service's host name for a region, or None if it has no public endpoint."""
@@ -43,13 +47,13 @@ class S3Preset:
 def _aws(region: str, endpoint: str = "s3.{region}.amazonaws.com") -> S3Preset:
     return S3Preset(
         "Amazon S3", endpoint, region, "virtual", location_constraint=True,
-        region_endpoints={"us-east-1": "s3.amazonaws.com"}, website="https://aws.amazon.com/s3/",
+        region_endpoints={"us-east-1": "s3.amazonaws.com"}, website="https://aws.amazon.com/s3/", crc32=True,
     )
 
 
-def _custom(title: str, website: str, region: str = "us-east-1") -> S3Preset:
+def _custom(title: str, website: str, region: str = "us-east-1", crc32: bool = False) -> S3Preset:
     """A server you run yourself: no public endpoint, path-style addressing."""
-    return S3Preset(title, None, region, "path", website=website)
+    return S3Preset(title, None, region, "path", website=website, crc32=crc32)
 
 
 # Alphabetical by provider; the S3_* rows are libcloud's region names.
@@ -85,7 +89,7 @@ PRESETS: Mapping[Provider, S3Preset] = MappingProxyType({
     Provider.S3_US_WEST_OREGON: _aws("us-west-2"),
     Provider.SCALEWAY: S3Preset("Scaleway Object Storage", "s3.{region}.scw.cloud", "fr-par",
                                 website="https://www.scaleway.com/en/object-storage/"),
-    Provider.SEAWEEDFS: _custom("SeaweedFS", "https://github.com/seaweedfs/seaweedfs"),
+    Provider.SEAWEEDFS: _custom("SeaweedFS", "https://github.com/seaweedfs/seaweedfs", crc32=True),
     Provider.WASABI: S3Preset("Wasabi", "s3.{region}.wasabisys.com", "us-east-1",
                               website="https://wasabi.com/"),
 })

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import logging
+import zlib
 
 import pytest
 
@@ -180,18 +181,26 @@ def test_a_plain_md5_etag_that_differs_is_a_mismatch_and_the_object_is_deleted()
     assert [r.method for r in replay.requests] == ["PUT", "DELETE"]
 
 
-def test_put_sends_content_md5_and_signs_the_body_hash_once() -> None:
-    driver = make_driver()
+@pytest.mark.parametrize(("provider", "checksum_header", "checksum"), [
+    (Provider.S3, "x-amz-checksum-crc32", base64.b64encode(zlib.crc32(b"hello world").to_bytes(4, "big")).decode()),
+    (Provider.WASABI, "Content-MD5", base64.b64encode(hashlib.md5(b"hello world").digest()).decode()),
+])
+def test_put_sends_a_checksum_the_service_checks_and_signs_it(provider: Provider, checksum_header: str,
+                                                              checksum: str) -> None:
+    """The body's CRC-32 (or MD5 where the service takes no CRC-32) is sent and signed; the
+    body is not hashed again for the signature (UNSIGNED-PAYLOAD)."""
+    driver = get_driver(provider)(KEY, SECRET, region="us-east-1", retry=FAST_RETRY)
     replay = replay_s3(driver, "put_ok")
     driver.upload_object_via_stream([b"hello world"], driver._as_container("examplebucket"), "hello.txt",
                                     extra={"content_type": "text/plain", "cache_control": "no-cache"},
                                     ex_meta={"note": "it's a  test"})
     sent = replay.requests[0].headers
-    assert sent["Content-MD5"] == base64.b64encode(hashlib.md5(b"hello world").digest()).decode()
-    assert sent["x-amz-content-sha256"] == hashlib.sha256(b"hello world").hexdigest()
+    assert sent[checksum_header] == checksum
+    assert sent["x-amz-content-sha256"] == "UNSIGNED-PAYLOAD"
     assert (sent["Content-Type"], sent["Cache-Control"], sent["x-amz-meta-note"]) == (
         "text/plain", "no-cache", "it's a  test")
-    assert "x-amz-meta-note" in sent["Authorization"]
+    signed = sent["Authorization"].split("SignedHeaders=")[1].split(",")[0].split(";")
+    assert {"x-amz-meta-note", "x-amz-content-sha256", checksum_header.lower()} <= set(signed)
 
 
 def test_ranged_reads_pin_the_etag() -> None:
