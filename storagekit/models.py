@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from .streams import Checksum
+from .streams import Checksum, crc32c
 
 if TYPE_CHECKING:
     from .base import StorageDriver
@@ -168,15 +168,20 @@ class Part:
 
     @cached_property
     def crc32(self) -> int:
-        """zlib's CRC-32 of the data (five times cheaper than its MD5)."""
+        """zlib's CRC-32 of the data (four times cheaper than its MD5)."""
         return zlib.crc32(self.data)
+
+    @cached_property
+    def crc32c(self) -> int:
+        """The data's CRC32C (in C with google-crc32c: twenty times cheaper than its MD5)."""
+        return crc32c(self.data)
 
     def hexdigest(self, algorithm: str) -> str:
         """The data's digest as ``Object.checksums`` writes it (``md5``, ``crc32``, ``crc32c``)."""
         if algorithm == "md5":
             return self.md5.hex()
-        if algorithm == "crc32":
-            return f"{self.crc32:08x}"
+        if algorithm in ("crc32", "crc32c"):
+            return f"{getattr(self, algorithm):08x}"
         checksum = Checksum([algorithm])
         checksum.update(self.data)
         return checksum.hexdigests()[algorithm]

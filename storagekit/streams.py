@@ -48,12 +48,12 @@ def crc32c(data: bytes | memoryview, value: int = 0) -> int:
     return crc ^ 0xFFFFFFFF
 
 
-_CRC32_POLY = 0xEDB88320
-"""CRC-32 (zlib's), bit-reflected."""
+_POLYNOMIALS = {"crc32": 0xEDB88320, "crc32c": 0x82F63B78}
+"""CRC-32 (zlib's) and CRC32C (Castagnoli), bit-reflected."""
 
 
-def _multmodp(a: int, b: int) -> int:
-    """``a * b`` modulo the CRC-32 polynomial, both as bit-reflected polynomials."""
+def _multmodp(a: int, b: int, polynomial: int) -> int:
+    """``a * b`` modulo a CRC polynomial, all bit-reflected."""
     bit, product = 1 << 31, 0
     while True:
         if a & bit:
@@ -61,33 +61,34 @@ def _multmodp(a: int, b: int) -> int:
             if not a & (bit - 1):
                 return product
         bit >>= 1
-        b = (b >> 1) ^ _CRC32_POLY if b & 1 else b >> 1
+        b = (b >> 1) ^ polynomial if b & 1 else b >> 1
 
 
-def _x_powers() -> list[int]:
+def _x_powers(polynomial: int) -> list[int]:
     powers = [1 << 30]  # x^1; then x^2, x^4, x^8, ... by squaring
     for _ in range(31):
-        powers.append(_multmodp(powers[-1], powers[-1]))
+        powers.append(_multmodp(powers[-1], powers[-1], polynomial))
     return powers
 
 
-_X_POWERS = _x_powers()
+_X_POWERS = {name: _x_powers(polynomial) for name, polynomial in _POLYNOMIALS.items()}
 
 
-def crc32_combine(crc1: int, crc2: int, length2: int) -> int:
-    """The CRC-32 of ``a + b`` from ``crc32(a)``, ``crc32(b)`` and ``len(b)``, without the bytes:
-    ``crc1`` shifted by ``length2`` bytes (times x^(8 * length2)) plus ``crc2``."""
+def crc_combine(algorithm: str, crc1: int, crc2: int, length2: int) -> int:
+    """The ``crc32`` or ``crc32c`` of ``a + b`` from those of ``a`` and ``b`` and ``len(b)``, without
+    the bytes: ``crc1`` shifted by ``length2`` bytes (times x^(8 * length2)) plus ``crc2``."""
+    polynomial, powers = _POLYNOMIALS[algorithm], _X_POWERS[algorithm]
     shift, k = 1 << 31, 3  # x^0; bit n of length2 stands for x^(8 * 2^n) = x^(2^(n + 3))
     while length2:
         if length2 & 1:
-            shift = _multmodp(_X_POWERS[k & 31], shift)
+            shift = _multmodp(powers[k & 31], shift, polynomial)
         length2 >>= 1
         k += 1
-    return _multmodp(shift, crc1) ^ crc2
+    return _multmodp(shift, crc1, polynomial) ^ crc2
 
 
-CHEAPEST_FIRST = ("crc32", "crc32c", "md5") if FAST_CRC32C else ("crc32", "md5", "crc32c")
-"""Checksum algorithms from the cheapest to compute (zlib's CRC-32 runs at ~4 GB/s, MD5 ~0.7)."""
+CHEAPEST_FIRST = ("crc32c", "crc32", "md5") if FAST_CRC32C else ("crc32", "md5", "crc32c")
+"""Checksum algorithms from the cheapest to compute (CRC32C in C ~15 GB/s, zlib's CRC-32 ~2, MD5 ~0.6)."""
 
 
 def cheapest(algorithms: Iterable[str]) -> str | None:

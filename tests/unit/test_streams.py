@@ -5,13 +5,25 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from storagekit import streams
-from storagekit.streams import Checksum, iter_chunks, read_parts
+from storagekit.streams import (
+    FAST_CRC32C,
+    Checksum,
+    FileRange,
+    cheapest,
+    crc_combine,
+    iter_chunks,
+    read_parts,
+    rechunk,
+)
 
 
 @given(st.lists(st.binary(max_size=300), max_size=20), st.integers(min_value=1, max_value=257))
@@ -66,3 +78,54 @@ def test_pure_python_crc32c_fallback(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(streams, "_crc32c_ext", None)
     assert streams.crc32c(b"123456789") == 0xE3069283
     assert streams.crc32c(b"456789", streams.crc32c(b"123")) == 0xE3069283
+
+
+@given(st.binary(max_size=5000), st.binary(max_size=5000))
+def test_crc_combine_matches_the_crc_of_the_concatenation(first: bytes, second: bytes) -> None:
+    for algorithm in ("crc32", "crc32c"):
+        def crc(data: bytes, algorithm: str = algorithm) -> int:
+            checksum = Checksum([algorithm])
+            checksum.update(data)
+            return int(checksum.hexdigests()[algorithm], 16)
+
+        assert crc_combine(algorithm, crc(first), crc(second), len(second)) == crc(first + second)
+
+
+def test_crc_combine_across_large_lengths() -> None:
+    part = bytes(range(256)) * 4096  # 1 MiB
+    whole = zlib.crc32(part * 9)
+    crc = 0
+    for _ in range(9):
+        crc = crc_combine("crc32", crc, zlib.crc32(part), len(part))
+    assert crc == whole
+
+
+@given(st.lists(st.binary(max_size=300), max_size=12), st.integers(min_value=1, max_value=100))
+def test_rechunk_cuts_exact_sizes_from_reused_buffers(blocks: list[bytes], size: int) -> None:
+    buffer = bytearray(300)
+
+    def reused() -> Iterator[memoryview]:
+        for block in blocks:  # each block is a view of one buffer, overwritten by the next
+            buffer[: len(block)] = block
+            yield memoryview(buffer)[: len(block)]
+
+    chunks = list(rechunk(reused(), size))
+    assert b"".join(chunks) == b"".join(blocks)
+    assert all(len(chunk) == size for chunk in chunks[:-1]) and all(isinstance(c, bytes) for c in chunks)
+
+
+def test_file_range_stops_at_its_end(tmp_path: Path) -> None:
+    path = tmp_path / "f"
+    path.write_bytes(b"0123456789")
+    with open(path, "rb") as file:
+        file.seek(2)
+        reader = FileRange(file, 5)
+        buffer = bytearray(8)
+        assert reader.readinto(buffer) == 5 and bytes(buffer[:5]) == b"23456"
+        assert reader.readinto(buffer) == 0
+
+
+def test_cheapest_prefers_crcs_over_md5() -> None:
+    assert cheapest(["md5", "crc32"]) == "crc32"
+    assert cheapest(["md5", "crc32c"]) == ("crc32c" if FAST_CRC32C else "md5")
+    assert cheapest(["sha1"]) is None and cheapest([]) is None

@@ -23,7 +23,7 @@ from ...base import Capabilities, StorageDriver
 from ...http import Body, Connection, RequestContext
 from ...models import Container, MultipartUpload, Object, ObjectPage, Part
 from ...options import UploadOptions
-from ...streams import crc32_combine
+from ...streams import FAST_CRC32C, crc_combine
 from ...transfer import MiB, PartLimits
 from ...transport import Response
 from ...types import (
@@ -74,7 +74,7 @@ _DOT_SEGMENTS = {".": "%2E", "..": "%2E%2E"}
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _DELETE_BATCH = 1000
 """DeleteObjects takes at most 1,000 keys."""
-_CRC32 = "x-amz-checksum-crc32"
+_CRC_HEADERS = {"crc32c": "x-amz-checksum-crc32c", "crc32": "x-amz-checksum-crc32"}
 _UNSIGNED = {"x-amz-content-sha256": "UNSIGNED-PAYLOAD"}
 """Bodies that carry a checksum the service verifies are not hashed again for the signature."""
 
@@ -105,7 +105,7 @@ def _iso(http_date: str | None) -> str:
 
 def _checksums(etag: str, headers: Mapping[str, str]) -> dict[str, str]:
     """The content's true digests: the ETag when it is an MD5 (not multipart, not SSE-KMS, not
-    SSE-C) and a whole-object ``x-amz-checksum-crc32`` (not a composite ``...-N``)."""
+    SSE-C) and a whole-object ``x-amz-checksum-crc32c`` / ``-crc32`` (not a composite ``...-N``)."""
     checksums = {}
     if (
         _MD5_ETAG.match(etag)
@@ -113,15 +113,16 @@ def _checksums(etag: str, headers: Mapping[str, str]) -> dict[str, str]:
         and not headers.get("x-amz-server-side-encryption-customer-algorithm")
     ):
         checksums["md5"] = etag
-    crc32 = headers.get(_CRC32)
-    if crc32 and "-" not in crc32:
-        digest = base64.b64decode(crc32 + "==", validate=False)
-        if len(digest) == 4:
-            checksums["crc32"] = digest.hex()
+    for algorithm, header in _CRC_HEADERS.items():
+        value = headers.get(header)
+        if value and "-" not in value:
+            digest = base64.b64decode(value + "==", validate=False)
+            if len(digest) == 4:
+                checksums[algorithm] = digest.hex()
     return checksums
 
 
-def _crc32_base64(value: int) -> str:
+def _crc_base64(value: int) -> str:
     return base64.b64encode(value.to_bytes(4, "big")).decode()
 
 
@@ -194,6 +195,8 @@ class S3StorageDriver(StorageDriver):
         self._bases: dict[tuple[str, str], tuple[str, str]] = {}
         self._auths: dict[str, _auth.SigV4Auth] = {}
         self._lock = threading.Lock()
+        # the checksum uploads carry instead of Content-MD5, where the service checks one
+        self._crc: str | None = ("crc32c" if FAST_CRC32C else "crc32") if self.preset.flexible_checksums else None
 
     def __repr__(self) -> str:
         region, host = getattr(self, "region", None), getattr(self, "_host", None)  # also mid-construction
@@ -281,7 +284,7 @@ class S3StorageDriver(StorageDriver):
     @property
     def _checksum_mode(self) -> dict[str, str] | None:
         """HEAD asks for the stored CRC-32 where the preset keeps one."""
-        return {"x-amz-checksum-mode": "ENABLED"} if self.preset.crc32 else None
+        return {"x-amz-checksum-mode": "ENABLED"} if self._crc else None
 
     def _check_body(self, response: Response, bucket: str, key: str | None = None) -> bytes:
         """The body of a 200 answer, raising the error S3 may put in one (Copy, CompleteMultipartUpload)."""
@@ -449,19 +452,21 @@ class S3StorageDriver(StorageDriver):
         return self._stored(container, name, len(part.data), etag, response.headers, options, checksums)
 
     def _content_checksum(self, part: Part) -> dict[str, str]:
-        """The headers that let the service check a body: its CRC-32 where the preset takes one, else its MD5."""
-        if self.preset.crc32:
-            return {_CRC32: _crc32_base64(part.crc32), **_UNSIGNED}
+        """The headers that let the service check a body: its CRC where the preset takes one, else its MD5."""
+        if self._crc:
+            return {_CRC_HEADERS[self._crc]: _crc_base64(getattr(part, self._crc)), **_UNSIGNED}
         return {"Content-MD5": part.md5_base64, **_UNSIGNED}
 
     def _multipart_start(self, container: Container, name: str, options: UploadOptions) -> MultipartUpload:
-        return self._create_upload(container, name, options, self.preset.crc32)
+        return self._create_upload(container, name, options, self._crc)
 
-    def _create_upload(self, container: Container, name: str, options: UploadOptions, crc32: bool) -> MultipartUpload:
-        """CreateMultipartUpload, declaring a FULL_OBJECT CRC-32 if the parts will carry theirs."""
+    def _create_upload(
+        self, container: Container, name: str, options: UploadOptions, crc: str | None
+    ) -> MultipartUpload:
+        """CreateMultipartUpload, declaring a FULL_OBJECT checksum if the parts will carry their ``crc``."""
         headers = self._upload_headers(options)
-        if crc32:
-            headers.update({"x-amz-checksum-algorithm": "CRC32", "x-amz-checksum-type": "FULL_OBJECT"})
+        if crc:
+            headers.update({"x-amz-checksum-algorithm": crc.upper(), "x-amz-checksum-type": "FULL_OBJECT"})
         response = self._request("POST", container.name, name, query="uploads", headers=headers, idempotent=True)
         upload_id = _xml.find_text(self._check_body(response, container.name, name), "UploadId", self)
         if not upload_id:
@@ -473,23 +478,23 @@ class S3StorageDriver(StorageDriver):
         query = _query({"partNumber": str(part.number), "uploadId": upload.upload_id})
         response = self._request("PUT", upload.container.name, upload.object_name, query=query,
                                  headers=self._content_checksum(part), data=part.data)
-        return part.number, response.headers.get("ETag", ""), len(part.data), part.crc32 if self.preset.crc32 else None
+        return part.number, response.headers.get("ETag", ""), len(part.data), getattr(part, self._crc or "", None)
 
     def _multipart_complete(
         self, upload: MultipartUpload, parts: list[tuple[int, str, int, int | None]], checksums: dict[str, str]
     ) -> Object:
-        """CompleteMultipartUpload; with CRC-32 parts, the whole object's CRC-32 (combined from the
+        """CompleteMultipartUpload; when the parts carried CRCs, the whole object's (combined from the
         parts' without reading a byte again) is sent for the service to check and keep."""
         options: UploadOptions = upload.state["options"]
         body = _xml.complete_body((number, etag) for number, etag, _, _ in parts)
         headers = {"Content-Type": "application/xml", **self._conditions(options)}
         whole: dict[str, str] = {}
-        if parts and all(crc32 is not None for *_, crc32 in parts):
-            crc32 = 0
-            for _, _, size, part_crc32 in parts:
-                crc32 = crc32_combine(crc32, part_crc32, size)  # type: ignore[arg-type]
-            headers.update({_CRC32: _crc32_base64(crc32), "x-amz-checksum-type": "FULL_OBJECT"})
-            whole["crc32"] = f"{crc32:08x}"
+        if self._crc and parts and all(crc is not None for *_, crc in parts):
+            crc = 0
+            for _, _, size, part_crc in parts:
+                crc = crc_combine(self._crc, crc, part_crc, size)  # type: ignore[arg-type]
+            headers.update({_CRC_HEADERS[self._crc]: _crc_base64(crc), "x-amz-checksum-type": "FULL_OBJECT"})
+            whole[self._crc] = f"{crc:08x}"
         response = self._request("POST", upload.container.name, upload.object_name,
                                  query=_query({"uploadId": upload.upload_id}), headers=headers, data=body,
                                  idempotent=True)
@@ -554,7 +559,7 @@ class S3StorageDriver(StorageDriver):
     def _copy_in_parts(self, obj: Object, source: str, container: Container, name: str,
                        options: UploadOptions) -> Object:
         """UploadPartCopy: a multipart upload whose parts are ranges of the source, copied server-side."""
-        upload = self._create_upload(container, name, options, crc32=False)
+        upload = self._create_upload(container, name, options, crc=None)
         part_size = self.part_limits.part_size_for(obj.size, self.copy_part_size)
         parts = []
         try:

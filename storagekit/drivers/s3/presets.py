@@ -32,10 +32,11 @@ class S3Preset:
     region_endpoints: Mapping[str, str] = field(default_factory=dict)
     """Regions whose host does not follow the template."""
     website: str = ""
-    crc32: bool = False
-    """Uploads carry ``x-amz-checksum-crc32`` (multipart: a FULL_OBJECT CRC-32 the service checks
-    at completion) instead of Content-MD5: a fifth of the CPU, and a checksum downloads can verify
-    whole even for multipart objects. Set for services seen to check it (AWS, SeaweedFS 4)."""
+    flexible_checksums: bool = False
+    """Uploads carry ``x-amz-checksum-crc32c`` (or ``-crc32`` without google-crc32c; multipart: a
+    FULL_OBJECT checksum the service checks at completion) instead of Content-MD5: a fraction of
+    the CPU, and a checksum downloads can verify whole even for multipart objects. Set for
+    services seen to check them (AWS, SeaweedFS 4)."""
 
     def host_for(self, region: str) -> str | None:
         """The service's host name for a region, or None if it has no public endpoint."""
@@ -47,13 +48,14 @@ class S3Preset:
 def _aws(region: str, endpoint: str = "s3.{region}.amazonaws.com") -> S3Preset:
     return S3Preset(
         "Amazon S3", endpoint, region, "virtual", location_constraint=True,
-        region_endpoints={"us-east-1": "s3.amazonaws.com"}, website="https://aws.amazon.com/s3/", crc32=True,
+        region_endpoints={"us-east-1": "s3.amazonaws.com"}, website="https://aws.amazon.com/s3/",
+        flexible_checksums=True,
     )
 
 
-def _custom(title: str, website: str, region: str = "us-east-1", crc32: bool = False) -> S3Preset:
+def _custom(title: str, website: str, region: str = "us-east-1", flexible_checksums: bool = False) -> S3Preset:
     """A server you run yourself: no public endpoint, path-style addressing."""
-    return S3Preset(title, None, region, "path", website=website, crc32=crc32)
+    return S3Preset(title, None, region, "path", website=website, flexible_checksums=flexible_checksums)
 
 
 # Alphabetical by provider; the S3_* rows are libcloud's region names.
@@ -89,7 +91,7 @@ PRESETS: Mapping[Provider, S3Preset] = MappingProxyType({
     Provider.S3_US_WEST_OREGON: _aws("us-west-2"),
     Provider.SCALEWAY: S3Preset("Scaleway Object Storage", "s3.{region}.scw.cloud", "fr-par",
                                 website="https://www.scaleway.com/en/object-storage/"),
-    Provider.SEAWEEDFS: _custom("SeaweedFS", "https://github.com/seaweedfs/seaweedfs", crc32=True),
+    Provider.SEAWEEDFS: _custom("SeaweedFS", "https://github.com/seaweedfs/seaweedfs", flexible_checksums=True),
     Provider.WASABI: S3Preset("Wasabi", "s3.{region}.wasabisys.com", "us-east-1",
                               website="https://wasabi.com/"),
 })

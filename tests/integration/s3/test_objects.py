@@ -5,14 +5,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
-import zlib
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from storagekit.drivers.s3 import S3StorageDriver
-from storagekit.models import Container
+from storagekit.models import Container, Part
 from storagekit.options import UploadOptions
 from storagekit.types import ObjectDoesNotExistError, PreconditionFailedError
 
@@ -26,14 +25,15 @@ def test_multipart_upload_of_four_parts(s3_driver: S3StorageDriver, bucket: Cont
     source.write_bytes(data)
     obj = s3_driver.upload_object(str(source), bucket, "big.bin", part_size=5 * MiB, multipart_threshold=5 * MiB,
                                   ex_meta={"kind": "multipart"}, extra={"content_type": "application/x-test"})
-    whole_crc32 = f"{zlib.crc32(data):08x}"
-    assert obj.size == len(data) and obj.checksums == {"crc32": whole_crc32}
+    algorithm = s3_driver._crc  # type: ignore[attr-defined]
+    whole = Part(1, 0, data).hexdigest(algorithm)
+    assert obj.size == len(data) and obj.checksums == {algorithm: whole}
     head = boto3_client.head_object(Bucket=bucket.name, Key="big.bin", ChecksumMode="ENABLED")  # type: ignore
     assert head["ETag"].strip('"').endswith("-4")
-    assert head["ChecksumType"] == "FULL_OBJECT"  # the parts' CRC-32s, combined, checked by the server
-    assert base64.b64decode(head["ChecksumCRC32"]).hex() == whole_crc32
+    assert head["ChecksumType"] == "FULL_OBJECT"  # the parts' CRCs, combined, checked by the server
+    assert base64.b64decode(head[f"Checksum{algorithm.upper()}"]).hex() == whole
     fetched = s3_driver.get_object(bucket.name, "big.bin")
-    assert fetched.checksums == {"crc32": whole_crc32} and fetched.hash.endswith("-4")  # a multipart ETag is no MD5
+    assert fetched.checksums == {algorithm: whole} and fetched.hash.endswith("-4")  # a multipart ETag is no MD5
     assert fetched.meta_data == {"kind": "multipart"} and fetched.extra["content_type"] == "application/x-test"
     assert hashlib.sha256(b"".join(fetched.as_stream())).digest() == hashlib.sha256(data).digest()
     assert list(s3_driver.ex_iterate_multipart_uploads(bucket)) == []
@@ -76,8 +76,8 @@ def test_metadata_and_properties_round_trip(s3_driver: S3StorageDriver, bucket: 
     assert obj.extra["content_language"] == "en-GB"
     assert obj.extra["content_encoding"] == "identity"
     assert obj.extra["storage_class"] == "STANDARD_IA"
-    content = b"a,b\n1,2\n"
-    assert obj.checksums == {"md5": hashlib.md5(content).hexdigest(), "crc32": f"{zlib.crc32(content):08x}"}
+    content = Part(1, 0, b"a,b\n1,2\n")
+    assert obj.checksums == {"md5": content.hexdigest("md5"), s3_driver._crc: content.hexdigest(s3_driver._crc)}
     assert obj.extra["last_modified"].endswith("Z")
 
 

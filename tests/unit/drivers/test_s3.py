@@ -19,6 +19,7 @@ from storagekit.drivers.s3._errors import WrongRegionError
 from storagekit.http import RetryPolicy
 from storagekit.models import Object
 from storagekit.providers import get_driver
+from storagekit.streams import FAST_CRC32C
 from storagekit.types import (
     ContainerAlreadyExistsError,
     ContainerDoesNotExistError,
@@ -181,15 +182,22 @@ def test_a_plain_md5_etag_that_differs_is_a_mismatch_and_the_object_is_deleted()
     assert [r.method for r in replay.requests] == ["PUT", "DELETE"]
 
 
-@pytest.mark.parametrize(("provider", "checksum_header", "checksum"), [
-    (Provider.S3, "x-amz-checksum-crc32", base64.b64encode(zlib.crc32(b"hello world").to_bytes(4, "big")).decode()),
-    (Provider.WASABI, "Content-MD5", base64.b64encode(hashlib.md5(b"hello world").digest()).decode()),
+def _b64(value: int) -> str:
+    return base64.b64encode(value.to_bytes(4, "big")).decode()
+
+
+@pytest.mark.parametrize(("provider", "crc", "checksum_header", "checksum"), [
+    (Provider.S3, "crc32c", "x-amz-checksum-crc32c", _b64(0xC99465AA)),  # CRC32C("hello world")
+    (Provider.S3, "crc32", "x-amz-checksum-crc32", _b64(zlib.crc32(b"hello world"))),  # without google-crc32c
+    (Provider.WASABI, None, "Content-MD5", base64.b64encode(hashlib.md5(b"hello world").digest()).decode()),
 ])
-def test_put_sends_a_checksum_the_service_checks_and_signs_it(provider: Provider, checksum_header: str,
-                                                              checksum: str) -> None:
-    """The body's CRC-32 (or MD5 where the service takes no CRC-32) is sent and signed; the
-    body is not hashed again for the signature (UNSIGNED-PAYLOAD)."""
+def test_put_sends_a_checksum_the_service_checks_and_signs_it(provider: Provider, crc: str | None,
+                                                              checksum_header: str, checksum: str) -> None:
+    """The body's CRC (or MD5 where the service takes no CRC) is sent and signed; the body is
+    not hashed again for the signature (UNSIGNED-PAYLOAD)."""
     driver = get_driver(provider)(KEY, SECRET, region="us-east-1", retry=FAST_RETRY)
+    assert driver._crc == (crc and ("crc32c" if FAST_CRC32C else "crc32"))  # type: ignore[attr-defined]
+    driver._crc = crc  # type: ignore[attr-defined]
     replay = replay_s3(driver, "put_ok")
     driver.upload_object_via_stream([b"hello world"], driver._as_container("examplebucket"), "hello.txt",
                                     extra={"content_type": "text/plain", "cache_control": "no-cache"},
