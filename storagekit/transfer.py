@@ -121,7 +121,10 @@ def upload(
         obj = driver._write_object(container, name, chunks, options)
         return _verified(driver, obj, checksum.size, checksum.hexdigests())
 
-    part_size = driver.part_limits.part_size_for(size, config.part_size)
+    # Parts that must go one after the other are max_concurrency times larger: the memory of
+    # max_concurrency parallel parts, a fraction of the round trips.
+    limits = driver.part_limits
+    part_size = limits.part_size_for(size, config.part_size * (config.max_concurrency if limits.ordered else 1))
     parts = read_parts(source, part_size)
     head: list[bytes] = []
     buffered = 0

@@ -3,6 +3,7 @@ multipart uploads with server-checked digests, metadata and upload extras."""
 
 from __future__ import annotations
 
+import base64
 import gzip
 import hashlib
 import os
@@ -11,7 +12,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from storagekit.drivers.google_storage import GoogleStorageDriver
-from storagekit.models import Container
+from storagekit.drivers.google_storage.driver import _CHECKSUM
+from storagekit.models import Container, Part
 from storagekit.types import ObjectDoesNotExistError
 
 from .conftest import RequestLog
@@ -27,7 +29,8 @@ def test_resumable_upload_in_four_chunks(google_storage_driver: GoogleStorageDri
                                          request_log: RequestLog) -> None:
     data = os.urandom(3 * CHUNK + 1234)
     obj = google_storage_driver.upload_object_via_stream(
-        iter([data[:1000], data[1000:]]), bucket, "resumable.bin", part_size=CHUNK, multipart_threshold=CHUNK,
+        iter([data[:1000], data[1000:]]), bucket, "resumable.bin", part_size=CHUNK, max_concurrency=1,
+        multipart_threshold=CHUNK,
         extra={"content_type": "text/csv", "cache_control": "no-cache"}, ex_meta={"run": "7"},
     )
     total = len(data)
@@ -54,11 +57,12 @@ def test_resumable_upload_of_whole_chunks_is_finalized_by_an_empty_put(
             yield data[start:start + 100_000]
 
     obj = google_storage_driver.upload_object_via_stream(unknown_length(), bucket, "whole.bin", part_size=CHUNK,
-                                                         multipart_threshold=CHUNK)
+                                                         max_concurrency=1, multipart_threshold=CHUNK)
     ranges = _chunk_ranges(request_log)
     assert ranges == [f"bytes {i * CHUNK}-{(i + 1) * CHUNK - 1}/*" for i in range(3)] + [f"bytes */{len(data)}"]
     final = next(r for r in request_log.requests if r.headers.get("Content-Range") == f"bytes */{len(data)}")
-    assert final.headers["X-Goog-Hash"].startswith("md5=")
+    digest = base64.b64encode(bytes.fromhex(Part(1, 0, data).hexdigest(_CHECKSUM))).decode()
+    assert final.headers["X-Goog-Hash"] == f"{_CHECKSUM}={digest}"  # the one digest computed, for the server
     assert obj.size == len(data)
     assert b"".join(google_storage_driver.download_object_as_stream(obj)) == data
 
@@ -71,7 +75,7 @@ def test_failed_resumable_upload_cancels_its_session(google_storage_driver: Goog
 
     with pytest.raises(OSError, match="source failed"):
         google_storage_driver.upload_object_via_stream(broken(), bucket, "broken.bin", part_size=CHUNK,
-                                                       multipart_threshold=CHUNK)
+                                                       max_concurrency=1, multipart_threshold=CHUNK)
     cancels = [r for r in request_log.requests if r.method == "DELETE" and "upload_id=" in r.url]
     assert len(cancels) == 1
     with pytest.raises(ObjectDoesNotExistError):
@@ -89,7 +93,8 @@ def test_single_request_upload_sends_digests_and_extras(google_storage_driver: G
     (upload,) = [r for r in request_log.requests if r.method == "POST"]
     assert parse_qs(urlsplit(upload.url).query)["uploadType"] == ["multipart"]
     body = upload.body
-    assert b'"md5Hash": "kAFQmDzST7DWlj99KOF/cg=="' in body and b'"crc32c": "Nks/tw=="' in body
+    sent = b'"crc32c": "Nks/tw=="' if _CHECKSUM == "crc32c" else b'"md5Hash": "kAFQmDzST7DWlj99KOF/cg=="'
+    assert sent in body and body.count(b"Hash") + body.count(b"crc32c") == 1  # one digest, the cheapest
     fetched = google_storage_driver.get_object(bucket.name, "small.txt")
     assert fetched.extra["content_disposition"] == "attachment; filename=s.txt"
     assert (fetched.extra["content_language"], fetched.extra["cache_control"]) == ("en", "max-age=60")

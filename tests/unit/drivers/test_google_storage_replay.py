@@ -29,7 +29,7 @@ def test_broken_chunks_resume_where_the_server_stands(fixture: str) -> None:
     driver, adapter = replayed_driver(recorded["exchanges"], retry=FAST)
     data = _data(recorded["data"])
     obj = driver.upload_object_via_stream(iter([data]), Container("bkt", {}, driver), "big.bin",
-                                          part_size=CHUNK, multipart_threshold=CHUNK)
+                                          part_size=CHUNK, max_concurrency=1, multipart_threshold=CHUNK)
     assert adapter.answers == [], "every recorded exchange was used, in order"
     assert obj.size == len(data) and obj.name == "big.bin"
     resent = [r.body for r in adapter.sent if r.method == "PUT" and r.body]
@@ -44,7 +44,8 @@ def test_create_only_resumable_upload_is_refused_at_session_start() -> None:
     driver, adapter = replayed_driver(load_fixture("create_only_resumable.json")["exchanges"], retry=FAST)
     with pytest.raises(types.PreconditionFailedError) as info:
         driver.upload_object_via_stream(iter([b"x" * (CHUNK + 1)]), Container("bkt", {}, driver), "exists.bin",
-                                        part_size=CHUNK, multipart_threshold=CHUNK, extra={"if_none_match": "*"})
+                                        part_size=CHUNK, max_concurrency=1, multipart_threshold=CHUNK,
+                                        extra={"if_none_match": "*"})
     assert (info.value.http_status, info.value.code) == (412, "conditionNotMet")
     assert info.value.request_id == "ADPycdsCreateOnly"
     assert adapter.answers == [] and len(adapter.sent) == 1, "no chunk is sent once the session is refused"
@@ -172,6 +173,6 @@ def test_a_server_that_finalizes_on_a_status_query_leaves_nothing(caplog: pytest
     driver, adapter = replayed_driver(exchanges, retry=FAST)
     with pytest.raises(types.ServiceUnavailableError) as info:
         driver.upload_object_via_stream(iter([b"t" * (CHUNK + 1)]), Container("bkt", {}, driver), "t.bin",
-                                        part_size=CHUNK, multipart_threshold=CHUNK)
+                                        part_size=CHUNK, max_concurrency=1, multipart_threshold=CHUNK)
     assert info.value.http_status == 503 and adapter.answers == []
     assert "finished the upload of t.bin at 0 bytes" in caplog.text
