@@ -75,6 +75,11 @@ class Client:
         self.server = server
         self.bucket = bucket
 
+    def use_transfer_options(self, options: dict[str, Any]) -> None:
+        """Pass ``options`` (``part_size``, ``max_concurrency``, ...) to every big transfer; storagekit only."""
+        if options:
+            raise NotImplementedError(f"{type(self).__name__} takes no per-call transfer options")
+
     def put_file(self, path: str, key: str) -> None:
         raise NotImplementedError
 
@@ -122,6 +127,8 @@ class LibcloudApi(Client):
         self.driver = self.make_driver()
         self.container = self.driver.get_container(bucket)
         self._objects: dict[str, Any] = {}
+        self.transfer_options: dict[str, Any] = {}
+        """Keyword arguments of the four big transfers (storagekit's per-call TransferConfig overrides)."""
 
     def make_driver(self) -> Any:
         raise NotImplementedError
@@ -131,18 +138,19 @@ class LibcloudApi(Client):
         return reader.chunks()
 
     def put_file(self, path: str, key: str) -> None:
-        self.driver.upload_object(path, self.container, key)
+        self.driver.upload_object(path, self.container, key, **self.transfer_options)
 
     def get_file(self, key: str, path: str) -> None:
         obj = self.driver.get_object(self.bucket, key)
-        self.driver.download_object(obj, path, overwrite_existing=True)
+        self.driver.download_object(obj, path, overwrite_existing=True, **self.transfer_options)
 
     def put_stream(self, reader: UnknownLengthReader, key: str) -> None:
-        self.driver.upload_object_via_stream(self.stream_source(reader), self.container, key)
+        self.driver.upload_object_via_stream(self.stream_source(reader), self.container, key,
+                                            **self.transfer_options)
 
     def get_stream(self, key: str) -> int:
         obj = self.driver.get_object(self.bucket, key)
-        return sum(len(chunk) for chunk in self.driver.download_object_as_stream(obj))
+        return sum(len(chunk) for chunk in self.driver.download_object_as_stream(obj, **self.transfer_options))
 
     def put(self, key: str, data: bytes) -> None:
         self._objects[key] = self.driver.upload_object_via_stream(iter((data,)), self.container, key)
@@ -171,6 +179,9 @@ class StorageKit(LibcloudApi):
 
     def stream_source(self, reader: UnknownLengthReader) -> Any:
         return reader  # storagekit also takes a binary file object, read a part at a time
+
+    def use_transfer_options(self, options: dict[str, Any]) -> None:
+        self.transfer_options = dict(options)
 
 
 class Libcloud(LibcloudApi):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import statistics
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -27,11 +27,23 @@ def rate(m: dict[str, Any]) -> float:
     return amount / m["seconds"]
 
 
-def cpu(m: dict[str, Any]) -> float:
-    """Client CPU per GiB (s), per request (ms) or per listed object (µs)."""
+def _per_unit(m: dict[str, Any], seconds: float) -> float:
+    """CPU seconds of a measurement per GiB (s), per request (ms) or per listed object (µs)."""
     if m["name"] in BIG:
-        return m["cpu_s"] / (m["bytes"] / GiB)
-    return m["cpu_s"] * (1e3 if m["name"] in SMALL else 1e6) / m["count"]
+        return seconds / (m["bytes"] / GiB)
+    return seconds * (1e3 if m["name"] in SMALL else 1e6) / m["count"]
+
+
+def cpu(m: dict[str, Any]) -> float:
+    """Client CPU (user + system) per GiB (s), per request (ms) or per listed object (µs)."""
+    return _per_unit(m, m["cpu_s"])
+
+
+def cpu_split(m: dict[str, Any]) -> tuple[float, float] | None:
+    """User and system CPU in the unit of :func:`cpu`; None for results recorded before the split."""
+    if "user_s" not in m:
+        return None
+    return _per_unit(m, m["user_s"]), _per_unit(m, m["sys_s"])
 
 
 def stats(values: list[float]) -> dict[str, float]:
@@ -51,33 +63,57 @@ def one_line(record: dict[str, Any]) -> str:
     """A progress line for one run."""
     if record["error"]:
         return error_summary(record["error"])
-    parts = [f"{m['name']} {rate(m):,.0f} {UNITS[m['name']][0]} {cpu(m):.2f} {UNITS[m['name']][1].split()[1]}"
-             for m in record["measurements"]]
+    parts = []
+    for m in record["measurements"]:
+        split = cpu_split(m)
+        user_sys = f" ({split[0]:.2f} user + {split[1]:.2f} sys)" if split else ""
+        parts.append(f"{m['name']} {rate(m):,.0f} {UNITS[m['name']][0]} {cpu(m):.2f} "
+                     f"{UNITS[m['name']][1].split()[1]}{user_sys}")
     return f"{'; '.join(parts)}; peak RSS {record['peak_rss_mib']:.0f} MiB"
+
+
+def grouped(records: list[dict[str, Any]], labels: Callable[[dict[str, Any]], dict[str, Any]]) -> list[dict[str, Any]]:
+    """One row per provider, measure and ``labels(record)`` (the client, or transfer options): the runs'
+    medians with min/max of rate, client CPU (``cpu_user``/``cpu_sys`` too when every run has the split)
+    and peak RSS, and the errors of the runs that failed."""
+    heads: dict[tuple[Any, ...], dict[str, Any]] = {}
+    values: dict[tuple[Any, ...], dict[str, list[Any]]] = {}
+
+    def group(record: dict[str, Any], measure: str) -> dict[str, list[Any]]:
+        head = {"provider": record["provider"], "measure": measure, **labels(record)}
+        key = tuple(head.values())
+        heads.setdefault(key, head)
+        return values.setdefault(key, {"rate": [], "cpu": [], "user": [], "sys": [], "rss": [], "errors": []})
+
+    for record in records:
+        if record["error"]:
+            group(record, record["workload"])["errors"].append(record["error"])
+        for m in record["measurements"]:
+            runs = group(record, m["name"])
+            runs["rate"].append(rate(m))
+            runs["cpu"].append(cpu(m))
+            runs["rss"].append(record["peak_rss_mib"])
+            split = cpu_split(m)
+            if split:
+                runs["user"].append(split[0])
+                runs["sys"].append(split[1])
+    rows = []
+    for key, head in heads.items():
+        runs = values[key]
+        row: dict[str, Any] = {**head, "runs": len(runs["rate"]), "errors": runs["errors"]}
+        if runs["rate"]:
+            units = UNITS[head["measure"]]
+            row.update(rate=stats(runs["rate"]), cpu=stats(runs["cpu"]), peak_rss_mib=stats(runs["rss"]),
+                       rate_unit=units[0], cpu_unit=units[1])
+            if len(runs["user"]) == len(runs["rate"]):
+                row.update(cpu_user=stats(runs["user"]), cpu_sys=stats(runs["sys"]))
+        rows.append(row)
+    return rows
 
 
 def summarize(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """One row per provider, measure and client: medians with min/max, and storagekit's ratio to each peer."""
-    groups: dict[tuple[str, str, str], dict[str, list[Any]]] = {}
-    for record in records:
-        if record["error"]:
-            key = (record["provider"], record["workload"], record["client"])
-            groups.setdefault(key, {"rate": [], "cpu": [], "rss": [], "errors": []})["errors"].append(record["error"])
-        for m in record["measurements"]:
-            group = groups.setdefault((record["provider"], m["name"], record["client"]),
-                                      {"rate": [], "cpu": [], "rss": [], "errors": []})
-            group["rate"].append(rate(m))
-            group["cpu"].append(cpu(m))
-            group["rss"].append(record["peak_rss_mib"])
-    rows = []
-    for (provider, measure, client), group in groups.items():
-        row: dict[str, Any] = {"provider": provider, "measure": measure, "client": client, "runs": len(group["rate"]),
-                               "errors": group["errors"]}
-        if group["rate"]:
-            units = UNITS[measure]
-            row.update(rate=stats(group["rate"]), cpu=stats(group["cpu"]), peak_rss_mib=stats(group["rss"]),
-                       rate_unit=units[0], cpu_unit=units[1])
-        rows.append(row)
+    rows = grouped(records, lambda record: {"client": record["client"]})
     ours = {(r["provider"], r["measure"]): r for r in rows if r["client"] == "storagekit" and "rate" in r}
     for row in rows:
         mine = ours.get((row["provider"], row["measure"]))
@@ -140,28 +176,42 @@ def _fmt(value: float) -> str:
     return f"{value:,.0f}" if value >= 100 else f"{value:,.1f}" if value >= 10 else f"{value:.2f}"
 
 
+def _measured_cells(row: dict[str, Any]) -> str:
+    """The rate and client CPU (medians, min-max), user/sys CPU and peak RSS (medians) cells of a summary row;
+    user/sys is ``-`` for results recorded before the split."""
+    r, c, m = row["rate"], row["cpu"], row["peak_rss_mib"]
+    user_sys = f"{_fmt(row['cpu_user']['median'])}/{_fmt(row['cpu_sys']['median'])}" if "cpu_user" in row else "-"
+    return (f"{_fmt(r['median'])} {row['rate_unit']} ({_fmt(r['min'])}-{_fmt(r['max'])}) | "
+            f"{_fmt(c['median'])} {row['cpu_unit'].split()[1]} ({_fmt(c['min'])}-{_fmt(c['max'])}) | "
+            f"{user_sys} | {m['median']:.0f}")
+
+
+def _when(run: dict[str, Any]) -> str:
+    """Date, load average and storagekit commits of a provider's runs."""
+    load = run["load_average"]
+    loads = f"{load[0]:.1f}-{load[1]:.1f}" if load else "n/a"
+    return (f"{run['date']}, load average {loads}, storagekit "
+            f"{', '.join(run.get('storagekit_commits', [])) or 'unknown'}")
+
+
 def markdown(summary: list[dict[str, Any]], meta: dict[str, Any]) -> str:
-    """One table per provider: medians (min-max) of rate, client CPU and peak RSS, and storagekit / peer."""
+    """One table per provider: medians (min-max) of rate and client CPU, medians of user/system CPU and
+    peak RSS, and storagekit / peer."""
     lines = []
     for provider in _providers(summary, meta):
         run = meta["providers"][provider]
-        load = run["load_average"]
         lines += [f"\n### {provider} on {run['server']}: big objects {run['size_mib']:,.0f} MiB, "
                   f"{run['small_count']:,} small objects, {run['list_count']:,} listed; medians of {run['runs']} "
-                  f"runs (min-max); {run['date']}, load average {load[0]:.1f}-{load[1]:.1f}, storagekit "
-                  f"{', '.join(run.get('storagekit_commits', [])) or 'unknown'}\n",
-                  "| workload | client | rate | client CPU | peak RSS MiB | storagekit ÷ client |",
-                  "|---|---|---|---|---|---|"]
+                  f"runs (min-max); {_when(run)}\n",
+                  "| workload | client | rate | client CPU | user/sys | peak RSS MiB | storagekit ÷ client |",
+                  "|---|---|---|---|---|---|---|"]
         for row in (r for r in summary if r["provider"] == provider):
             if "rate" not in row:
-                lines.append(f"| {row['measure']} | {row['client']} | {error_summary(row['errors'][0])} | | | |")
+                lines.append(f"| {row['measure']} | {row['client']} | {error_summary(row['errors'][0])} | | | | |")
                 continue
-            r, c, m = row["rate"], row["cpu"], row["peak_rss_mib"]
             ratio = f"{row['storagekit_ratio']:.2f}x" if "storagekit_ratio" in row else ""
             name = f"**{row['client']}**" if row["client"] == "storagekit" else row["client"]
-            lines.append(f"| {row['measure']} | {name} | {_fmt(r['median'])} {row['rate_unit']} "
-                         f"({_fmt(r['min'])}-{_fmt(r['max'])}) | {_fmt(c['median'])} {row['cpu_unit'].split()[1]} "
-                         f"({_fmt(c['min'])}-{_fmt(c['max'])}) | {m['median']:.0f} | {ratio} |")
+            lines.append(f"| {row['measure']} | {name} | {_measured_cells(row)} | {ratio} |")
     return "\n".join(lines)
 
 
@@ -172,6 +222,55 @@ def targets_markdown(checks: list[dict[str, Any]]) -> str:
         bound = "n/a" if check["bound"] is None else _fmt(check["bound"])
         verdict = {True: "yes", False: "**no**", None: "not measured"}[check["met"]]
         lines.append(f"| {check['target']} | {value} | {bound} | {verdict} |")
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------- sweep
+
+
+def _grid_point(record: dict[str, Any]) -> dict[str, Any]:
+    options = record["transfer_options"]
+    return {"part_size_mib": options["part_size"] / MiB, "max_concurrency": options["max_concurrency"]}
+
+
+def _is_default(row: dict[str, Any], meta: dict[str, Any]) -> bool:
+    """Whether a sweep row is the grid point of the provider's defaults (``meta["providers"][p]["defaults"]``)."""
+    defaults = meta["providers"][row["provider"]]["defaults"]
+    return (row["part_size_mib"], row["max_concurrency"]) == (defaults["part_size"] / MiB, defaults["max_concurrency"])
+
+
+def sweep_summary(records: list[dict[str, Any]], meta: dict[str, Any]) -> list[dict[str, Any]]:
+    """One row per provider, workload and grid point (part size, concurrency): medians with min/max, and
+    ``default_ratio``, the rate over that of the provider's defaults, when the grid holds them."""
+    rows = grouped(records, _grid_point)
+    defaults = {(r["provider"], r["measure"]): r for r in rows if "rate" in r and _is_default(r, meta)}
+    for row in rows:
+        default = defaults.get((row["provider"], row["measure"]))
+        if default and "rate" in row:
+            row["default_ratio"] = row["rate"]["median"] / default["rate"]["median"]
+    return rows
+
+
+def sweep_markdown(summary: list[dict[str, Any]], meta: dict[str, Any]) -> str:
+    """One table per provider: per workload and grid point, medians (min-max) of rate and client CPU,
+    medians of user/system CPU and peak RSS, and the rate over the defaults' (in bold)."""
+    lines = []
+    for provider in _providers(summary, meta):
+        run = meta["providers"][provider]
+        defaults = run["defaults"]
+        lines += [f"\n### storagekit on {run['server']} ({provider}): {run['size_mib']:,.0f} MiB objects, "
+                  f"medians of {run['runs']} runs (min-max); {_when(run)}; its defaults (bold): "
+                  f"{defaults['part_size'] / MiB:g} MiB parts, max_concurrency {defaults['max_concurrency']}\n",
+                  "| workload | part size | concurrency | rate | client CPU | user/sys | peak RSS MiB | ÷ defaults |",
+                  "|---|---|---|---|---|---|---|---|"]
+        for row in (r for r in summary if r["provider"] == provider):
+            cells = [f"{row['part_size_mib']:g} MiB", str(row["max_concurrency"])]
+            point = " | ".join(f"**{cell}**" if _is_default(row, meta) else cell for cell in cells)
+            if "rate" not in row:
+                lines.append(f"| {row['measure']} | {point} | {error_summary(row['errors'][0])} | | | | |")
+                continue
+            ratio = f"{row['default_ratio']:.2f}x" if "default_ratio" in row else ""
+            lines.append(f"| {row['measure']} | {point} | {_measured_cells(row)} | {ratio} |")
     return "\n".join(lines)
 
 
@@ -279,11 +378,14 @@ def profile_summary(raw: Path, top: int = 15) -> str:
 
 
 def main(path: str = "benchmarks/results/latest.json") -> None:
-    """Print the tables of a results file again: ``python -m benchmarks.report [results.json]``."""
+    """Print the tables of a results file again: ``python -m benchmarks.report [results.json | sweep.json]``."""
     import json
     import sys
 
     results = json.loads(Path(sys.argv[1] if len(sys.argv) > 1 else path).read_text())
+    if "sweep" in results["meta"]:
+        print(sweep_markdown(results["summary"], results["meta"]))
+        return
     print(markdown(results["summary"], results["meta"]))
     print(targets_markdown(results["targets"]))
 

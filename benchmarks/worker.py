@@ -1,8 +1,9 @@
 """One benchmark run in a fresh process: ``python -m benchmarks.worker SPEC.json``.
 
-The spec names the provider, server, bucket, client, workload and its parameters; the
-measurements and this process's peak RSS go to ``spec["result_path"]`` as JSON. The
-parent reads the whole process's CPU (imports and setup included) from ``os.wait4``.
+The spec names the provider, server, bucket, client, workload and its parameters, and the
+per-call ``transfer_options`` (storagekit only; empty for the others); the measurements and
+this process's peak RSS go to ``spec["result_path"]`` as JSON. The parent reads the whole
+process's CPU (imports and setup included) from ``os.wait4``.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ def main(spec_path: str) -> None:
     with open(spec_path, encoding="utf-8") as file:
         spec = json.load(file)
     client = CLIENTS[spec["provider"]][spec["client"]](spec["provider"], spec["server"], spec["bucket"])
+    client.use_transfer_options(spec["transfer_options"])
     measurements = WORKLOADS[spec["workload"]](client, spec["params"])
     with open(spec["result_path"], "w", encoding="utf-8") as file:
         json.dump({"measurements": measurements, "peak_rss_mib": peak_rss_mib()}, file)

@@ -1,6 +1,7 @@
 """The workloads, each timed on the wall clock and on the client process's CPU (all threads).
 
-A workload returns measurements: ``{"name", "seconds", "cpu_s", "bytes", "count"}``.
+A workload returns measurements: ``{"name", "seconds", "cpu_s", "user_s", "sys_s", "bytes", "count"}``
+(``cpu_s`` = ``user_s`` + ``sys_s``).
 Only the measured calls are inside the timing; building the client is not.
 """
 
@@ -22,14 +23,15 @@ VERBS = ("put", "head", "get", "delete")
 
 @contextlib.contextmanager
 def measured(results: list[Measurement], name: str, size: int = 0, count: int = 0) -> Iterator[None]:
-    """Append the wall time and the user+sys CPU time (every thread of this process) of the block."""
+    """Append the wall time and the user and system CPU time (every thread of this process) of the block."""
     before = resource.getrusage(resource.RUSAGE_SELF)
     start = time.perf_counter()
     yield
     seconds = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_SELF)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    results.append({"name": name, "seconds": seconds, "cpu_s": cpu, "bytes": size, "count": count})
+    user, system = after.ru_utime - before.ru_utime, after.ru_stime - before.ru_stime
+    results.append({"name": name, "seconds": seconds, "cpu_s": user + system, "user_s": user, "sys_s": system,
+                    "bytes": size, "count": count})
 
 
 def _expect(what: str, got: int, wanted: int) -> None:
