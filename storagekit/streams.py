@@ -148,21 +148,31 @@ def iter_chunks(source: Source, chunk_size: int) -> Iterator[bytes]:
 
 
 def read_parts(source: Source, part_size: int) -> Iterator[bytes]:
-    """Yield ``source`` cut into parts of exactly ``part_size`` bytes (the last may be shorter)."""
+    """Yield ``source`` cut into parts of exactly ``part_size`` bytes (the last may be shorter).
+
+    A part is joined once from views of the chunks it spans (no growing buffer, no slicing
+    copies), so while it is cut, at most one part's bytes exist twice.
+    """
     if hasattr(source, "read"):
         yield from _read_file_parts(source, part_size)  # type: ignore[arg-type]
         return
-    buffer = bytearray()
+    pieces: list[memoryview] = []
+    filled = 0
     for chunk in iter_chunks(source, part_size):
-        if not buffer and len(chunk) == part_size:
+        if not filled and len(chunk) == part_size:
             yield chunk
             continue
-        buffer += chunk
-        while len(buffer) >= part_size:
-            yield bytes(buffer[:part_size])
-            del buffer[:part_size]
-    if buffer:
-        yield bytes(buffer)
+        view = memoryview(chunk)
+        while view:
+            take = min(part_size - filled, len(view))
+            pieces.append(view[:take])
+            filled += take
+            view = view[take:]
+            if filled == part_size:
+                yield b"".join(pieces)
+                pieces, filled = [], 0
+    if filled:
+        yield b"".join(pieces)
 
 
 def _read_file_parts(file: IO[bytes], part_size: int) -> Iterator[bytes]:

@@ -121,10 +121,13 @@ def upload(
         obj = driver._write_object(container, name, chunks, options)
         return _verified(driver, obj, checksum.size, checksum.hexdigests())
 
-    # Parts that must go one after the other are max_concurrency times larger: the memory of
-    # max_concurrency parallel parts, a fraction of the round trips.
+    # Parts that must go one after the other are max_concurrency times larger when they are read
+    # from a file: about the memory of max_concurrency parallel parts, a fraction of the round
+    # trips. A stream's parts are cut by joining chunks (twice a part while it is joined), so
+    # they keep part_size.
     limits = driver.part_limits
-    part_size = limits.part_size_for(size, config.part_size * (config.max_concurrency if limits.ordered else 1))
+    grow = config.max_concurrency if limits.ordered and size is not None else 1
+    part_size = limits.part_size_for(size, config.part_size * grow)
     parts = read_parts(source, part_size)
     head: list[bytes] = []
     buffered = 0
@@ -140,7 +143,15 @@ def upload(
             config.progress(len(part.data), size)
         algorithm = cheapest(obj.checksums) if verify_hash else None
         return _verified(driver, obj, len(part.data), {algorithm: part.hexdigest(algorithm)} if algorithm else {})
-    return _multipart(driver, container, name, itertools.chain(head, parts), size, options, config, verify_hash)
+    return _multipart(driver, container, name, _handed_on(head, parts), size, options, config, verify_hash)
+
+
+def _handed_on(head: list[bytes], rest: Iterator[bytes]) -> Iterator[bytes]:
+    """``head`` then ``rest``, letting go of each head part as it is taken (memory stays bounded)."""
+    head.reverse()
+    while head:
+        yield head.pop()
+    yield from rest
 
 
 def _multipart(
