@@ -85,6 +85,8 @@ class TransferConfig:
 
     def merged(self, **overrides: Any) -> TransferConfig:
         """A copy with per-call overrides; an unknown name raises InvalidOptionError."""
+        if not overrides:
+            return self
         known = {f.name for f in fields(self)}
         unknown = sorted(set(overrides) - known)
         if unknown:

@@ -11,8 +11,8 @@ Usage::
 
     transport = Transport(verify=True, pool_size=16)
     response = transport.send(Request("GET", "https://host/bucket/key"), timeout=(10, 60), stream=True)
-    with response:
-        n = response.readinto(buffer)
+    n = response.readinto(buffer)
+    response.close()  # the connection goes back to the pool once the body was read to its end
 """
 
 from __future__ import annotations
@@ -114,16 +114,6 @@ class Response:
     def __repr__(self) -> str:
         return f"<Response [{self.status_code}]>"
 
-    def __enter__(self) -> Response:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    @property
-    def ok(self) -> bool:
-        return self.status_code < 400
-
     @property
     def content(self) -> bytes:
         """The whole body (read on first use)."""
@@ -141,21 +131,9 @@ class Response:
     def json(self) -> Any:
         return json.loads(self.content)
 
-    def read(self, size: int) -> bytes:
-        """Up to ``size`` bytes of the body; b"" at its end."""
-        return self._body.read(size)  # type: ignore[no-any-return]
-
     def readinto(self, buffer: memoryview | bytearray) -> int:
         """Read into ``buffer`` (straight from the socket); 0 at the end of the body."""
         return self._body.readinto(buffer)  # type: ignore[no-any-return]
-
-    def iter_bytes(self, size: int) -> Iterator[bytes]:
-        """The body as chunks of at most ``size`` bytes; the connection is released at the end."""
-        try:
-            while chunk := self._body.read(size):
-                yield chunk
-        finally:
-            self.close()
 
     def close(self) -> None:
         """Give the connection back if the body was read to its end, else drop it."""
@@ -275,7 +253,7 @@ class Transport:
         def finish() -> None:
             if not raw.isclosed() and raw.length == 0:
                 raw.read()  # an empty body (HEAD, 204, 304): reading it ends the response
-            if raw.isclosed() and not raw.will_close:
+            if raw.isclosed() and not raw.will_close and not raw.length:  # read to its end, kept alive
                 pool.put(conn)
             else:
                 raw.close()
