@@ -176,3 +176,24 @@ def test_sas_credential_cannot_sign_urls() -> None:
     driver = AzureBlobsStorageDriver("acct", sas_token="sv=1&sig=x")
     with pytest.raises(NotSupportedError, match="cannot sign"):
         driver.get_object_url(driver._as_container("data"), object_name="a")
+
+
+def test_blocks_carry_their_md5_only_where_tls_does_not_protect_them() -> None:
+    """Over HTTPS, Put Block sends no Content-MD5 (TLS refuses damaged bytes); over HTTP it does.
+    Either way the blob's whole MD5 is stored with the block list for downloads to check."""
+    data = bytes(range(256)) * 4096 * 3  # 3 MiB: three 1 MiB blocks
+    md5 = base64.b64encode(hashlib.md5(data).digest()).decode()
+    stored = {"Content-Length": str(len(data)), "Content-MD5": md5, "ETag": '"0x1"',
+              "Last-Modified": "Sat, 21 Nov 2026 12:00:00 GMT", "x-ms-blob-type": "BlockBlob"}
+    for endpoint, block_md5 in ((ENDPOINT, False), ("http://127.0.0.1:10000/acct", True)):
+        driver = AzureBlobsStorageDriver("acct", KEY, endpoint_url=endpoint)
+        replay = Replay(driver)
+        replay.answers = [(201, {}, b"")] * 3 + [(201, {}, b""), (200, stored, b"")]
+        obj = driver.upload_object_via_stream(iter([data]), driver._as_container("data"), "big.bin",
+                                              part_size=1024 * 1024, multipart_threshold=1024 * 1024)
+        blocks = [r for r in replay.requests if "comp=block&" in r.url]
+        assert len(blocks) == 3
+        assert all(("Content-MD5" in r.headers) == block_md5 for r in blocks), endpoint
+        (commit,) = [r for r in replay.requests if "comp=blocklist" in r.url]
+        assert commit.headers["x-ms-blob-content-md5"] == md5
+        assert obj.checksums == {"md5": hashlib.md5(data).hexdigest()}
