@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import datetime
 import io
+import ipaddress
 import logging
+import ssl
 from collections.abc import Iterator
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 from storagekit.http import Body, Connection, RequestContext, RetryPolicy, parse_retry_after, redact
 from storagekit.transport import Response
@@ -203,3 +210,42 @@ def test_environment_proxies_are_honoured(server: FaultServer, conn: Connection,
     with pytest.raises(ConnectionBrokenError):
         proxied.request("GET", "http://skip.invalid/key")  # NO_PROXY: straight to a host that does not resolve
     assert len(server.seen) == 1
+
+
+@pytest.fixture(scope="module")
+def tls_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+    """An HTTPS server on 127.0.0.1 with a certificate from a throw-away CA: (url, CA bundle path)."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "storagekit test CA")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (
+        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5)).not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
+        .sign(key, hashes.SHA256())
+    )
+    directory = tmp_path_factory.mktemp("tls")
+    cert_path, key_path = directory / "cert.pem", directory / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    with fault_server() as server:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(cert_path, key_path)
+        server.httpd.socket = context.wrap_socket(server.httpd.socket, server_side=True)
+        server.script(Reply(200, b"over tls"))
+        yield server.url.replace("http://", "https://"), str(cert_path)
+
+
+def test_tls_is_verified_against_the_ca_bundle_given(tls_server: tuple[str, str]) -> None:
+    url, ca_bundle = tls_server
+    trusting = Connection(error_parser=parse_error, verify=ca_bundle, retry=RetryPolicy(max_attempts=1))
+    assert trusting.request("GET", url + "/x").content == b"over tls"
+    assert trusting.request("GET", url + "/x").content == b"over tls"  # again, on the kept-alive connection
+    default = Connection(error_parser=parse_error, retry=RetryPolicy(max_attempts=1))
+    with pytest.raises(ConnectionBrokenError, match="CERTIFICATE_VERIFY_FAILED"):
+        default.request("GET", url + "/x")  # a certificate no default bundle trusts is refused
+    unverified = Connection(error_parser=parse_error, verify=False, retry=RetryPolicy(max_attempts=1))
+    assert unverified.request("GET", url + "/x").content == b"over tls"
