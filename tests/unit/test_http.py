@@ -6,8 +6,12 @@ import datetime
 import io
 import ipaddress
 import logging
+import socket
+import socketserver
 import ssl
+import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from cryptography import x509
@@ -249,3 +253,58 @@ def test_tls_is_verified_against_the_ca_bundle_given(tls_server: tuple[str, str]
         default.request("GET", url + "/x")  # a certificate no default bundle trusts is refused
     unverified = Connection(error_parser=parse_error, verify=False, retry=RetryPolicy(max_attempts=1))
     assert unverified.request("GET", url + "/x").content == b"over tls"
+
+
+@contextmanager
+def connect_proxy() -> Iterator[tuple[str, list[str]]]:
+    """A minimal HTTP CONNECT proxy on 127.0.0.1: (its URL, the CONNECT targets it was asked for)."""
+    targets: list[str] = []
+
+    class Tunnel(socketserver.BaseRequestHandler):
+        def handle(self) -> None:
+            head = b""
+            while b"\r\n\r\n" not in head:
+                head += self.request.recv(4096)
+            target = head.split()[1].decode()
+            targets.append(target)
+            host, port = target.rsplit(":", 1)
+            upstream = socket.create_connection((host, int(port)))
+            self.request.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
+            pipes = [threading.Thread(target=_pipe, args=pair, daemon=True)
+                     for pair in ((self.request, upstream), (upstream, self.request))]
+            for pipe in pipes:
+                pipe.start()
+            for pipe in pipes:
+                pipe.join()
+
+    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Tunnel)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", targets
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def _pipe(source: socket.socket, sink: socket.socket) -> None:
+    try:
+        while data := source.recv(65536):
+            sink.sendall(data)
+    except OSError:
+        pass
+    finally:
+        sink.close()
+
+
+def test_https_goes_through_a_connect_tunnel_with_tls_to_the_origin(tls_server: tuple[str, str],
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    url, ca_bundle = tls_server
+    with connect_proxy() as (proxy, targets):
+        monkeypatch.setenv("HTTPS_PROXY", proxy)
+        monkeypatch.setenv("https_proxy", proxy)  # the lowercase name wins where both are set
+        monkeypatch.delenv("NO_PROXY", raising=False)
+        monkeypatch.delenv("no_proxy", raising=False)
+        tunnelled = Connection(error_parser=parse_error, verify=ca_bundle, retry=RetryPolicy(max_attempts=1))
+        assert tunnelled.request("GET", url + "/x").content == b"over tls"
+    assert targets == [url.removeprefix("https://")]  # the proxy saw only where to connect, not the request
