@@ -235,7 +235,8 @@ class Transport:
             try:
                 if conn.sock is None:
                     conn.connect()
-                conn.sock.settimeout(timeout[1])
+                if conn.sock.gettimeout() != timeout[1]:  # settimeout costs two fcntl calls
+                    conn.sock.settimeout(timeout[1])
                 conn.request(request.method, target, body=body, headers=headers, encode_chunked=chunked)
                 raw = conn.getresponse()
                 break

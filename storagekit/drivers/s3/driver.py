@@ -92,10 +92,19 @@ def _query(params: Mapping[str, str]) -> str:
     return "&".join(f"{k}={quote(v, safe='-_.~')}" if v else k for k, v in sorted(params.items()))
 
 
+_MONTHS = {name: f"{number:02d}" for number, name in enumerate(
+    ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1)}
+_IMF_FIXDATE = re.compile(r"^[A-Z][a-z]{2}, (\d\d) ([A-Z][a-z]{2}) (\d{4}) (\d\d:\d\d:\d\d) GMT$")
+"""The HTTP date every S3 service sends (``Sat, 21 Nov 2026 12:00:00 GMT``), read without a parser."""
+
+
 def _iso(http_date: str | None) -> str:
     """An HTTP date (``Last-Modified``) as ISO 8601 UTC, the form listings use."""
     if not http_date:
         return ""
+    match = _IMF_FIXDATE.match(http_date)
+    if match and match[2] in _MONTHS:
+        return f"{match[3]}-{_MONTHS[match[2]]}-{match[1]}T{match[4]}.000Z"
     try:
         when = email.utils.parsedate_to_datetime(http_date)
     except (TypeError, ValueError):
