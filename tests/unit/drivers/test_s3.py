@@ -16,6 +16,7 @@ import pytest
 
 from storagekit.drivers.s3 import S3StorageDriver
 from storagekit.drivers.s3._errors import WrongRegionError
+from storagekit.drivers.s3.driver import _iso
 from storagekit.http import RetryPolicy
 from storagekit.models import Object
 from storagekit.providers import get_driver
@@ -411,3 +412,13 @@ def test_the_secret_never_shows(caplog: pytest.LogCaptureFixture) -> None:
     assert "GET https://examplebucket.s3.amazonaws.com/hello.txt" in logged
     for shown in (repr(driver), str(info.value), repr(info.value), logged, repr(driver._credentials)):
         assert SECRET not in shown and "FwoGZXIvYXdzSESSIONTOKEN" not in shown
+
+
+@pytest.mark.parametrize(("http_date", "iso"), [
+    ("Sat, 21 Nov 2026 12:00:00 GMT", "2026-11-21T12:00:00.000Z"),  # IMF-fixdate: read by slicing
+    ("Sunday, 06-Nov-94 08:49:37 GMT", "1994-11-06T08:49:37.000Z"),  # obsolete forms: the email parser
+    ("Sat, 21 Nov 2026 13:00:00 +0100", "2026-11-21T12:00:00.000Z"),
+    ("", ""), ("not a date", "not a date"),
+])
+def test_last_modified_becomes_iso_8601_utc(http_date: str, iso: str) -> None:
+    assert _iso(http_date) == iso
