@@ -70,7 +70,6 @@ _EXTRA_PROPERTIES = (
 )
 # Get Blob Properties sends these under other names than List Blobs does.
 _HEADER_ALIASES = {"x-ms-access-tier": "accesstier", "x-ms-blob-type": "blobtype", "etag": "etag"}
-_READ_CHUNK = 256 * 1024
 
 
 def _md5_hex(value: str | None) -> str | None:

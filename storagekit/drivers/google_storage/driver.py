@@ -49,7 +49,6 @@ log = logging.getLogger("storagekit.drivers.google_storage")
 KiB = 1024
 CHUNK_MULTIPLE = 256 * KiB
 """Every resumable-upload chunk but the last is a multiple of this."""
-_READ_SIZE = 1 * MiB
 _CHECKSUM = "crc32c" if streams.FAST_CRC32C else "md5"
 """What uploads send for the server to check: CRC32C when it is cheap (google-crc32c installed,
 0.07 CPU-s/GiB), else MD5 (1.7 CPU-s/GiB; the pure-Python CRC32C manages a few MB/s)."""
