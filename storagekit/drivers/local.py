@@ -3,20 +3,20 @@
 Layout under the root directory::
 
     <root>/<container>/<object name, "/" making subdirectories>
-    <root>/.storagekit/sidecars/<container>/<hh>/<sha256 of the name>.json   properties, metadata, MD5
-    <root>/.storagekit/tmp/                  uploads and sidecars being written (stale ones are removed)
-    <root>/.storagekit/lock                  serializes publishing across processes
-    <root>/.storagekit/meta/<container>/<name>.json   sidecars of the first layout, still read
+    <root>/.storagekit/sidecars/<container>/...   content type, metadata, MD5 (see sidecars.py)
+    <root>/.storagekit/tmp/                       uploads and sidecars being written
+    <root>/.storagekit/lock                       serializes publishing across processes
 
 Objects stay ordinary files, so a backup is readable without storagekit. Every path is opened
-one segment at a time relative to a directory descriptor, never through a symlink, so a
-directory swapped for a symlink cannot redirect a read, a write or a delete out of the root.
-Writes go to a temp file on the same filesystem, are fsynced, and are renamed into place, so
-a reader never sees half an object. A sidecar is named by the hash of the object name (the
-sidecar of ``x`` and the data of ``x.json/y`` cannot meet) and holds up to two records, each
-stamped with the inode, size and mtime of the file it describes: the new version's and the
-one it replaces, so a crash between the sidecar write and the data rename keeps the metadata
-of whichever version survives, and a file changed behind storagekit's back is noticed.
+one segment at a time relative to a directory descriptor, never through a symlink
+(:mod:`.dirfd`), so a directory swapped for a symlink cannot redirect a read, a write or a
+delete out of the root; listings skip symlinks. An upload is hashed once as it is written to
+a temp file, fsynced, recorded in its sidecar (which keeps the replaced version's record too)
+and renamed into place under a lock, its directory fsynced after. What a killed upload leaves
+in ``tmp/`` is removed by a later write once older than ``stale_temp_age``. A listing never
+hashes: a file without a known MD5 (placed by hand, or changed behind storagekit's back) gets
+it computed when someone asks for it (``get_object``, ``hash``, ``checksums``, a verified
+download), and saved to its sidecar.
 """
 
 from __future__ import annotations
@@ -25,9 +25,7 @@ import contextlib
 import errno
 import functools
 import hashlib
-import json
 import os
-import shutil
 import stat
 import threading
 import time
@@ -52,7 +50,9 @@ from ..types import (
     PreconditionFailedError,
     Provider,
 )
+from .dirfd import NEW_FILE_FLAGS, READ_FLAGS, DirectoryTree, SymlinkError, file_stat
 from .listing import page_of
+from .sidecars import SIDECARS, Record, Sidecars, stamp
 
 try:
     import fcntl
@@ -62,23 +62,9 @@ except ImportError:  # pragma: no cover - Windows
 __all__ = ["LocalStorageDriver"]
 
 _STATE_DIR = ".storagekit"
-_SIDECARS = (_STATE_DIR, "sidecars")
-_LEGACY_META = (_STATE_DIR, "meta")
 _TMP = (_STATE_DIR, "tmp")
 _READ_SIZE = 1024 * 1024
 _PAGE_SIZE = 1000
-_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
-_READ_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC
-_NEW_FILE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
-
-Stamp = list[int]
-"""What identifies one version of a file: ``[inode, size, mtime_ns]`` (a rename keeps all three)."""
-Record = dict[str, Any]
-"""What a sidecar knows of one version: ``file`` (its Stamp), ``md5``, ``properties``, ``meta_data``."""
-
-
-class _SymlinkError(NotADirectoryError):
-    """A path segment is a symlink: the local driver never follows one."""
 
 
 class LocalStorageDriver(StorageDriver):
@@ -126,9 +112,11 @@ class LocalStorageDriver(StorageDriver):
             raise ContainerDoesNotExistError(f"the local storage root {root} is not a directory", self)
         self.root = root
         self.fsync = fsync
+        self._tree = DirectoryTree(root, fsync)
+        self._sidecars = Sidecars(self._tree, _TMP, fsync)
         self.use_locking = ex_use_locking
         self._thread_lock = threading.Lock()
-        for parts in (_TMP, _SIDECARS):
+        for parts in (_TMP, SIDECARS):
             with self._state_dir(parts):
                 pass
 
@@ -162,7 +150,7 @@ class LocalStorageDriver(StorageDriver):
             return container
 
     def _create_container(self, name: str) -> Container:
-        with self._root() as root:
+        with self._tree.open(()) as root:
             try:
                 os.mkdir(name, dir_fd=root)
             except FileExistsError:
@@ -174,7 +162,7 @@ class LocalStorageDriver(StorageDriver):
         return Container(name, {}, self)
 
     def _delete_container(self, container: Container) -> None:
-        with self._root() as root:
+        with self._tree.open(()) as root:
             try:
                 os.rmdir(container.name, dir_fd=root)
             except (FileNotFoundError, NotADirectoryError):  # a symlink is no container
@@ -185,9 +173,7 @@ class LocalStorageDriver(StorageDriver):
                 raise ContainerIsNotEmptyError(
                     f"container {container.name} is not empty", self, container_name=container.name
                 ) from None
-            for parts in (_SIDECARS, _LEGACY_META):
-                with contextlib.suppress(FileNotFoundError, NotADirectoryError), self._subdir(root, parts) as meta:
-                    _remove_tree(meta, container.name)
+        self._sidecars.remove_container(container.name)
 
     # ------------------------------------------------------------ objects
 
@@ -197,7 +183,7 @@ class LocalStorageDriver(StorageDriver):
         shallow = delimiter == "/"
         with self._container_dir(container) as base, contextlib.ExitStack() as stack:
             try:
-                start = stack.enter_context(self._subdir(base, directory.split("/") if directory else ()))
+                start = stack.enter_context(self._tree.open_in(base, directory.split("/") if directory else ()))
             except (FileNotFoundError, NotADirectoryError):  # no such directory, or a symlink: nothing listed
                 return page
             names = stack.enter_context(contextlib.closing(
@@ -210,7 +196,8 @@ class LocalStorageDriver(StorageDriver):
                 if stat_ is None:
                     page.prefixes.append(name)
                 else:
-                    page.objects.append(self._object(container, name, stat_, self._record(container.name, name, stat_)))
+                    record = self._sidecars.record(container.name, name, stat_)
+                    page.objects.append(self._object(container, name, stat_, record))
                 token = name
         if delimiter and not shallow:
             return page_of(page.objects, prefix, delimiter, page.next_token)
@@ -249,7 +236,7 @@ class LocalStorageDriver(StorageDriver):
                     yield name, None
             else:
                 try:
-                    child = self._open_child(fd, entry.name)
+                    child = self._tree.open_child(fd, entry.name)
                 except (FileNotFoundError, NotADirectoryError):  # removed, or swapped for a symlink
                     continue
                 try:
@@ -260,9 +247,9 @@ class LocalStorageDriver(StorageDriver):
     def _head_object(self, container: Container, name: str) -> Object:
         parts = name.split("/")
         with self._object_errors(container, name), self._container_dir(container) as base, \
-                self._subdir(base, parts[:-1]) as parent:
-            stat_ = _file_stat(parent, parts[-1])
-            record = self._record(container.name, name, stat_)
+                self._tree.open_in(base, parts[:-1]) as parent:
+            stat_ = file_stat(parent, parts[-1])
+            record = self._sidecars.record(container.name, name, stat_)
             if record is None or not record.get("md5"):
                 record = self._hash_and_save(container.name, name, parent, parts[-1], stat_, record) or record
         return self._object(container, name, stat_, record)
@@ -285,7 +272,7 @@ class LocalStorageDriver(StorageDriver):
         """Hash a listed file and save its MD5 to the sidecar; None if the file changed or left since."""
         parts = name.split("/")
         try:
-            with self._container_dir(container) as base, self._subdir(base, parts[:-1]) as parent:
+            with self._container_dir(container) as base, self._tree.open_in(base, parts[:-1]) as parent:
                 return self._hash_and_save(container.name, name, parent, parts[-1], stat_, record)
         except (OSError, ContainerDoesNotExistError):
             return None
@@ -293,8 +280,8 @@ class LocalStorageDriver(StorageDriver):
     def _open_range(self, obj: Object, start: int, end: int) -> FileRange:
         parts = obj.name.split("/")
         with self._object_errors(obj.container, obj.name), self._container_dir(obj.container) as base, \
-                self._subdir(base, parts[:-1]) as parent:
-            fd = os.open(parts[-1], _READ_FLAGS, dir_fd=parent)
+                self._tree.open_in(base, parts[:-1]) as parent:
+            fd = os.open(parts[-1], READ_FLAGS, dir_fd=parent)
             file = os.fdopen(fd, "rb", buffering=0)
             if not stat.S_ISREG(os.fstat(fd).st_mode):
                 file.close()
@@ -305,14 +292,14 @@ class LocalStorageDriver(StorageDriver):
     def _delete_object(self, container: Container, name: str) -> None:
         parts = name.split("/")
         with self._commit_lock(), self._object_errors(container, name), self._container_dir(container) as base:
-            with self._subdir(base, parts[:-1]) as parent:
-                _file_stat(parent, parts[-1])
+            with self._tree.open_in(base, parts[:-1]) as parent:
+                file_stat(parent, parts[-1])
                 os.unlink(parts[-1], dir_fd=parent)
                 if self.fsync:
                     os.fsync(parent)
-            self._remove_sidecar(container.name, name)
+            self._sidecars.remove(container.name, name)
             for depth in range(len(parts) - 1, 0, -1):  # prune the directories left empty
-                with self._subdir(base, parts[: depth - 1]) as directory:
+                with self._tree.open_in(base, parts[: depth - 1]) as directory:
                     try:
                         os.rmdir(parts[depth - 1], dir_fd=directory)
                     except OSError:
@@ -338,15 +325,15 @@ class LocalStorageDriver(StorageDriver):
                     stat_, md5 = self._write_temp(tmp, temp, chunks)
                     with self._commit_lock(), self._object_errors(container, name, writing=True), \
                             self._container_dir(container) as base, \
-                            self._subdir(base, parts[:-1], create=True) as parent:
+                            self._tree.open_in(base, parts[:-1], create=True) as parent:
                         current = self._current(container, name, parent, parts[-1])
                         self._check_preconditions(container, name, parent, current, options)
-                        record = {"file": _stamp(stat_), "md5": md5, "properties": options.stored_properties(),
+                        record = {"file": stamp(stat_), "md5": md5, "properties": options.stored_properties(),
                                   "meta_data": options.meta_data}
                         # The replaced version's record stays until the next write: should the process
                         # die before the rename below, the surviving file keeps its metadata.
-                        survivor = _stamp(current) if current else None
-                        self._save_sidecar(container.name, name, record, lambda old: old.get("file") == survivor)
+                        survivor = stamp(current) if current else None
+                        self._sidecars.save(container.name, name, record, lambda old: old.get("file") == survivor)
                         self._publish(tmp, temp, parent, parts[-1])
             finally:
                 with contextlib.suppress(FileNotFoundError):
@@ -358,7 +345,7 @@ class LocalStorageDriver(StorageDriver):
     def _write_temp(self, tmp: int, temp: str, chunks: Iterator[bytes]) -> tuple[os.stat_result, str]:
         """Write ``chunks`` to ``temp`` in directory ``tmp``, hashing them as they pass; its stat and MD5."""
         digest = hashlib.md5()
-        with os.fdopen(os.open(temp, _NEW_FILE_FLAGS, 0o666, dir_fd=tmp), "wb") as file:
+        with os.fdopen(os.open(temp, NEW_FILE_FLAGS, 0o666, dir_fd=tmp), "wb") as file:
             for chunk in chunks:
                 digest.update(chunk)
                 file.write(chunk)
@@ -380,7 +367,7 @@ class LocalStorageDriver(StorageDriver):
         except FileNotFoundError:
             return None
         if stat.S_ISLNK(current.st_mode):
-            raise _SymlinkError(errno.ELOOP, "a symlink (never followed)", leaf)
+            raise SymlinkError(errno.ELOOP, "a symlink (never followed)", leaf)
         if not stat.S_ISREG(current.st_mode):
             raise InvalidObjectNameError(
                 f"{name} is a directory of other objects in {container.name}", self,
@@ -397,7 +384,7 @@ class LocalStorageDriver(StorageDriver):
             return
         md5 = None
         if current is not None:
-            record = self._record(container.name, name, current)
+            record = self._sidecars.record(container.name, name, current)
             md5 = record.get("md5") if record else None
             md5 = md5 or _md5_at(parent, name.rpartition("/")[2], current)
         if md5 != options.if_match.strip('"'):
@@ -413,29 +400,7 @@ class LocalStorageDriver(StorageDriver):
                     if entry.stat(follow_symlinks=False).st_mtime < limit:
                         os.unlink(entry.name, dir_fd=tmp)
 
-    # ------------------------------------------------------------ sidecars
-
-    def _record(self, container_name: str, name: str, stat_: os.stat_result) -> Record | None:
-        """The sidecar record of the file version ``stat_`` describes, None if it has none."""
-        stamp = _stamp(stat_)
-        return next((record for record in self._records(container_name, name) if record.get("file") == stamp), None)
-
-    def _records(self, container_name: str, name: str) -> list[Record]:
-        """The records of an object's sidecar (newest first); the first layout's sidecar if there is no other."""
-        key = _sidecar_key(name)
-        try:
-            with self._state_dir((*_SIDECARS, container_name, key[:2]), create=False) as directory:
-                sidecar = _load_json(directory, key + ".json")
-            if sidecar.get("name") == name:
-                return [r for r in sidecar["records"] if isinstance(r, dict)]
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
-            pass
-        parts = name.split("/")
-        try:
-            with self._state_dir((*_LEGACY_META, container_name, *parts[:-1]), create=False) as directory:
-                return [_load_json(directory, parts[-1] + ".json")]
-        except (OSError, ValueError):
-            return []
+    # ------------------------------------------------------------ digests
 
     def _hash_and_save(self, container_name: str, name: str, parent: int, leaf: str, stat_: os.stat_result,
                        record: Record | None) -> Record | None:
@@ -447,106 +412,24 @@ class LocalStorageDriver(StorageDriver):
         md5 = _md5_at(parent, leaf, stat_)
         if md5 is None:
             return None
-        hashed = {"properties": {}, "meta_data": {}, **(record or {}), "file": _stamp(stat_), "md5": md5}
+        hashed = {"properties": {}, "meta_data": {}, **(record or {}), "file": stamp(stat_), "md5": md5}
         with self._commit_lock():
-            self._save_sidecar(container_name, name, hashed, lambda old: True)
+            self._sidecars.save(container_name, name, hashed, lambda old: True)
         return hashed
-
-    def _save_sidecar(self, container_name: str, name: str, record: Record, keep: Callable[[Record], bool]) -> None:
-        """Make ``record`` the sidecar's newest, keeping the next record for which ``keep`` is true."""
-        others = [old for old in self._records(container_name, name) if old.get("file") != record["file"] and keep(old)]
-        sidecar = {"name": name, "records": [record, *others[:1]]}
-        key = _sidecar_key(name)
-        with self._state_dir(_TMP) as tmp, self._state_dir((*_SIDECARS, container_name, key[:2])) as directory:
-            temp = f"sidecar-{uuid.uuid4().hex}"
-            try:
-                with os.fdopen(os.open(temp, _NEW_FILE_FLAGS, 0o666, dir_fd=tmp), "w", encoding="utf-8") as file:
-                    json.dump(sidecar, file)
-                    file.flush()
-                    if self.fsync:
-                        os.fsync(file.fileno())
-                self._publish(tmp, temp, directory, key + ".json")
-            finally:
-                with contextlib.suppress(FileNotFoundError):
-                    os.unlink(temp, dir_fd=tmp)
-        self._remove_legacy_sidecar(container_name, name)
-
-    def _remove_sidecar(self, container_name: str, name: str) -> None:
-        key = _sidecar_key(name)
-        with contextlib.suppress(FileNotFoundError, NotADirectoryError), \
-                self._state_dir((*_SIDECARS, container_name), create=False) as directory:
-            with self._subdir(directory, (key[:2],)) as bucket, contextlib.suppress(FileNotFoundError):
-                os.unlink(key + ".json", dir_fd=bucket)
-            with contextlib.suppress(OSError):  # other sidecars share it
-                os.rmdir(key[:2], dir_fd=directory)
-        self._remove_legacy_sidecar(container_name, name)
-
-    def _remove_legacy_sidecar(self, container_name: str, name: str) -> None:
-        """Drop a first-layout sidecar once the current layout holds its object (``delete_container``
-        removes the first layout's emptied directories)."""
-        parts = name.split("/")
-        with contextlib.suppress(FileNotFoundError, NotADirectoryError), \
-                self._state_dir((*_LEGACY_META, container_name, *parts[:-1]), create=False) as directory:
-            os.unlink(parts[-1] + ".json", dir_fd=directory)
 
     # ------------------------------------------------------------ descriptors and locks
 
     @contextlib.contextmanager
-    def _root(self) -> Iterator[int]:
-        fd = os.open(self.root, _DIR_FLAGS)
-        try:
-            yield fd
-        finally:
-            os.close(fd)
-
-    @contextlib.contextmanager
-    def _subdir(self, fd: int, parts: Sequence[str], create: bool = False) -> Iterator[int]:
-        """A descriptor of directory ``parts`` below ``fd``, opened a segment at a time, never through a symlink.
-
-        Raises:
-            FileNotFoundError: a segment is missing (and ``create`` is False).
-            NotADirectoryError: a segment is a file; _SymlinkError (one of these) if it is a symlink.
-        """
-        current = os.dup(fd)
-        try:
-            for part in parts:
-                child = self._open_child(current, part, create)
-                os.close(current)
-                current = child
-            yield current
-        finally:
-            os.close(current)
-
-    def _open_child(self, fd: int, part: str, create: bool = False) -> int:
-        """Open directory ``part`` of ``fd`` without following a symlink, making it if asked."""
-        try:
-            return os.open(part, _DIR_FLAGS, dir_fd=fd)
-        except FileNotFoundError:
-            if not create:
-                raise
-        except OSError as error:
-            if error.errno == errno.ELOOP or (
-                error.errno == errno.ENOTDIR and stat.S_ISLNK(os.stat(part, dir_fd=fd, follow_symlinks=False).st_mode)
-            ):
-                raise _SymlinkError(errno.ENOTDIR, "a symlink (never followed)", part) from None
-            raise
-        with contextlib.suppress(FileExistsError):  # a racing writer made it first
-            os.mkdir(part, dir_fd=fd)
-            if self.fsync:
-                os.fsync(fd)
-        return self._open_child(fd, part)
-
-    @contextlib.contextmanager
     def _state_dir(self, parts: Sequence[str], create: bool = True) -> Iterator[int]:
         """A descriptor of ``<root>/<parts>`` (storagekit's own directories)."""
-        with self._root() as root, self._subdir(root, parts, create) as fd:
+        with self._tree.open(parts, create) as fd:
             yield fd
 
     @contextlib.contextmanager
     def _container_dir(self, container: Container) -> Iterator[int]:
-        with self._root() as root:
+        with self._tree.open(()) as root:
             try:
-                fd = self._open_child(root, container.name)
+                fd = self._tree.open_child(root, container.name)
             except (FileNotFoundError, NotADirectoryError):
                 raise ContainerDoesNotExistError(
                     f"container {container.name} does not exist", self, container_name=container.name
@@ -561,7 +444,7 @@ class LocalStorageDriver(StorageDriver):
         """Turn the file system's answers about an object's path into storagekit errors."""
         try:
             yield
-        except _SymlinkError:
+        except SymlinkError:
             raise InvalidObjectNameError(
                 f"{name} has a symlink in its path in {container.name}; the local driver never follows one",
                 self, container_name=container.name, object_name=name,
@@ -633,32 +516,13 @@ class _UnhashedObject(Object):
         self.hash = value.get("md5")
 
 
-def _stamp(stat_: os.stat_result) -> Stamp:
-    return [stat_.st_ino, stat_.st_size, stat_.st_mtime_ns]
-
-
-def _sidecar_key(name: str) -> str:
-    """The sidecar's file name stem: a hash, so no object name can clash with another's sidecar."""
-    return hashlib.sha256(os.fsencode(name)).hexdigest()
-
-
-def _file_stat(parent: int, leaf: str) -> os.stat_result:
-    """The stat of regular file ``leaf`` of directory ``parent``; a directory is no object, a symlink never one."""
-    stat_ = os.stat(leaf, dir_fd=parent, follow_symlinks=False)
-    if stat.S_ISLNK(stat_.st_mode):
-        raise _SymlinkError(errno.ELOOP, "a symlink (never followed)", leaf)
-    if not stat.S_ISREG(stat_.st_mode):
-        raise FileNotFoundError(errno.ENOENT, "not a file", leaf)
-    return stat_
-
-
 def _md5_at(parent: int, leaf: str, stat_: os.stat_result) -> str | None:
     """The MD5 of file ``leaf`` if it is still the version ``stat_`` describes from start to end, else None."""
-    with open(os.open(leaf, _READ_FLAGS, dir_fd=parent), "rb") as file:
-        if _stamp(os.fstat(file.fileno())) != _stamp(stat_):
+    with open(os.open(leaf, READ_FLAGS, dir_fd=parent), "rb") as file:
+        if stamp(os.fstat(file.fileno())) != stamp(stat_):
             return None
         md5 = _md5_of(file)
-        return md5 if _stamp(os.fstat(file.fileno())) == _stamp(stat_) else None
+        return md5 if stamp(os.fstat(file.fileno())) == stamp(stat_) else None
 
 
 def _md5_of(file: BinaryIO) -> str:
@@ -667,19 +531,3 @@ def _md5_of(file: BinaryIO) -> str:
         digest.update(chunk)
     return digest.hexdigest()
 
-
-def _load_json(directory: int, leaf: str) -> Any:
-    with open(os.open(leaf, _READ_FLAGS, dir_fd=directory), encoding="utf-8") as file:
-        return json.load(file)
-
-
-def _remove_tree(parent: int, name: str) -> None:
-    """Remove ``name`` of directory ``parent`` and all below it; a symlink is unlinked, never entered."""
-    try:
-        stat_ = os.stat(name, dir_fd=parent, follow_symlinks=False)
-    except FileNotFoundError:
-        return
-    if stat.S_ISDIR(stat_.st_mode):
-        shutil.rmtree(name, dir_fd=parent)  # descriptor-based: never follows a symlink (avoids_symlink_attacks)
-    else:
-        os.unlink(name, dir_fd=parent)
