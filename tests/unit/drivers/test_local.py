@@ -413,3 +413,16 @@ def test_get_object_computes_a_missing_digest_and_saves_it(driver: LocalStorageD
     assert md5.take() == len(b"hand made")
     driver.get_object("c", "f")
     assert md5.take() == 0
+
+
+def test_a_verified_download_of_a_listed_file_computes_and_keeps_its_digest(
+    driver: LocalStorageDriver, tmp_path: Path
+) -> None:
+    container = driver.create_container("c")
+    (Path(driver.root) / "c" / "placed").write_bytes(b"by hand")
+    [listed] = driver.list_container_objects(container)
+    assert "etag" not in listed.extra  # unknown until asked for
+    driver.download_object(listed, str(tmp_path / "out"))
+    assert (tmp_path / "out").read_bytes() == b"by hand"
+    [relisted] = LocalStorageDriver(driver.root).list_container_objects(container)
+    assert relisted.extra["etag"] == hashlib.md5(b"by hand").hexdigest()
