@@ -8,6 +8,9 @@ from the last byte received.
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import hashlib
 import itertools
 import logging
 import math
@@ -28,6 +31,7 @@ from .streams import Checksum, Source, cheapest, iter_chunks, read_parts, rechun
 from .types import (
     ConnectionBrokenError,
     DestinationExistsError,
+    InsufficientStorageError,
     InvalidOptionError,
     ObjectHashMismatchError,
     StorageKitError,
@@ -390,35 +394,101 @@ def rechunked(blocks: Iterator[memoryview], chunk_size: int) -> Iterator[bytes]:
             close()
 
 
+_DISK_FULL = frozenset({errno.ENOSPC, errno.EFBIG, errno.EDQUOT})
+
+
+@contextlib.contextmanager
+def disk_full_is_typed(what: str, driver: StorageDriver | None = None, **where: Any) -> Iterator[None]:
+    """Turn a full disk or a file size limit (ENOSPC, EFBIG, EDQUOT) met inside into a typed error.
+
+    Args:
+        what: what was being written, for the message ("downloading x to /tmp/x").
+        driver: the driver the error is about, if any.
+        where: ``container_name`` / ``object_name`` for the error.
+
+    Raises:
+        InsufficientStorageError: an ``OSError`` with one of those errnos happened; the caller's
+            cleanup (``finally``) has already run or still runs as the error passes.
+    """
+    try:
+        yield
+    except OSError as error:
+        if error.errno not in _DISK_FULL or isinstance(error, StorageKitError):
+            raise
+        raise InsufficientStorageError(f"no room left while {what}: {error.strerror}", driver, **where) from error
+
+
 def write_file_atomically(
-    chunks: Iterable[bytes | memoryview], destination: str, overwrite: bool, delete_on_failure: bool = True
+    chunks: Iterable[bytes | memoryview], destination: str, overwrite: bool, delete_on_failure: bool = True,
+    fsync: bool = True,
 ) -> None:
-    """Write chunks to a temp file beside ``destination`` and move it there only when complete."""
+    """Write chunks to a hidden temp file beside ``destination`` and move it there only when complete.
+
+    The file is fsynced before it is renamed into place and its directory after, so a crash or a
+    SIGKILL leaves either the old state or the whole new file, never a partial or empty one at
+    ``destination`` (at most a hidden ``.<name>.<random>.part`` file; a later download uses a
+    fresh temp name, so it never trips over one).
+
+    Args:
+        chunks: the bytes to write.
+        destination: the final path.
+        overwrite: replace an existing file; if False, DestinationExistsError when one appears.
+        delete_on_failure: remove the temp file when writing fails (libcloud's option).
+        fsync: flush the file and its directory to disk (off only where durability does not matter).
+
+    Raises:
+        DestinationExistsError: ``overwrite`` is False and ``destination`` exists.
+        InsufficientStorageError: the disk is full or a file size limit was hit.
+    """
     directory, base = os.path.split(os.path.abspath(destination))
+    if len(os.fsencode(base)) > 200:  # keep the temp name within the 255 bytes of a file name
+        base = hashlib.sha256(os.fsencode(base)).hexdigest()[:32]
     temp = os.path.join(directory, f".{base}.{uuid.uuid4().hex[:12]}.part")
     try:
-        with open(temp, "xb") as file:
-            for chunk in chunks:
-                file.write(chunk)
-        if overwrite:
-            os.replace(temp, destination)
-        else:
-            _move_without_overwrite(temp, destination)
+        with disk_full_is_typed(f"writing {destination}"):
+            with open(temp, "xb") as file:
+                for chunk in chunks:
+                    file.write(chunk)
+                if fsync:
+                    file.flush()
+                    os.fsync(file.fileno())
+            if overwrite:
+                os.replace(temp, destination)
+            else:
+                _move_without_overwrite(temp, destination)
+            if fsync:
+                _fsync_directory(directory)
     except BaseException:
-        if delete_on_failure and os.path.exists(temp):
+        if delete_on_failure and os.path.lexists(temp):
             os.unlink(temp)
         raise
 
 
 def _move_without_overwrite(temp: str, destination: str) -> None:
-    """Rename ``temp`` to ``destination`` unless that exists (a hard link makes it race-free)."""
+    """Rename ``temp`` to ``destination`` unless that exists (a hard link makes it race-free).
+
+    ``temp`` is complete and fsynced: a crash between the link and the unlink leaves the whole
+    file at ``destination`` and a stale temp beside it, never a partial destination.
+    """
     try:
         os.link(temp, destination)
     except FileExistsError:
         raise DestinationExistsError(f"{destination} appeared while downloading; not overwritten") from None
     except OSError:  # no hard links on this filesystem
-        if os.path.exists(destination):
+        if os.path.lexists(destination):
             raise DestinationExistsError(f"{destination} appeared while downloading; not overwritten") from None
         os.replace(temp, destination)
         return
     os.unlink(temp)
+
+
+def _fsync_directory(directory: str) -> None:
+    """Flush a directory's entries (a rename into it) to disk, where the platform allows."""
+    try:
+        fd = os.open(directory, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:  # pragma: no cover - Windows cannot open a directory
+        return
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -13,6 +13,7 @@ for a bad name, ...)::
      +-- MalformedResponseError
      +-- NotSupportedError               (NotImplementedError)
      +-- InvalidOptionError              (ValueError)
+     +-- InsufficientStorageError        (OSError)
      +-- ContainerError
      |    +-- ContainerDoesNotExistError (FileNotFoundError)
      |    +-- ContainerAlreadyExistsError (FileExistsError)
@@ -162,6 +163,10 @@ class InvalidOptionError(StorageKitError, ValueError):
     """An option (a key of ``extra``, a transfer setting) is unknown or has a bad value."""
 
 
+class InsufficientStorageError(StorageKitError, OSError):
+    """The disk filled up or a file size limit was hit (ENOSPC, EFBIG, EDQUOT); nothing partial is kept."""
+
+
 class ContainerError(StorageKitError):
     """Something is wrong with a container."""
 
@@ -217,6 +222,7 @@ __all__ = [
     "ContainerError",
     "ContainerIsNotEmptyError",
     "DestinationExistsError",
+    "InsufficientStorageError",
     "InvalidContainerNameError",
     "InvalidCredsError",
     "InvalidObjectNameError",

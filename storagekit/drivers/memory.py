@@ -9,6 +9,7 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..base import Capabilities, StorageDriver
 from ..models import Container, Object, ObjectPage
@@ -17,6 +18,7 @@ from ..types import (
     ContainerAlreadyExistsError,
     ContainerDoesNotExistError,
     ContainerIsNotEmptyError,
+    InvalidOptionError,
     ObjectDoesNotExistError,
     PreconditionFailedError,
     Provider,
@@ -44,13 +46,24 @@ class MemoryStorageDriver(StorageDriver):
 
         driver = get_driver(Provider.MEMORY)()
         container = driver.create_container("scratch")
+
+    Args:
+        options: transfer settings (``part_size``, ``max_concurrency``, ``progress``, ...).
+
+    Raises:
+        InvalidOptionError: an option the memory driver does not know.
     """
 
     name = "Memory"
     provider = Provider.MEMORY
     capabilities = Capabilities(server_side_copy=False)
 
-    def __init__(self) -> None:
+    def __init__(self, **options: Any) -> None:
+        self._take_transfer_options(options)
+        if options:
+            raise InvalidOptionError(
+                f"unknown option(s) for the memory driver: {', '.join(sorted(options))} (known: the transfer settings)"
+            )
         self._lock = threading.Lock()
         self._containers: dict[str, dict[str, _Blob]] = {}
         self._names: dict[str, list[str]] = {}

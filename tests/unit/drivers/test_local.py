@@ -3,18 +3,25 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
+import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from storagekit.drivers.local import LocalStorageDriver
+from storagekit.providers import get_driver
 from storagekit.types import (
     ContainerDoesNotExistError,
     InvalidContainerNameError,
     InvalidObjectNameError,
+    InvalidOptionError,
     ObjectHashMismatchError,
+    Provider,
 )
 
 
@@ -150,3 +157,272 @@ def test_deleting_the_last_object_prunes_empty_directories(driver: LocalStorageD
     obj.delete()
     assert os.listdir(Path(driver.root) / "c") == []
     assert driver.delete_container(container)
+
+
+# ---------------------------------------------------------------- containment against races and symlinks
+
+
+def test_directory_swapped_for_a_symlink_mid_upload_cannot_redirect_the_write(
+    driver: LocalStorageDriver, tmp_path: Path
+) -> None:
+    container = driver.create_container("c")
+    driver.upload_object_via_stream([b"old"], container, "d/a")
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    directory = Path(driver.root) / "c" / "d"
+
+    def swapping_source() -> Iterator[bytes]:
+        yield b"first half "
+        directory.rename(directory.with_name("d-old"))
+        directory.symlink_to(outside, target_is_directory=True)
+        yield b"second half"
+
+    with pytest.raises(InvalidObjectNameError, match="symlink"):
+        driver.upload_object_via_stream(swapping_source(), container, "d/planted")
+    assert list(outside.iterdir()) == []
+    assert os.listdir(Path(driver.root) / ".storagekit" / "tmp") == []
+    assert (directory.with_name("d-old") / "a").read_bytes() == b"old"
+
+
+class SwapBeforeRename(LocalStorageDriver):
+    """Swaps the object's directory for a symlink after the driver opened it, just before the rename."""
+
+    outside: Path
+
+    def _publish(self, tmp: int, temp: str, parent: int, leaf: str) -> None:
+        directory = Path(self.root) / "c" / "d"
+        if directory.is_dir() and not directory.is_symlink():
+            directory.rename(directory.with_name("d-old"))
+            directory.symlink_to(self.outside, target_is_directory=True)
+        super()._publish(tmp, temp, parent, leaf)
+
+
+def test_a_swap_after_the_directory_was_opened_still_lands_inside(tmp_path: Path) -> None:
+    (tmp_path / "root").mkdir()
+    (tmp_path / "outside").mkdir()
+    driver = SwapBeforeRename(str(tmp_path / "root"))
+    driver.outside = tmp_path / "outside"
+    container = driver.create_container("c")
+    driver.upload_object_via_stream([b"data"], container, "d/x")  # the rename goes to the held descriptor
+    assert list((tmp_path / "outside").iterdir()) == []
+    assert (tmp_path / "root" / "c" / "d-old" / "x").read_bytes() == b"data"
+
+
+def test_an_outward_symlink_is_skipped_in_listings_not_fatal(driver: LocalStorageDriver, tmp_path: Path) -> None:
+    container = driver.create_container("c")
+    driver.upload_object_via_stream([b"ok"], container, "b/kept.txt")
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.txt").write_text("secret")
+    base = Path(driver.root) / "c"
+    (base / "a-dir-link").symlink_to(outside, target_is_directory=True)
+    (base / "a-file-link").symlink_to(outside / "secret.txt")
+    (base / "b" / "inner-link").symlink_to(base / "b" / "kept.txt")  # not followed either
+    assert [o.name for o in driver.list_container_objects(container)] == ["b/kept.txt"]
+    assert [e.name for e in driver.iterate_container_entries(container)] == ["b/"]
+    assert driver.list_container_objects(container, prefix="a-dir-link/") == []
+    with pytest.raises(InvalidObjectNameError, match="symlink"):
+        driver.get_object("c", "a-file-link")
+
+
+def test_delete_container_never_follows_a_symlink_out_of_the_root(driver: LocalStorageDriver, tmp_path: Path) -> None:
+    container = driver.create_container("c")
+    outside = tmp_path / "outside"
+    (outside / "deep").mkdir(parents=True)
+    (outside / "keep.json").write_text("{}")
+    (outside / "deep" / "keep.json").write_text("{}")
+    state = Path(driver.root) / ".storagekit"
+    (state / "meta").mkdir(exist_ok=True)
+    (state / "meta" / "c").symlink_to(outside, target_is_directory=True)
+    (state / "sidecars" / "c").mkdir(parents=True, exist_ok=True)
+    (state / "sidecars" / "c" / "ab").symlink_to(outside, target_is_directory=True)
+    assert driver.delete_container(container)
+    assert sorted(str(p.relative_to(outside)) for p in outside.rglob("*")) == ["deep", "deep/keep.json", "keep.json"]
+    assert not (state / "meta" / "c").is_symlink() and not (state / "sidecars" / "c").exists()
+
+
+def test_a_symlinked_container_is_no_container(driver: LocalStorageDriver, tmp_path: Path) -> None:
+    (tmp_path / "outside").mkdir()
+    (Path(driver.root) / "link").symlink_to(tmp_path / "outside", target_is_directory=True)
+    assert "link" not in [c.name for c in driver.list_containers()]
+    with pytest.raises(ContainerDoesNotExistError):
+        driver.get_container("link")
+
+
+# ---------------------------------------------------------------- options and bad input
+
+
+def test_unknown_constructor_options_are_refused(tmp_path: Path) -> None:
+    with pytest.raises(InvalidOptionError, match="fsynk"):
+        get_driver(Provider.LOCAL)(str(tmp_path), fsynk=False)
+    assert get_driver(Provider.LOCAL)(str(tmp_path), part_size=1024 * 1024).transfer_config.part_size == 1024 * 1024
+
+
+def test_option_values_of_the_wrong_type_are_refused(tmp_path: Path) -> None:
+    with pytest.raises(InvalidOptionError, match="fsync"):
+        LocalStorageDriver(str(tmp_path), fsync="no")  # type: ignore[arg-type]
+
+
+def test_a_name_component_over_255_bytes_is_a_typed_error(driver: LocalStorageDriver) -> None:
+    container = driver.create_container("c")
+    for name in ("a" * 256, "dir/" + "é" * 128):
+        with pytest.raises(InvalidObjectNameError, match="255"):
+            driver.upload_object_via_stream([b"x"], container, name)
+        with pytest.raises(InvalidObjectNameError, match="255"):
+            driver.get_object("c", name)
+    with pytest.raises(InvalidContainerNameError, match="255"):
+        driver.create_container("c" * 256)
+    driver.upload_object_via_stream([b"x"], container, "a" * 255)  # the longest file name fits
+
+
+# ---------------------------------------------------------------- sidecars
+
+
+def test_the_sidecar_of_x_and_the_data_of_x_json_y_never_collide(driver: LocalStorageDriver) -> None:
+    container = driver.create_container("c")
+    driver.upload_object_via_stream([b"x"], container, "x", ex_meta={"of": "x"})
+    driver.upload_object_via_stream([b"y"], container, "x.json/y", ex_meta={"of": "y"})
+    driver.upload_object_via_stream([b"z"], container, "x.json/y.json", ex_meta={"of": "z"})
+    assert [(o.name, o.meta_data["of"]) for o in driver.list_container_objects(container)] == [
+        ("x", "x"), ("x.json/y", "y"), ("x.json/y.json", "z")
+    ]
+
+
+def test_sidecars_of_the_first_layout_are_read_then_migrated(driver: LocalStorageDriver) -> None:
+    container = driver.create_container("c")
+    path = Path(driver.root) / "c" / "d" / "f.txt"
+    path.parent.mkdir()
+    path.write_bytes(b"v1")
+    stat = path.stat()
+    legacy = Path(driver.root) / ".storagekit" / "meta" / "c" / "d" / "f.txt.json"
+    legacy.parent.mkdir(parents=True)
+    legacy.write_text(json.dumps({"file": [stat.st_ino, stat.st_size, stat.st_mtime_ns], "md5": "0" * 32,
+                                  "properties": {"content_type": "x/legacy"}, "meta_data": {"k": "v"}}))
+    obj = driver.get_object("c", "d/f.txt")
+    assert (obj.hash, obj.extra["content_type"], obj.meta_data) == ("0" * 32, "x/legacy", {"k": "v"})
+    driver.upload_object_via_stream([b"v2"], container, "d/f.txt", ex_meta={"k": "v2"})
+    assert not legacy.exists()
+    assert LocalStorageDriver(driver.root).get_object("c", "d/f.txt").meta_data == {"k": "v2"}
+
+
+class KilledBeforeRename(LocalStorageDriver):
+    """Dies (as far as the object is concerned) after the sidecar is written, before the data rename."""
+
+    def _publish(self, tmp: int, temp: str, parent: int, leaf: str) -> None:
+        if leaf == "f.txt":
+            raise KeyboardInterrupt("killed between the sidecar write and the rename")
+        super()._publish(tmp, temp, parent, leaf)
+
+
+def test_a_crash_before_the_rename_keeps_the_surviving_versions_metadata(tmp_path: Path) -> None:
+    (tmp_path / "root").mkdir()
+    root = str(tmp_path / "root")
+    LocalStorageDriver(root).upload_object_via_stream(
+        [b"old"], LocalStorageDriver(root).create_container("c"), "f.txt",
+        extra={"content_type": "x/old"}, ex_meta={"v": "old"},
+    )
+    with pytest.raises(KeyboardInterrupt):
+        KilledBeforeRename(root).upload_object_via_stream([b"new"], "c", "f.txt",  # type: ignore[arg-type]
+                                                          extra={"content_type": "x/new"}, ex_meta={"v": "new"})
+    obj = LocalStorageDriver(root).get_object("c", "f.txt")
+    assert b"".join(obj.as_stream()) == b"old"
+    assert (obj.extra["content_type"], obj.meta_data) == ("x/old", {"v": "old"})
+    assert obj.hash == hashlib.md5(b"old").hexdigest()
+
+
+def test_temp_files_older_than_the_safe_age_are_removed_by_the_next_write(driver: LocalStorageDriver) -> None:
+    tmp = Path(driver.root) / ".storagekit" / "tmp"
+    stale, fresh = tmp / "left-by-a-killed-upload", tmp / "still-being-written"
+    stale.write_bytes(b"partial")
+    fresh.write_bytes(b"partial")
+    hour_and_a_bit = time.time() - LocalStorageDriver.stale_temp_age - 60
+    os.utime(stale, (hour_and_a_bit, hour_and_a_bit))
+    driver.upload_object_via_stream([b"x"], driver.create_container("c"), "x")
+    assert sorted(p.name for p in tmp.iterdir()) == ["still-being-written"]
+
+
+# ---------------------------------------------------------------- hashing: once per upload, never in a listing
+
+
+class CountingMd5:
+    """Counts the bytes fed to every MD5 made through hashlib while installed."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.bytes = 0
+        real_md5, real_new = hashlib.md5, hashlib.new
+        counter = self
+
+        class Counted:
+            def __init__(self, inner: Any) -> None:
+                self._inner = inner
+
+            def update(self, data: bytes) -> None:
+                counter.bytes += len(data)
+                self._inner.update(data)
+
+            def __getattr__(self, name: str) -> Any:
+                return getattr(self._inner, name)
+
+        monkeypatch.setattr(hashlib, "md5", lambda *a, **k: Counted(real_md5(*a, **k)))
+        monkeypatch.setattr(hashlib, "new", lambda name, *a, **k: (
+            Counted(real_new(name, *a, **k)) if name == "md5" else real_new(name, *a, **k)))
+
+    def take(self) -> int:
+        counted, self.bytes = self.bytes, 0
+        return counted
+
+
+def test_an_upload_hashes_its_bytes_once(driver: LocalStorageDriver, tmp_path: Path,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    container = driver.create_container("c")
+    source = tmp_path / "source"
+    source.write_bytes(os.urandom(3 * 1024 * 1024))
+    md5 = CountingMd5(monkeypatch)
+    obj = driver.upload_object(str(source), container, "from-file")
+    assert md5.take() == 3 * 1024 * 1024
+    driver.upload_object_via_stream([b"a" * 1000, b"b" * 1000], container, "from-stream")
+    assert md5.take() == 2000
+    assert obj.hash == hashlib.md5(source.read_bytes()).hexdigest()
+
+
+def test_listings_never_hash_and_a_digest_is_computed_once_then_kept(
+    driver: LocalStorageDriver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    container = driver.create_container("c")
+    data = os.urandom(1024 * 1024)
+    (Path(driver.root) / "c" / "placed-by-hand").write_bytes(data)
+    md5 = CountingMd5(monkeypatch)
+    [listed] = driver.list_container_objects(container)
+    assert listed.size == len(data) and md5.take() == 0
+    assert listed.hash == hashlib.md5(data).hexdigest() and md5.take() == len(data)  # asked for: computed
+    assert listed.checksums == {"md5": listed.hash} and md5.take() == 0
+    again = LocalStorageDriver(driver.root)
+    [relisted] = again.list_container_objects(container)
+    assert relisted.extra["etag"] == relisted.hash == listed.hash  # saved in the sidecar
+    assert again.get_object("c", "placed-by-hand").hash == listed.hash
+    assert md5.take() == 0
+
+
+def test_get_object_computes_a_missing_digest_and_saves_it(driver: LocalStorageDriver,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    driver.create_container("c")
+    (Path(driver.root) / "c" / "f").write_bytes(b"hand made")
+    md5 = CountingMd5(monkeypatch)
+    obj = driver.get_object("c", "f")
+    assert obj.extra["etag"] == obj.hash == hashlib.md5(b"hand made").hexdigest()
+    assert md5.take() == len(b"hand made")
+    driver.get_object("c", "f")
+    assert md5.take() == 0
+
+
+def test_a_verified_download_of_a_listed_file_computes_and_keeps_its_digest(
+    driver: LocalStorageDriver, tmp_path: Path
+) -> None:
+    container = driver.create_container("c")
+    (Path(driver.root) / "c" / "placed").write_bytes(b"by hand")
+    [listed] = driver.list_container_objects(container)
+    assert "etag" not in listed.extra  # unknown until asked for
+    driver.download_object(listed, str(tmp_path / "out"))
+    assert (tmp_path / "out").read_bytes() == b"by hand"
+    [relisted] = LocalStorageDriver(driver.root).list_container_objects(container)
+    assert relisted.extra["etag"] == hashlib.md5(b"by hand").hexdigest()

@@ -1,0 +1,131 @@
+"""The local driver's sidecars: what a plain file cannot hold (content type, metadata, MD5), kept beside it.
+
+One JSON file per object, at ``<root>/.storagekit/sidecars/<container>/<hh>/<sha256 of the name>.json``.
+Naming it by a hash of the object name means no name can clash with another's sidecar (in the
+first layout, ``.storagekit/meta/<container>/<name>.json``, the sidecar of ``x`` was the directory
+the sidecar of ``x.json/y`` needed); the name itself is kept inside. That first layout is still
+read, and a sidecar is moved to the new one whenever it is next written.
+
+A sidecar holds up to two records, newest first, each stamped with the inode, size and mtime of
+the file version it describes (a rename keeps all three): an upload writes the new version's
+record while keeping the replaced version's, so whichever file survives a crash between the
+sidecar write and the data rename still finds its own record. A file changed behind
+storagekit's back matches no record: it is reported with no metadata and its MD5 recomputed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import uuid
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from .dirfd import NEW_FILE_FLAGS, DirectoryTree, load_json, remove_tree
+
+Stamp = list[int]
+"""What identifies one version of a file: ``[inode, size, mtime_ns]``."""
+Record = dict[str, Any]
+"""What a sidecar knows of one file version: ``file`` (its Stamp), ``md5``, ``properties``, ``meta_data``."""
+
+SIDECARS = (".storagekit", "sidecars")
+LEGACY = (".storagekit", "meta")
+
+
+def stamp(stat_: os.stat_result) -> Stamp:
+    """The Stamp of a file version."""
+    return [stat_.st_ino, stat_.st_size, stat_.st_mtime_ns]
+
+
+class Sidecars:
+    """Read and write the sidecars of one local store.
+
+    Args:
+        tree: the store's root, opened without following symlinks.
+        tmp: the directory (below the root) where a sidecar is written before it is renamed into place.
+        fsync: flush each sidecar and its directory to disk.
+    """
+
+    def __init__(self, tree: DirectoryTree, tmp: Sequence[str], fsync: bool) -> None:
+        self._tree = tree
+        self._tmp = tmp
+        self._fsync = fsync
+
+    def record(self, container: str, name: str, stat_: os.stat_result) -> Record | None:
+        """The record of the file version ``stat_`` describes, None if it has none."""
+        wanted = stamp(stat_)
+        return next((record for record in self.records(container, name) if record.get("file") == wanted), None)
+
+    def records(self, container: str, name: str) -> list[Record]:
+        """The records of an object's sidecar, newest first (the first layout's if there is no other)."""
+        key = _key(name)
+        try:
+            with self._tree.open((*SIDECARS, container, key[:2])) as directory:
+                sidecar = load_json(directory, key + ".json")
+            if sidecar.get("name") == name:
+                return [record for record in sidecar["records"] if isinstance(record, dict)]
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            pass
+        parts = name.split("/")
+        try:
+            with self._tree.open((*LEGACY, container, *parts[:-1])) as directory:
+                legacy = load_json(directory, parts[-1] + ".json")
+        except (OSError, ValueError):
+            return []
+        return [legacy] if isinstance(legacy, dict) else []
+
+    def save(self, container: str, name: str, record: Record, keep: Callable[[Record], bool]) -> None:
+        """Make ``record`` the newest, keeping the most recent other record for which ``keep`` is true.
+
+        The caller holds the store's commit lock. The sidecar is written to a temp file, fsynced and
+        renamed into place, so a crash leaves the old sidecar or the new one, never half of one.
+        """
+        others = [old for old in self.records(container, name) if old.get("file") != record["file"] and keep(old)]
+        key = _key(name)
+        with self._tree.open(self._tmp, create=True) as tmp, \
+                self._tree.open((*SIDECARS, container, key[:2]), create=True) as directory:
+            temp = f"sidecar-{uuid.uuid4().hex}"
+            try:
+                with os.fdopen(os.open(temp, NEW_FILE_FLAGS, 0o666, dir_fd=tmp), "w", encoding="utf-8") as file:
+                    json.dump({"name": name, "records": [record, *others[:1]]}, file)
+                    file.flush()
+                    if self._fsync:
+                        os.fsync(file.fileno())
+                os.replace(temp, key + ".json", src_dir_fd=tmp, dst_dir_fd=directory)
+                if self._fsync:
+                    os.fsync(directory)
+            finally:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(temp, dir_fd=tmp)
+        self._remove_legacy(container, name)
+
+    def remove(self, container: str, name: str) -> None:
+        """Remove an object's sidecar (both layouts); a missing one is fine."""
+        key = _key(name)
+        with contextlib.suppress(FileNotFoundError, NotADirectoryError), \
+                self._tree.open((*SIDECARS, container)) as directory:
+            with self._tree.open_in(directory, (key[:2],)) as bucket, contextlib.suppress(FileNotFoundError):
+                os.unlink(key + ".json", dir_fd=bucket)
+            with contextlib.suppress(OSError):  # other sidecars still share it
+                os.rmdir(key[:2], dir_fd=directory)
+        self._remove_legacy(container, name)
+
+    def remove_container(self, container: str) -> None:
+        """Remove every sidecar of a container (both layouts), never following a symlink out of the root."""
+        for parts in (SIDECARS, LEGACY):
+            with contextlib.suppress(FileNotFoundError, NotADirectoryError), self._tree.open(parts) as directory:
+                remove_tree(directory, container)
+
+    def _remove_legacy(self, container: str, name: str) -> None:
+        """Drop a first-layout sidecar (``remove_container`` removes the directories it leaves empty)."""
+        parts = name.split("/")
+        with contextlib.suppress(FileNotFoundError, NotADirectoryError), \
+                self._tree.open((*LEGACY, container, *parts[:-1])) as directory:
+            os.unlink(parts[-1] + ".json", dir_fd=directory)
+
+
+def _key(name: str) -> str:
+    """A sidecar's file name stem: a hash, so no object name can clash with another's sidecar."""
+    return hashlib.sha256(os.fsencode(name)).hexdigest()
