@@ -17,6 +17,7 @@ from email.utils import formatdate
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from ...secret import Secret
 from ...transport import Request
 from ...types import InvalidOptionError
 
@@ -99,12 +100,14 @@ class SharedKeyAuth:
     """Signs each request with the account key (``Authorization: SharedKey account:signature``).
 
     ``keys`` returns the current (account name, base64 key): a fixed pair, or an
-    ``AzureNamedKeyCredential`` read on every request so a rotated key is picked up.
+    ``AzureNamedKeyCredential`` read on every request so a rotated key is picked up. The key is
+    kept in that callable's closure and, decoded, in a :class:`~storagekit.secret.Secret`.
     """
 
     def __init__(self, keys: Callable[[], tuple[str, str]]) -> None:
         self._keys = keys
-        self._decoded: tuple[str, bytes] = ("", b"")
+        self._decoded: Secret[str] | None = None
+        self._key: Secret[bytes] = Secret(b"")
 
     def __repr__(self) -> str:
         return "<SharedKeyAuth>"
@@ -112,9 +115,9 @@ class SharedKeyAuth:
     def account_key(self) -> tuple[str, bytes]:
         """The account name and its decoded key."""
         account, key = self._keys()
-        if self._decoded[0] != key:
-            self._decoded = (key, decode_key(key))
-        return account, self._decoded[1]
+        if self._decoded is None or self._decoded.reveal() != key:
+            self._decoded, self._key = Secret(key), Secret(decode_key(key))
+        return account, self._key.reveal()
 
     def __call__(self, request: Request) -> Request:
         account, key = self.account_key()

@@ -10,10 +10,11 @@ from __future__ import annotations
 import base64
 import datetime
 import email.utils
+import functools
 import logging
 import re
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import timedelta
 from functools import cache
 from typing import Any, ClassVar
@@ -173,6 +174,13 @@ class S3StorageDriver(StorageDriver):
     def for_provider(cls, provider: Provider | str) -> type[S3StorageDriver]:
         """The driver class configured for one S3-speaking provider's preset."""
         return _preset_class(cls, Provider(provider))
+
+    @classmethod
+    def _pickle_factory(cls) -> Callable[..., StorageDriver]:
+        """A preset's class is made at run time: unpickling asks its base class for it again."""
+        if cls.__dict__.get("_preset_of") is None:
+            return cls
+        return functools.partial(_preset_driver, cls.__dict__["_preset_of"], Provider(cls.provider))
 
     def __init__(
         self,
@@ -611,8 +619,16 @@ def _preset_class(base: type[S3StorageDriver], provider: Provider) -> type[S3Sto
     except KeyError:
         raise InvalidOptionError(f"{provider.value} is not an S3-compatible provider") from None
     attributes = {"provider": provider, "preset": preset, "name": preset.title, "website": preset.website,
-                  "__module__": base.__module__, "__doc__": f"{preset.title} through the S3 driver."}
+                  "__module__": base.__module__, "__doc__": f"{preset.title} through the S3 driver.",
+                  "_preset_of": base}
     return type(f"{base.__name__}[{provider.value}]", (base,), attributes)
+
+
+def _preset_driver(
+    base: type[S3StorageDriver], provider: Provider, *args: Any, **kwargs: Any
+) -> S3StorageDriver:
+    """A preset's driver rebuilt from a pickle: ``base.for_provider(provider)(*args, **kwargs)``."""
+    return base.for_provider(provider)(*args, **kwargs)
 
 
 __all__ = ["S3StorageDriver"]
