@@ -158,7 +158,7 @@ class BearerTokenAuth:
         self._scope = scope
         self._clock = clock
         self._lock = threading.Lock()
-        self._token: str | None = None
+        self._token: Secret[str] | None = None
         self._expires_on = 0.0
         self._refresh_on = float("inf")
 
@@ -171,7 +171,7 @@ class BearerTokenAuth:
             now = self._clock()
             if self._token is None or now >= self._refresh_on or self._expires_on - now < self.refresh_margin:
                 self._fetch()
-            return self._token  # type: ignore[return-value]
+            return self._token.reveal()  # type: ignore[union-attr]
 
     def _fetch(self) -> None:
         """Ask the credential: ``get_token_info`` (with its ``refresh_on`` hint) where it has one."""
@@ -181,7 +181,7 @@ class BearerTokenAuth:
             refresh_on = getattr(info, "refresh_on", None)
         else:
             info, refresh_on = self.credential.get_token(self._scope), None
-        self._token, self._expires_on = info.token, float(info.expires_on)
+        self._token, self._expires_on = Secret(info.token), float(info.expires_on)
         self._refresh_on = float(refresh_on) if refresh_on else float("inf")
 
     def __call__(self, request: Request) -> Request:
