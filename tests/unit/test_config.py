@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 import configparser
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -18,6 +20,7 @@ from storagekit.config import (
 )
 from storagekit.secret import Secret
 from storagekit.types import InvalidOptionError, StorageKitError
+from storagekit.urls import open_url
 
 SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 
@@ -82,3 +85,19 @@ def test_describe_parse_error_never_quotes_the_line() -> None:
         parser.read_string(f"aws_secret_access_key = {SECRET}\n")
     assert SECRET in str(info.value)  # what configparser itself would have shown
     assert SECRET not in describe_parse_error(info.value) and "line 1" in describe_parse_error(info.value)
+
+
+def test_a_profile_s_wrapped_secrets_reach_the_drivers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = str(tmp_path / "config.ini")
+    monkeypatch.setenv("STORAGEKIT_CONFIG", path)
+    account_key = base64.b64encode(b"k" * 32).decode()
+    save_profile("lab", {"provider": "minio", "key": "lab-user", "secret": SECRET, "token": "session",
+                         "endpoint_url": "http://127.0.0.1:1"}, path)
+    save_profile("az", {"provider": "azure_blobs", "key": "acct", "secret": account_key}, path)
+    save_profile("azsas", {"provider": "azure_blobs", "key": "acct", "sas_token": "sv=1&sig=abc"}, path)
+    s3: Any = open_url("s3://bucket/key", profile="lab").driver
+    assert (s3._credentials.secret_key.reveal(), s3._credentials.token.reveal()) == (SECRET, "session")
+    azure: Any = open_url("az://container/blob", profile="az").driver
+    assert azure._config.shared_key.account_key() == ("acct", b"k" * 32)
+    sas: Any = open_url("az://container/blob", profile="azsas").driver
+    assert sas._config.sas_token.reveal() == "sv=1&sig=abc"
