@@ -112,7 +112,7 @@ def _from_key_and_secret(key: str | None, secret: str | None) -> tuple[Any, str 
 
 
 def _from_file(path: str) -> tuple[Any, str | None]:
-    return _from_info(_read_key_file(path), f"the key file {path}")
+    return _from_info(_read_key_file(path), f"the key file {_shown_path(path)}")
 
 
 def _is_json_text(value: str) -> bool:

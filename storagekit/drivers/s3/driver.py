@@ -10,13 +10,12 @@ from __future__ import annotations
 import base64
 import datetime
 import email.utils
-import functools
 import logging
 import re
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from datetime import timedelta
-from functools import cache
+from functools import cache, partial
 from typing import Any, ClassVar
 from urllib.parse import quote, urlsplit
 
@@ -180,7 +179,7 @@ class S3StorageDriver(StorageDriver):
         """A preset's class is made at run time: unpickling asks its base class for it again."""
         if cls.__dict__.get("_preset_of") is None:
             return cls
-        return functools.partial(_preset_driver, cls.__dict__["_preset_of"], Provider(cls.provider))
+        return partial(_preset_driver, cls.__dict__["_preset_of"], Provider(cls.provider))
 
     def __init__(
         self,
