@@ -115,6 +115,8 @@ def test_local_pickles_to_its_root(tmp_path: Path) -> None:
     driver.create_container("c").upload_object_via_stream(iter([b"kept on disk"]), "o")
     copy = _round_trip(driver)
     assert b"".join(copy.get_object("c", "o").as_stream()) == b"kept on disk"
+    obj = pickle.loads(pickle.dumps(driver.get_object("c", "o")))  # objects travel with their driver's options
+    assert (obj.name, obj.size, obj.container.name) == ("o", 12, "c") and b"".join(obj.as_stream()) == b"kept on disk"
 
 
 def test_memory_refuses_with_a_clear_type_error() -> None:
