@@ -12,6 +12,7 @@ import datetime
 import email.utils
 import logging
 import re
+import sys
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from datetime import timedelta
@@ -176,10 +177,14 @@ class S3StorageDriver(StorageDriver):
 
     @classmethod
     def _pickle_factory(cls) -> Callable[..., StorageDriver]:
-        """A preset's class is made at run time: unpickling asks its base class for it again."""
-        if cls.__dict__.get("_preset_of") is None:
+        """A preset's class is made at run time, so pickle cannot find it by name: unpickling asks
+        its base class (``for_provider``) for it again."""
+        found: Any = sys.modules.get(cls.__module__)
+        for part in cls.__qualname__.split("."):
+            found = getattr(found, part, None)
+        if found is cls:
             return cls
-        return partial(_preset_driver, cls.__dict__["_preset_of"], Provider(cls.provider))
+        return partial(_preset_driver, cls.__bases__[0], Provider(cls.provider))
 
     def __init__(
         self,
@@ -618,8 +623,7 @@ def _preset_class(base: type[S3StorageDriver], provider: Provider) -> type[S3Sto
     except KeyError:
         raise InvalidOptionError(f"{provider.value} is not an S3-compatible provider") from None
     attributes = {"provider": provider, "preset": preset, "name": preset.title, "website": preset.website,
-                  "__module__": base.__module__, "__doc__": f"{preset.title} through the S3 driver.",
-                  "_preset_of": base}
+                  "__module__": base.__module__, "__doc__": f"{preset.title} through the S3 driver."}
     return type(f"{base.__name__}[{provider.value}]", (base,), attributes)
 
 
