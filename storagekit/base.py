@@ -21,13 +21,14 @@ Usage::
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from . import permissions, transfer
 from .models import Container, MultipartUpload, Object, ObjectPage, Part, PermissionReport, Prefix
 from .options import HTTP_PROPERTIES, UploadOptions
+from .pickling import ConstructorOptions, rebuild_driver
 from .streams import RangeReader, Source
 from .types import (
     DestinationExistsError,
@@ -87,6 +88,29 @@ class StorageDriver:
     part_limits: ClassVar[transfer.PartLimits] = transfer.PartLimits()
 
     transfer_config: transfer.TransferConfig = transfer.TransferConfig()
+    _constructor_options: ConstructorOptions
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Any:
+        """Record the constructor's arguments, so that the driver pickles to them (see :mod:`.pickling`)."""
+        driver = super().__new__(cls)
+        driver._constructor_options = ConstructorOptions(args, kwargs)
+        return driver
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle to the constructor's arguments; the copy opens its own connections on first use.
+
+        Raises:
+            TypeError: the driver was not made by calling its class.
+        """
+        options = self.__dict__.get("_constructor_options")
+        if options is None:
+            raise TypeError(f"{type(self).__name__} was not built by its constructor, so it cannot be pickled")
+        return rebuild_driver, (self._pickle_factory(), options.args, options.kwargs)
+
+    @classmethod
+    def _pickle_factory(cls) -> Callable[..., StorageDriver]:
+        """What unpickling calls with the constructor's arguments: the class itself, found by name."""
+        return cls
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} provider={self.provider}>"

@@ -30,6 +30,7 @@ for a bad name, ...)::
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
@@ -74,6 +75,21 @@ class Provider(str, Enum):
         return self.value
 
 
+@dataclass(frozen=True)
+class DriverRef:
+    """What a pickled error keeps of its driver: the driver's name and provider, nothing that connects."""
+
+    name: str
+    provider: str
+
+    @classmethod
+    def of(cls, driver: Any) -> DriverRef:
+        """The reference to a driver (a DriverRef stays as it is)."""
+        if isinstance(driver, DriverRef):
+            return driver
+        return cls(str(getattr(driver, "name", type(driver).__name__)), str(getattr(driver, "provider", "")))
+
+
 class StorageKitError(Exception):
     """Base of every storagekit error; carries where it happened, never a credential."""
 
@@ -115,7 +131,13 @@ class StorageKitError(Exception):
         return f"{type(self).__name__}({self.message!r})"
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return _rebuild_error, (type(self), self.message, dict(self.__dict__))
+        """Pickle the error's fields; its driver travels as a :class:`DriverRef` (name and provider),
+        so an error raised in a worker process reaches the parent whole, without the driver's
+        connections or credentials."""
+        state = dict(self.__dict__)
+        if state.get("driver") is not None:
+            state["driver"] = DriverRef.of(state["driver"])
+        return _rebuild_error, (type(self), self.message, state)
 
 
 def _rebuild_error(cls: type[StorageKitError], message: str, state: dict[str, Any]) -> StorageKitError:
@@ -222,6 +244,7 @@ __all__ = [
     "ContainerError",
     "ContainerIsNotEmptyError",
     "DestinationExistsError",
+    "DriverRef",
     "InsufficientStorageError",
     "InvalidContainerNameError",
     "InvalidCredsError",

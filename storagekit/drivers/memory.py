@@ -68,6 +68,17 @@ class MemoryStorageDriver(StorageDriver):
         self._containers: dict[str, dict[str, _Blob]] = {}
         self._names: dict[str, list[str]] = {}
 
+    def __reduce__(self) -> tuple[object, ...]:
+        """Refuse: the objects live in this process only, and a copy elsewhere would silently diverge.
+
+        Raises:
+            TypeError: always; share data between processes through the local driver instead.
+        """
+        raise TypeError(
+            "a memory driver cannot be pickled: its objects live in this process only, and a copy in "
+            "another process would silently diverge from it; use the local driver to share data between processes"
+        )
+
     def _iter_containers(self) -> Iterator[Container]:
         with self._lock:
             names = sorted(self._containers)

@@ -17,6 +17,7 @@ from email.utils import formatdate
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from ...secret import Secret
 from ...transport import Request
 from ...types import InvalidOptionError
 
@@ -99,12 +100,14 @@ class SharedKeyAuth:
     """Signs each request with the account key (``Authorization: SharedKey account:signature``).
 
     ``keys`` returns the current (account name, base64 key): a fixed pair, or an
-    ``AzureNamedKeyCredential`` read on every request so a rotated key is picked up.
+    ``AzureNamedKeyCredential`` read on every request so a rotated key is picked up. The key is
+    kept in that callable's closure and, decoded, in a :class:`~storagekit.secret.Secret`.
     """
 
     def __init__(self, keys: Callable[[], tuple[str, str]]) -> None:
         self._keys = keys
-        self._decoded: tuple[str, bytes] = ("", b"")
+        self._decoded: Secret[str] | None = None
+        self._key: Secret[bytes] = Secret(b"")
 
     def __repr__(self) -> str:
         return "<SharedKeyAuth>"
@@ -112,9 +115,9 @@ class SharedKeyAuth:
     def account_key(self) -> tuple[str, bytes]:
         """The account name and its decoded key."""
         account, key = self._keys()
-        if self._decoded[0] != key:
-            self._decoded = (key, decode_key(key))
-        return account, self._decoded[1]
+        if self._decoded is None or self._decoded.reveal() != key:
+            self._decoded, self._key = Secret(key), Secret(decode_key(key))
+        return account, self._key.reveal()
 
     def __call__(self, request: Request) -> Request:
         account, key = self.account_key()
@@ -155,7 +158,7 @@ class BearerTokenAuth:
         self._scope = scope
         self._clock = clock
         self._lock = threading.Lock()
-        self._token: str | None = None
+        self._token: Secret[str] | None = None
         self._expires_on = 0.0
         self._refresh_on = float("inf")
 
@@ -168,7 +171,7 @@ class BearerTokenAuth:
             now = self._clock()
             if self._token is None or now >= self._refresh_on or self._expires_on - now < self.refresh_margin:
                 self._fetch()
-            return self._token  # type: ignore[return-value]
+            return self._token.reveal()  # type: ignore[union-attr]
 
     def _fetch(self) -> None:
         """Ask the credential: ``get_token_info`` (with its ``refresh_on`` hint) where it has one."""
@@ -178,7 +181,7 @@ class BearerTokenAuth:
             refresh_on = getattr(info, "refresh_on", None)
         else:
             info, refresh_on = self.credential.get_token(self._scope), None
-        self._token, self._expires_on = info.token, float(info.expires_on)
+        self._token, self._expires_on = Secret(info.token), float(info.expires_on)
         self._refresh_on = float(refresh_on) if refresh_on else float("inf")
 
     def __call__(self, request: Request) -> Request:

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 from azure.core.credentials import AzureNamedKeyCredential, AzureSasCredential
 
 from ...http import Auth
+from ...secret import Secret, reveal, wrap
 from ...types import InvalidCredsError, InvalidOptionError
 from ._auth import BearerTokenAuth, SasAuth, SharedKeyAuth, decode_key
 
@@ -34,8 +35,11 @@ class AccountConfig:
     endpoint: str
     account: str
     auth: Auth | None
-    sas_token: str | None = None
-    """Set when the credential is a SAS (copy sources need it appended)."""
+    sas_token: Secret[str] | None = None
+    """Set when the credential is a SAS (copy sources need it appended); a plain string is wrapped."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "sas_token", wrap(self.sas_token))
 
     @property
     def shared_key(self) -> SharedKeyAuth | None:
@@ -61,14 +65,19 @@ def parse_connection_string(text: str) -> dict[str, str]:
 
 def resolve(
     key: str | None,
-    secret: str | None,
-    sas_token: str | None,
+    secret: str | Secret[str] | None,
+    sas_token: str | Secret[str] | None,
     credential: Any,
     endpoint_url: str | None,
-    connection_string: str | None,
+    connection_string: str | Secret[str] | None,
     environ: Mapping[str, str] = os.environ,
 ) -> AccountConfig:
-    """The account configuration the constructor arguments (or environment) describe."""
+    """The account configuration the constructor arguments (or environment) describe.
+
+    Secrets may come as plain strings or as :class:`~storagekit.secret.Secret` (from a profile).
+    """
+    secret, sas_token, connection_string = reveal(secret), reveal(sas_token), reveal(connection_string)
+    credential = reveal(credential) if isinstance(credential, Secret) else credential
     nothing_given = not any((key, secret, sas_token, credential, endpoint_url, connection_string))
     if nothing_given and environ.get("AZURE_STORAGE_CONNECTION_STRING"):
         connection_string = environ["AZURE_STORAGE_CONNECTION_STRING"]
@@ -113,7 +122,7 @@ def _from_connection_string(pairs: dict[str, str], endpoint_url: str | None) -> 
 
 def _authorization(
     account: str, secret: str | None, sas_token: str | None, credential: Any
-) -> tuple[Auth | None, str | None]:
+) -> tuple[Auth | None, Secret[str] | None]:
     """The auth callable (and the SAS token, if that is the credential)."""
     if isinstance(credential, str):  # the SDK's convention: an account key or a SAS token
         if "sig=" in credential:
@@ -127,7 +136,7 @@ def _authorization(
         return SharedKeyAuth(lambda: (named.named_key.name, named.named_key.key)), None
     if isinstance(credential, AzureSasCredential):
         sas = credential
-        return SasAuth(lambda: sas.signature), sas.signature.lstrip("?")
+        return SasAuth(lambda: sas.signature), Secret(sas.signature.lstrip("?"))
     if credential is not None:
         if not any(callable(getattr(credential, name, None)) for name in ("get_token", "get_token_info")):
             raise InvalidOptionError(
@@ -137,11 +146,11 @@ def _authorization(
         return BearerTokenAuth(credential), None
     if secret:
         decode_key(secret)
-        pair = (account, secret)
-        return SharedKeyAuth(lambda: pair), None
+        key = Secret(secret)
+        return SharedKeyAuth(lambda: (account, key.reveal())), None
     if sas_token:
-        token = sas_token.lstrip("?")
-        return SasAuth(lambda: token), token
+        token = Secret(sas_token.lstrip("?"))
+        return SasAuth(token.reveal), token
     return None, None
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from urllib.parse import quote
 
+from ...secret import Secret
 from ._auth import sign
 
 SAS_VERSION = "2020-12-06"
@@ -29,14 +30,19 @@ class UserDelegationKey:
     signed_expiry: str
     signed_service: str
     signed_version: str
-    value: str
+    value: Secret[str]
+    """The base64 signing key (a plain string given is wrapped)."""
+
+    def __post_init__(self) -> None:
+        if isinstance(self.value, str):
+            object.__setattr__(self, "value", Secret(self.value))
 
     @classmethod
     def from_fields(cls, fields: dict[str, str]) -> UserDelegationKey:
         return cls(
             fields.get("SignedOid", ""), fields.get("SignedTid", ""), fields.get("SignedStart", ""),
             fields.get("SignedExpiry", ""), fields.get("SignedService", ""), fields.get("SignedVersion", ""),
-            fields.get("Value", ""),
+            Secret(fields.get("Value", "")),
         )
 
     def __repr__(self) -> str:
@@ -77,6 +83,6 @@ def blob_sas(
         delegation = [udk.signed_oid, udk.signed_tid, udk.signed_start, udk.signed_expiry, udk.signed_service,
                       udk.signed_version, "", "", ""]  # saoid, suoid, scid
         text = "\n".join([*head, *delegation, "", *tail])  # sip
-        signature = sign(base64.b64decode(udk.value), text)
+        signature = sign(base64.b64decode(udk.value.reveal()), text)
     fields["sig"] = signature
     return "&".join(f"{name}={quote(value, safe='')}" for name, value in fields.items())

@@ -353,7 +353,7 @@ class AzureBlobsStorageDriver(StorageDriver):
         """Copy Blob (waiting while it is pending); new content properties are then set on the copy."""
         source = self._blob_url(obj.container.name, obj.name)
         if self._config.sas_token:
-            source += f"?{self._config.sas_token}"
+            source += f"?{self._config.sas_token.reveal()}"
         headers = {key: value for key, value in self._write_headers(options).items()
                    if key.startswith(("x-ms-meta-", "x-ms-access-tier", "If-"))}
         headers["x-ms-copy-source"] = source

@@ -2,8 +2,10 @@
 
 Accepted forms (see :func:`resolve`): libcloud's ``key`` (service-account email) plus
 ``secret`` (its JSON key file, or the PEM private key itself); ``credentials`` as a key-file
-path, the key file's dict, any google-auth ``Credentials`` or ``"anonymous"``; nothing at
-all for application default credentials, or anonymous access to ``STORAGE_EMULATOR_HOST``.
+path, the key file's dict or JSON text, any google-auth ``Credentials`` or ``"anonymous"``;
+nothing at all for application default credentials, or anonymous access to
+``STORAGE_EMULATOR_HOST``. Key material (a PEM key, a key file's JSON text) may also come as a
+:class:`~storagekit.secret.Secret`, and is never quoted in a message, whether it parses or not.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from google.auth.transport.requests import Request as GoogleRequest
 from google.oauth2 import service_account
 
 from ...http import redact
+from ...secret import Secret, reveal
 from ...transport import Request
 from ...types import ConnectionBrokenError, InvalidCredsError
 
@@ -54,6 +57,8 @@ def resolve(
 
     Raises InvalidCredsError (never quoting key material) when credentials cannot be loaded.
     """
+    secret = reveal(secret)
+    credentials = reveal(credentials) if isinstance(credentials, Secret) else credentials
     emulator = environ.get("STORAGE_EMULATOR_HOST")
     endpoint = (endpoint_url or (emulator and _with_scheme(emulator)) or DEFAULT_ENDPOINT).rstrip("/")
     found_project: str | None = None
@@ -66,6 +71,8 @@ def resolve(
             creds, found_project = _default()
     elif isinstance(credentials, str) and credentials == ANONYMOUS:
         creds = None
+    elif isinstance(credentials, str) and _is_json_text(credentials):
+        creds, found_project = _from_info(_parse_json_text(credentials), "the credentials JSON text")
     elif isinstance(credentials, (str, os.PathLike)):
         creds, found_project = _from_file(os.fspath(credentials))
     elif isinstance(credentials, Mapping):
@@ -77,7 +84,7 @@ def resolve(
         found_project = getattr(credentials, "project_id", None) or getattr(credentials, "quota_project_id", None)
     else:
         raise InvalidCredsError(
-            f"credentials must be a key-file path, its dict, google-auth Credentials or 'anonymous', "
+            f"credentials must be a key-file path, its dict or JSON text, google-auth Credentials or 'anonymous', "
             f"not {type(credentials).__name__}"
         )
     project = project or found_project or environ.get("GOOGLE_CLOUD_PROJECT") or environ.get("GCLOUD_PROJECT")
@@ -95,27 +102,55 @@ def _from_key_and_secret(key: str | None, secret: str | None) -> tuple[Any, str 
     if secret.lstrip().startswith("-----BEGIN"):
         info = {"type": "service_account", "client_email": key, "private_key": secret, "token_uri": _TOKEN_URI}
         return _from_info(info, f"the private key given for {key}")
-    info = _read_key_file(secret)
+    if _is_json_text(secret):
+        info, where = _parse_json_text(secret), "the key file JSON text given as secret"
+    else:
+        info, where = _read_key_file(secret), f"the key file {_shown_path(secret)}"
     if info.get("client_email") not in (None, key):
-        raise InvalidCredsError(f"the key file {secret} belongs to {info.get('client_email')}, not to {key}")
-    return _from_info(info, f"the key file {secret}")
+        raise InvalidCredsError(f"{where} belongs to {info.get('client_email')}, not to {key}")
+    return _from_info(info, where)
 
 
 def _from_file(path: str) -> tuple[Any, str | None]:
-    return _from_info(_read_key_file(path), f"the key file {path}")
+    return _from_info(_read_key_file(path), f"the key file {_shown_path(path)}")
+
+
+def _is_json_text(value: str) -> bool:
+    """A key file's content rather than its path (a path never starts with a brace)."""
+    return value.lstrip().startswith("{")
+
+
+def _parse_json_text(text: str) -> dict[str, Any]:
+    """A key file's JSON content; InvalidCredsError that says where it broke, never what it holds."""
+    try:
+        info = json.loads(text)
+    except ValueError as error:
+        position = f" at line {error.lineno}, column {error.colno}" if isinstance(error, json.JSONDecodeError) else ""
+        raise InvalidCredsError(f"the credentials JSON text does not parse{position}") from None
+    if not isinstance(info, dict):
+        raise InvalidCredsError("the credentials JSON text does not hold a JSON object")
+    return info
 
 
 def _read_key_file(path: str) -> dict[str, Any]:
+    shown = _shown_path(path)
     try:
         with open(path, encoding="utf-8") as file:
             info = json.load(file)
     except OSError as error:
-        raise InvalidCredsError(f"cannot read the key file {path}: {error.strerror}") from None
+        raise InvalidCredsError(f"cannot read the key file {shown}: {error.strerror}") from None
     except ValueError:
-        raise InvalidCredsError(f"the key file {path} is not JSON (P12 keys are not supported)") from None
+        raise InvalidCredsError(f"the key file {shown} is not JSON (P12 keys are not supported)") from None
     if not isinstance(info, dict):
-        raise InvalidCredsError(f"the key file {path} does not hold a JSON object")
+        raise InvalidCredsError(f"the key file {shown} does not hold a JSON object")
     return info
+
+
+def _shown_path(path: str) -> str:
+    """A key file's path as a message may show it; text that is no path (key material) is not shown."""
+    if "\n" in path or "-----" in path or len(path) > 1024:
+        return "(given as text, which is neither a path nor JSON: not shown)"
+    return path
 
 
 def _from_info(info: dict[str, Any], where: str) -> tuple[Any, str | None]:

@@ -126,7 +126,8 @@ def authorization(
     date = amz_date[:8]
     scope = f"{date}/{region}/s3/aws4_request"
     to_sign = f"{ALGORITHM}\n{amz_date}\n{scope}\n{_SHA256(canonical.encode()).hexdigest()}"
-    signature = hmac.digest(_signing_key(credentials.secret_key, date, region), to_sign.encode(), "sha256").hex()
+    key = _signing_key(credentials.secret_key.reveal(), date, region)
+    signature = hmac.digest(key, to_sign.encode(), "sha256").hex()
     # ", " between the parts, as AWS's SDKs send it (the published examples show "," alone: both are accepted)
     return f"{ALGORITHM} Credential={credentials.access_key}/{scope}, SignedHeaders={signed}, Signature={signature}"
 
@@ -180,7 +181,7 @@ class SigV4Auth:
         stamp = _amz_date(utcnow())
         headers["x-amz-date"] = stamp
         if self.credentials.token:
-            headers["x-amz-security-token"] = self.credentials.token
+            headers["x-amz-security-token"] = self.credentials.token.reveal()
         content_hash = headers.get("x-amz-content-sha256")
         if content_hash is None:
             content_hash = headers["x-amz-content-sha256"] = _hash_body(request.body)
@@ -235,9 +236,9 @@ def presign(
         "X-Amz-SignedHeaders": "host",
     }
     if credentials.token:
-        params["X-Amz-Security-Token"] = credentials.token
+        params["X-Amz-Security-Token"] = credentials.token.reveal()
     query = "&".join(f"{quote(k, safe='-_.~')}={quote(v, safe='-_.~')}" for k, v in sorted(params.items()))
     canonical = f"{method}\n{path}\n{query}\nhost:{host}\n\nhost\n{UNSIGNED_PAYLOAD}"
     to_sign = f"{ALGORITHM}\n{stamp}\n{scope}\n{hashlib.sha256(canonical.encode()).hexdigest()}"
-    signature = hmac.new(_signing_key(credentials.secret_key, date, region), to_sign.encode(), hashlib.sha256)
+    signature = hmac.new(_signing_key(credentials.secret_key.reveal(), date, region), to_sign.encode(), hashlib.sha256)
     return f"{query}&X-Amz-Signature={signature.hexdigest()}"

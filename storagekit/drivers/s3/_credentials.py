@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ...config import describe_parse_error
+from ...secret import Secret, wrap
 from ...types import InvalidOptionError
 
 _CREDS_KEYS = frozenset({"aws_access_key_id", "aws_secret_access_key", "aws_session_token", "endpoint_url", "region"})
@@ -21,15 +23,21 @@ _CREDS_KEYS = frozenset({"aws_access_key_id", "aws_secret_access_key", "aws_sess
 
 @dataclass(frozen=True)
 class Credentials:
-    """An access key, its secret and an optional session token; the repr hides the secret."""
+    """An access key id, its secret and an optional session token.
+
+    The secret and the token are held as :class:`~storagekit.secret.Secret` (plain strings given
+    are wrapped), so neither the repr nor ``vars()`` shows them. The access key id is an
+    identifier AWS itself shows in consoles and logs, kept readable to tell keys apart.
+    """
 
     access_key: str
-    secret_key: str
-    token: str | None = None
+    secret_key: Secret[str]
+    token: Secret[str] | None = None
 
-    def __repr__(self) -> str:
-        token = "<hidden>" if self.token else None
-        return f"Credentials(access_key={self.access_key!r}, secret_key=<hidden>, token={token})"
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "secret_key", Secret(self.secret_key) if isinstance(self.secret_key, str)
+                           else self.secret_key)
+        object.__setattr__(self, "token", wrap(self.token))
 
 
 @dataclass(frozen=True)
@@ -44,8 +52,8 @@ class Settings:
 
 def resolve(
     key: str | None,
-    secret: str | None,
-    token: str | None,
+    secret: str | Secret[str] | None,
+    token: str | Secret[str] | None,
     region: str | None,
     endpoint_url: str | None,
     creds: Mapping[str, Any] | None = None,
@@ -54,7 +62,8 @@ def resolve(
 ) -> Settings:
     """Resolve the settings; each value comes from the first place that has it.
 
-    Order: arguments, ``creds`` (Deep Lake's lowercase dict), environment, profile files.
+    Order: arguments, ``creds`` (Deep Lake's lowercase dict), environment, profile files. The
+    secret and token may be plain strings or :class:`~storagekit.secret.Secret` (from a profile).
     """
     creds = dict(creds or {})
     unknown = sorted(set(creds) - _CREDS_KEYS)
@@ -79,7 +88,8 @@ def resolve(
         secret, token = section.get("aws_secret_access_key"), section.get("aws_session_token")
     if key and not secret:
         raise InvalidOptionError("an S3 access key was given without its secret key")
-    credentials = Credentials(key, secret, token or None) if key and secret else None
+    secret_key = wrap(secret)
+    credentials = Credentials(key, secret_key, wrap(token)) if key and secret_key else None
     return Settings(
         credentials,
         region or section.get("region"),
@@ -103,8 +113,8 @@ def _read_section(path: str, section: str) -> dict[str, str]:
     parser = configparser.RawConfigParser()
     try:
         parser.read(path, encoding="utf-8")
-    except configparser.Error as error:
-        raise InvalidOptionError(f"cannot parse the AWS file {path}: {error.message}") from None
+    except (configparser.Error, UnicodeDecodeError) as error:
+        raise InvalidOptionError(f"cannot parse the AWS file {path}: {describe_parse_error(error)}") from None
     return dict(parser.items(section)) if parser.has_section(section) else {}
 
 

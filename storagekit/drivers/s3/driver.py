@@ -12,10 +12,11 @@ import datetime
 import email.utils
 import logging
 import re
+import sys
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import timedelta
-from functools import cache
+from functools import cache, partial
 from typing import Any, ClassVar
 from urllib.parse import quote, urlsplit
 
@@ -173,6 +174,17 @@ class S3StorageDriver(StorageDriver):
     def for_provider(cls, provider: Provider | str) -> type[S3StorageDriver]:
         """The driver class configured for one S3-speaking provider's preset."""
         return _preset_class(cls, Provider(provider))
+
+    @classmethod
+    def _pickle_factory(cls) -> Callable[..., StorageDriver]:
+        """A preset's class is made at run time, so pickle cannot find it by name: unpickling asks
+        its base class (``for_provider``) for it again."""
+        found: Any = sys.modules.get(cls.__module__)
+        for part in cls.__qualname__.split("."):
+            found = getattr(found, part, None)
+        if found is cls:
+            return cls
+        return partial(_preset_driver, cls.__bases__[0], Provider(cls.provider))
 
     def __init__(
         self,
@@ -613,6 +625,13 @@ def _preset_class(base: type[S3StorageDriver], provider: Provider) -> type[S3Sto
     attributes = {"provider": provider, "preset": preset, "name": preset.title, "website": preset.website,
                   "__module__": base.__module__, "__doc__": f"{preset.title} through the S3 driver."}
     return type(f"{base.__name__}[{provider.value}]", (base,), attributes)
+
+
+def _preset_driver(
+    base: type[S3StorageDriver], provider: Provider, *args: Any, **kwargs: Any
+) -> S3StorageDriver:
+    """A preset's driver rebuilt from a pickle: ``base.for_provider(provider)(*args, **kwargs)``."""
+    return base.for_provider(provider)(*args, **kwargs)
 
 
 __all__ = ["S3StorageDriver"]

@@ -20,6 +20,7 @@ from azure.core.credentials import AccessToken, AccessTokenInfo, AzureNamedKeyCr
 from storagekit.drivers.azure_blobs._auth import BearerTokenAuth, SasAuth, SharedKeyAuth, string_to_sign
 from storagekit.drivers.azure_blobs._config import EMULATOR_KEY, resolve
 from storagekit.drivers.azure_blobs._sas import SAS_VERSION, UserDelegationKey, blob_sas
+from storagekit.secret import Secret, reveal
 from storagekit.types import InvalidCredsError, InvalidOptionError
 
 KEY = base64.b64encode(b"a test account key of 32 bytes!!").decode()
@@ -223,11 +224,11 @@ def test_account_key_connection_string_in_a_sovereign_cloud() -> None:
 def test_sas_connection_string_and_environment() -> None:
     config = resolve(None, None, None, None, None,
                      "BlobEndpoint=https://acct.blob.core.windows.net/;SharedAccessSignature=sv=1&sig=x", environ={})
-    assert (config.endpoint, config.account, config.sas_token) == ("https://acct.blob.core.windows.net", "acct",
+    assert (config.endpoint, config.account, reveal(config.sas_token)) == ("https://acct.blob.core.windows.net", "acct",
                                                                    "sv=1&sig=x")
     env = {"AZURE_STORAGE_ACCOUNT": "envacct", "AZURE_STORAGE_SAS_TOKEN": "?sv=1&sig=y"}
     config = resolve(None, None, None, None, None, None, environ=env)
-    assert (config.endpoint, config.sas_token) == ("https://envacct.blob.core.windows.net", "sv=1&sig=y")
+    assert (config.endpoint, reveal(config.sas_token)) == ("https://envacct.blob.core.windows.net", "sv=1&sig=y")
     env = {"AZURE_STORAGE_CONNECTION_STRING": f"AccountName=cs;AccountKey={KEY}", "AZURE_STORAGE_ACCOUNT": "no"}
     assert resolve(None, None, None, None, None, None, environ=env).account == "cs"
 
@@ -254,3 +255,38 @@ def test_bad_configurations_are_refused_clearly() -> None:
     with pytest.raises(InvalidOptionError, match="base64") as info:
         resolve("acct", "secret-not-base64!", None, None, None, None, environ={})
     assert "secret-not-base64!" not in str(info.value)
+
+
+def _shown(value: object) -> str:
+    """What a repr or a ``vars()`` dump of ``value`` and its attributes shows."""
+    texts = [repr(value), str(vars(value)) if hasattr(value, "__dict__") else ""]
+    for attribute in getattr(value, "__dict__", {}).values():
+        texts += [repr(attribute), str(vars(attribute)) if hasattr(attribute, "__dict__") else ""]
+    return "\n".join(texts)
+
+
+def test_no_form_of_credential_shows_in_reprs_or_vars() -> None:
+    sas = "sv=2020-12-06&ss=b&sig=c2FzLXNpZ25hdHVyZQ%3D%3D"
+
+    class Credential:
+        def get_token(self, *scopes: str, **kwargs: object) -> AccessToken:
+            return AccessToken("bearer-token-value", 4_000_000_000)
+
+    forms = [
+        ("acct", KEY, None, None, None), ("acct", None, sas, None, None), ("acct", None, None, KEY, None),
+        ("acct", None, None, sas, None), ("acct", None, None, AzureNamedKeyCredential("acct", KEY), None),
+        ("acct", None, None, AzureSasCredential(sas), None), ("acct", None, None, Credential(), None),
+        (None, None, None, None, f"AccountName=acct;AccountKey={KEY}"),
+        (None, None, None, None, f"BlobEndpoint=https://acct.blob.core.windows.net;SharedAccessSignature={sas}"),
+        ("acct", Secret(KEY), None, None, None), ("acct", None, Secret(sas), None, None),
+        (None, None, None, None, Secret(f"AccountName=acct;AccountKey={KEY}")),
+    ]
+    for key, secret, sas_token, credential, connection_string in forms:
+        config = resolve(key, secret, sas_token, credential, None, connection_string, environ={})
+        assert config.auth is not None
+        config.auth(requests.Request("GET", "https://acct.blob.core.windows.net/c?comp=list").prepare())
+        shown = _shown(config)
+        for secret_text in (KEY, KEY.rstrip("="), "c2FzLXNpZ25hdHVyZQ", "bearer-token-value"):
+            assert secret_text not in shown, (key, secret_text)
+    delegation = UserDelegationKey("oid", "tid", "start", "expiry", "b", "2025-11-05", KEY)
+    assert KEY not in repr(delegation) and KEY not in str(vars(delegation)) and delegation.value.reveal() == KEY

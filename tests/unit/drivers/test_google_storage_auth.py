@@ -25,6 +25,7 @@ from storagekit.drivers.google_storage._auth import SCOPES, BearerAuth
 from storagekit.models import Container
 from storagekit.options import UploadOptions
 from storagekit.providers import get_driver
+from storagekit.secret import Secret
 from storagekit.types import InvalidCredsError, Provider
 from tests.support.google_storage import make_service_account_info, replayed_driver
 
@@ -241,3 +242,31 @@ def test_upload_session_uri_is_redacted_from_logs(caplog: pytest.LogCaptureFixtu
     upload = driver._multipart_start(Container("bkt", {}, driver), "o", UploadOptions())
     driver._multipart_abort(upload)
     assert "upload_id=REDACTED" in caplog.text and "SECRET-SESSION" not in caplog.text
+
+
+# ---------------------------------------------------------------------- key material given as text
+
+
+def test_key_file_json_text_and_wrapped_secrets(info: dict[str, Any], key_file: Path) -> None:
+    text = json.dumps(info)
+    for driver in (GCS(credentials=text), GCS(credentials=Secret(text)), GCS(info["client_email"], text),
+                   GCS(info["client_email"], Secret(text)), GCS(credentials=Secret(str(key_file)))):
+        assert driver.credentials.service_account_email == info["client_email"]
+        assert driver.project == "storagekit-test"
+
+
+@pytest.mark.parametrize("form, damage", [
+    ("credentials", "truncated"), ("credentials", "not-an-object"), ("credentials", "pem"),
+    ("secret", "truncated"), ("secret", "not-an-object"),
+])
+def test_key_material_that_does_not_parse_is_never_quoted(form: str, damage: str, info: dict[str, Any]) -> None:
+    forms = {"truncated": json.dumps(info)[:-40], "not-an-object": json.dumps([info]), "pem": info["private_key"]}
+    text = forms[damage]
+    with pytest.raises(InvalidCredsError) as error:
+        if form == "credentials":  # a PEM is no credentials form: it is taken for a path, and must not be shown
+            GCS(credentials=text)
+        else:
+            GCS(info["client_email"], text)
+    message = str(error.value)
+    assert _key_body(info) not in message and "BEGIN PRIVATE" not in message and info["private_key_id"] not in message
+    assert "line" in message or "JSON object" in message or "not shown" in message

@@ -9,6 +9,7 @@ import pytest
 from storagekit.drivers.s3 import S3StorageDriver
 from storagekit.drivers.s3._credentials import Credentials
 from storagekit.providers import get_driver
+from storagekit.secret import Secret
 from storagekit.types import InvalidOptionError, Provider
 
 ENV = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_REGION",
@@ -146,3 +147,22 @@ def test_transfer_options_and_timeout() -> None:
 def test_credentials_repr_hides_the_secret() -> None:
     shown = repr(Credentials("AKIDEXAMPLE", "supersecretvalue", "sessiontokenvalue"))
     assert "AKIDEXAMPLE" in shown and "supersecretvalue" not in shown and "sessiontokenvalue" not in shown
+
+
+@pytest.mark.parametrize("content", [
+    "aws_access_key_id = FILEKEY\naws_secret_access_key = filesecret-do-not-show\n",  # no [section] header
+    "[default]\naws_access_key_id = FILEKEY\nfilesecret-do-not-show\n",  # a line that is no setting
+])
+@pytest.mark.parametrize("file_name", ["credentials", "config"])
+def test_an_unparsable_aws_file_never_shows_its_lines(aws_files: Path, content: str, file_name: str) -> None:
+    (aws_files / file_name).write_text(content)
+    with pytest.raises(InvalidOptionError, match=r"cannot parse the AWS file .*line") as info:
+        s3()
+    assert "filesecret-do-not-show" not in str(info.value) and file_name in str(info.value)
+
+
+def test_credentials_hold_secrets_wrapped(aws_files: Path) -> None:
+    credentials = Credentials("AKIDEXAMPLE", "supersecretvalue", "sessiontokenvalue")
+    assert isinstance(credentials.secret_key, Secret) and isinstance(credentials.token, Secret)
+    assert "supersecretvalue" not in str(vars(s3("AKIDEXAMPLE", Secret("supersecretvalue"))))
+    assert s3("K", Secret("S"), Secret("T"))._credentials == Credentials("K", "S", "T")
