@@ -246,7 +246,11 @@ class AzureBlobsStorageDriver(StorageDriver):
     # ------------------------------------------------------------------ reads and deletes
 
     def _open_range(self, obj: Object, start: int, end: int) -> Body:
-        """A ranged Get Blob, pinned to the ETag the object had, so a resumed read never mixes versions."""
+        """A ranged Get Blob, pinned to the ETag the object had, so a resumed read never mixes versions.
+
+        The blob's MD5 the answer carries (``x-ms-blob-content-md5`` on a ranged read; a
+        ``Content-MD5`` only on a whole one, since a range's may be the range's) goes to
+        ``obj.checksums``."""
         headers = {"x-ms-range": range_header(start, end)}
         if obj.extra.get("etag"):
             headers["If-Match"] = _quoted(obj.extra["etag"])
@@ -257,6 +261,10 @@ class AzureBlobsStorageDriver(StorageDriver):
         except PreconditionFailedError:
             self._head_object(obj.container, name)  # a deleted blob fails If-Match too: say it is gone
             raise
+        md5 = _md5_hex(response.headers.get("x-ms-blob-content-md5")) or (
+            _md5_hex(response.headers.get("Content-MD5")) if response.status_code == 200 else None)
+        if md5:
+            obj.checksums.setdefault("md5", md5)
         return Body(response, driver=self, container_name=container, object_name=name)
 
     def _delete_object(self, container: Container, name: str) -> None:

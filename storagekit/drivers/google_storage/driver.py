@@ -73,6 +73,22 @@ _PAGE_SIZE = "1000"
 """GCS's own default and maximum, sent explicitly because emulators otherwise return everything at once."""
 
 
+def _goog_hashes(header: str) -> dict[str, str]:
+    """The whole object's digests in an ``x-goog-hash`` value (``crc32c=<b64>,md5=<b64>``), hex.
+
+    GCS sends them on every read, ranged or not; malformed entries are ignored."""
+    digests = {}
+    for entry in header.split(","):
+        algorithm, _, value = entry.strip().partition("=")
+        try:
+            digest = base64.b64decode(value, validate=True)
+        except ValueError:
+            continue
+        if (algorithm, len(digest)) in (("crc32c", 4), ("md5", 16)):
+            digests[algorithm] = digest.hex()
+    return digests
+
+
 class GoogleStorageDriver(StorageDriver):
     """Google Cloud Storage (JSON API), or an emulator such as fake-gcs-server.
 
@@ -264,6 +280,8 @@ class GoogleStorageDriver(StorageDriver):
             "GET", self._object_url(obj.container.name, obj.name), params=params, headers=headers, stream=True,
             container_name=obj.container.name, object_name=obj.name,
         )
+        for algorithm, digest in _goog_hashes(response.headers.get("x-goog-hash", "")).items():
+            obj.checksums.setdefault(algorithm, digest)
         return Body(response, driver=self, container_name=obj.container.name, object_name=obj.name)
 
     def _delete_object(self, container: Container, name: str) -> None:

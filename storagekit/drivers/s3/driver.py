@@ -112,9 +112,10 @@ def _iso(http_date: str | None) -> str:
     return when.astimezone(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
 
-def _checksums(etag: str, headers: Mapping[str, str]) -> dict[str, str]:
+def _checksums(etag: str, headers: Mapping[str, str], crcs: bool = True) -> dict[str, str]:
     """The content's true digests: the ETag when it is an MD5 (not multipart, not SSE-KMS, not
-    SSE-C) and a whole-object ``x-amz-checksum-crc32c`` / ``-crc32`` (not a composite ``...-N``)."""
+    SSE-C) and, with ``crcs``, a whole-object ``x-amz-checksum-crc32c`` / ``-crc32`` (not a
+    composite ``...-N``; a ranged GET's answer may describe its range, so it is not asked)."""
     checksums = {}
     if (
         _MD5_ETAG.match(etag)
@@ -123,7 +124,7 @@ def _checksums(etag: str, headers: Mapping[str, str]) -> dict[str, str]:
     ):
         checksums["md5"] = etag
     for algorithm, header in _CRC_HEADERS.items():
-        value = headers.get(header)
+        value = headers.get(header) if crcs else None
         if value and "-" not in value:
             digest = base64.b64decode(value + "==", validate=False)
             if len(digest) == 4:
@@ -385,12 +386,33 @@ class S3StorageDriver(StorageDriver):
         return Object(name, int(headers.get("Content-Length", 0)), etag, extra, meta, container, self, checksums)
 
     def _open_range(self, obj: Object, start: int, end: int) -> Body:
-        headers = {"Range": f"bytes={start}-{end - 1}"}
+        """A GET pinned to the object's ETag; the whole-object digests it proves go to ``obj.checksums``.
+
+        The whole object is asked for without a Range and with checksum mode (S3 returns
+        ``x-amz-checksum-*`` only then); the ETag proves an MD5 on any answer unless SSE-KMS,
+        SSE-C or a multipart upload made it something else. When the first range of a split read
+        proves nothing (a multipart ETag), HEAD is asked for the stored FULL_OBJECT checksum.
+        """
+        whole = start == 0 and end == obj.size
+        headers = dict(self._checksum_mode or {}) if whole else {"Range": f"bytes={start}-{end - 1}"}
         etag = obj.extra.get("etag") or obj.hash
         if etag:
             headers["If-Match"] = f'"{etag}"'
-        response = self._request("GET", obj.container.name, obj.name, headers=headers, stream=True)
-        return Body(response, driver=self, container_name=obj.container.name, object_name=obj.name)
+        bucket = obj.container.name
+        response = self._request("GET", bucket, obj.name, headers=headers, stream=True)
+        served = response.headers.get("ETag", "").strip('"')
+        for algorithm, digest in _checksums(served, response.headers, crcs=whole).items():
+            obj.checksums.setdefault(algorithm, digest)
+        if start == 0 and not whole and not obj.checksums and self._crc and served:
+            try:
+                head = self._request("HEAD", bucket, obj.name,
+                                     headers={"x-amz-checksum-mode": "ENABLED", "If-Match": f'"{served}"'})
+            except BaseException:
+                response.close()
+                raise
+            for algorithm, digest in _checksums(served, head.headers).items():
+                obj.checksums.setdefault(algorithm, digest)
+        return Body(response, driver=self, container_name=bucket, object_name=obj.name)
 
     def _delete_object(self, container: Container, name: str) -> None:
         self._request("DELETE", container.name, name)
