@@ -20,7 +20,7 @@ import pytest
 from storagekit.base import StorageDriver
 from storagekit.http import RetryPolicy
 from storagekit.models import Container
-from storagekit.types import ObjectHashMismatchError, StorageKitError
+from storagekit.types import MalformedResponseError, ObjectHashMismatchError, StorageKitError
 from tests.support.proxy import Fault, FaultProxy
 
 MiB = 1024 * 1024
@@ -210,3 +210,36 @@ def test_a_sync_restore_of_a_flipped_byte_writes_no_file(setup, tmp_path: Path) 
     assert report.copied == []
     assert "a.bin" in report.errors and "corrupt" in report.errors["a.bin"]
     assert list(tmp_path.rglob("*.bin")) == [] and list(tmp_path.rglob("*.part")) == []
+
+
+# Requests whose success must carry something (an ETag, an object resource), per provider and step.
+_PROMISES: dict[str, dict[str, Callable[[str, str, dict[str, str]], bool]]] = {
+    "s3": {
+        "single": lambda method, path, headers: method == "PUT" and "uploadId" not in path,
+        "part": lambda method, path, headers: method == "PUT" and "partNumber=" in path,
+        "complete": lambda method, path, headers: method == "POST" and "uploadId=" in path,
+    },
+    "azure_blobs": {
+        "single": lambda method, path, headers: method == "PUT" and "comp=" not in path,
+        "complete": lambda method, path, headers: method == "PUT" and "comp=blocklist" in path,
+    },
+    "google_storage": {
+        "single": lambda method, path, headers: method == "POST" and "uploadType=multipart" in path,
+        "chunk": lambda method, path, headers: method == "PUT" and "upload_id=" in path,
+    },
+}
+
+
+def test_a_success_without_what_the_protocol_promises_is_malformed(setup) -> None:  # type: ignore[no-untyped-def]
+    """A 200 without the ETag (S3, Azure) or the object resource (GCS) an upload step promises is a
+    MalformedResponseError, never an Object, and leaves no object or multipart upload behind."""
+    proxy, via, container, direct_container = setup
+    family = type(via).__module__.split(".")[2]  # storagekit.drivers.<family>.driver
+    for step, when in _PROMISES[family].items():
+        proxy.inject(Fault("status", status=200, times=1, when=when))
+        data = [os.urandom(1000)] if step == "single" else [os.urandom(PART), os.urandom(PART), b"end"]
+        with pytest.raises(MalformedResponseError):
+            via.upload_object_via_stream(iter(data), container, f"promise-{step}")
+        assert [kind for _, _, kind in proxy.log].count("status") == 1, step
+        proxy.clear()
+        assert _leftovers(direct_container.driver, direct_container) == [], step

@@ -337,7 +337,7 @@ class GoogleStorageDriver(StorageDriver):
             "POST", f"{self._uploads_url}/{quote(container.name, safe='')}/o", params=params, headers=headers,
             data=body, idempotent="ifGenerationMatch" in params, container_name=container.name, object_name=name,
         )
-        return self._object(container, response.json())
+        return self._object(container, self._resource(response, container.name, name))
 
     def _multipart_start(self, container: Container, name: str, options: UploadOptions) -> MultipartUpload:
         """Open a resumable-upload session; its URI is the upload id (and a capability: never logged)."""
@@ -387,7 +387,7 @@ class GoogleStorageDriver(StorageDriver):
                     ) from None
                 data, start = part.data[persisted - part.offset:], persisted
         if response.status_code != 308:
-            upload.state["resource"] = response.json()
+            upload.state["resource"] = self._resource(response, upload.container.name, upload.object_name)
         elif total != "*" or self._persisted(response) < end:
             raise MalformedResponseError(
                 f"GCS kept {self._persisted(response)} bytes of {upload.object_name}, not the {end} sent", self,
@@ -427,8 +427,25 @@ class GoogleStorageDriver(StorageDriver):
                     f"of {sum(parts)} bytes)", self, container_name=upload.container.name,
                     object_name=upload.object_name,
                 )
-            resource = response.json()
+            resource = self._resource(response, upload.container.name, upload.object_name)
         return self._object(upload.container, resource)
+
+    def _resource(self, response: Response, bucket: str, name: str) -> dict[str, Any]:
+        """The object resource a finished upload answers with; anything else (no JSON, another
+        object, no size or generation) is a MalformedResponseError, never an Object."""
+        try:
+            resource = response.json()
+        except ValueError:
+            resource = None
+        if (
+            not isinstance(resource, dict) or resource.get("name") != name
+            or not str(resource.get("size", "")).isdigit() or not resource.get("generation")
+        ):
+            raise MalformedResponseError(
+                f"the upload of {bucket}/{name} was answered {response.status_code} without its object resource: "
+                "it cannot be trusted", self, container_name=bucket, object_name=name,
+            )
+        return resource
 
     def _multipart_abort(self, upload: MultipartUpload) -> None:
         """Cancel the session; GCS answers 499 when it did."""

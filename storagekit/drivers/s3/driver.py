@@ -30,6 +30,7 @@ from ...types import (
     InvalidContainerNameError,
     InvalidCredsError,
     InvalidOptionError,
+    MalformedResponseError,
     ObjectDoesNotExistError,
     PermissionDeniedError,
     Provider,
@@ -306,6 +307,16 @@ class S3StorageDriver(StorageDriver):
                 raise error_from_fields(error_fields(root), response.status_code, response.headers, context)
         return body
 
+    def _etag(self, etag: str | None, what: str, bucket: str, key: str) -> str:
+        """The ETag an upload's answer must carry (unquoted); a success without one is no success."""
+        etag = (etag or "").strip().strip('"')
+        if not etag:
+            raise MalformedResponseError(
+                f"{what} of {bucket}/{key} was answered without an ETag: the upload cannot be trusted", self,
+                container_name=bucket, object_name=key,
+            )
+        return etag
+
     # ------------------------------------------------------------------ containers
 
     def _check_container_name(self, name: str) -> None:
@@ -478,7 +489,7 @@ class S3StorageDriver(StorageDriver):
         headers.update(self._conditions(options))
         headers.update(self._content_checksum(part))
         response = self._request("PUT", container.name, name, headers=headers, data=part.data)
-        etag = response.headers.get("ETag", "").strip('"')
+        etag = self._etag(response.headers.get("ETag"), "PutObject", container.name, name)
         checksums = _checksums(etag, response.headers)
         return self._stored(container, name, len(part.data), etag, response.headers, options, checksums)
 
@@ -509,7 +520,9 @@ class S3StorageDriver(StorageDriver):
         query = _query({"partNumber": str(part.number), "uploadId": upload.upload_id})
         response = self._request("PUT", upload.container.name, upload.object_name, query=query,
                                  headers=self._content_checksum(part), data=part.data)
-        return part.number, response.headers.get("ETag", ""), len(part.data), getattr(part, self._crc or "", None)
+        etag = self._etag(response.headers.get("ETag"), f"UploadPart {part.number}", upload.container.name,
+                          upload.object_name)
+        return part.number, f'"{etag}"', len(part.data), getattr(part, self._crc or "", None)
 
     def _multipart_complete(
         self, upload: MultipartUpload, parts: list[tuple[int, str, int, int | None]], checksums: dict[str, str]
@@ -530,7 +543,8 @@ class S3StorageDriver(StorageDriver):
                                  query=_query({"uploadId": upload.upload_id}), headers=headers, data=body,
                                  idempotent=True)
         result = self._check_body(response, upload.container.name, upload.object_name)
-        etag = (_xml.find_text(result, "ETag", self) or "").strip('"')
+        etag = self._etag(_xml.find_text(result, "ETag", self), "CompleteMultipartUpload", upload.container.name,
+                          upload.object_name)
         size = sum(size for _, _, size, _ in parts)
         return self._stored(upload.container, upload.object_name, size, etag, response.headers, options, whole)
 
@@ -583,7 +597,8 @@ class S3StorageDriver(StorageDriver):
         headers["x-amz-copy-source"] = source
         headers["x-amz-metadata-directive"] = "REPLACE"
         response = self._request("PUT", container.name, name, headers=headers)
-        etag = (_xml.find_text(self._check_body(response, container.name, name), "ETag", self) or "").strip('"')
+        etag = self._etag(_xml.find_text(self._check_body(response, container.name, name), "ETag", self),
+                          "CopyObject", container.name, name)
         checksums = _checksums(etag, response.headers)
         return self._stored(container, name, obj.size, etag, response.headers, options, checksums)
 
@@ -601,8 +616,9 @@ class S3StorageDriver(StorageDriver):
                 if obj.extra.get("etag"):
                     headers["x-amz-copy-source-if-match"] = f'"{obj.extra["etag"]}"'
                 response = self._request("PUT", container.name, name, query=query, headers=headers)
-                etag = _xml.find_text(self._check_body(response, container.name, name), "ETag", self) or ""
-                parts.append((number, etag, end - start, None))
+                etag = self._etag(_xml.find_text(self._check_body(response, container.name, name), "ETag", self),
+                                  f"UploadPartCopy {number}", container.name, name)
+                parts.append((number, f'"{etag}"', end - start, None))
             return self._multipart_complete(upload, parts, {})
         except BaseException:
             self._multipart_abort(upload)
