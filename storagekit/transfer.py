@@ -271,11 +271,11 @@ def read_range(
     ``max_concurrency`` ranges of ``part_size`` at once into ``max_concurrency + 1`` buffers
     (so memory stays O(part_size x max_concurrency)). The size is always checked; when the
     whole object is read, the cheapest digest known (CRC-32, CRC32C or MD5) too: one ``obj``
-    carries, or one its first response proved (see :func:`_verifiable`).
+    carries, one its first response proved (see :func:`_verifiable`), or, for a read split
+    into ranges that proved nothing, one HEAD reports (:func:`_expected`).
     """
     whole = start == 0 and end == obj.size
-    if whole:
-        obj = _verifiable(obj)
+    obj = _verifiable(obj)
     parallel = driver.capabilities.multipart and config.max_concurrency > 1 and end - start > config.part_size
     if parallel:
         blocks = _prefetched(driver, obj, start, end, config)
@@ -285,7 +285,7 @@ def read_range(
     expected: dict[str, str] = {}
     for block in blocks:
         if checksum is None:  # the first range has been opened: what it proved is known now
-            expected = dict(obj.checksums) if whole else {}
+            expected = _expected(driver, obj, parallel) if whole else {}
             algorithm = cheapest(expected)
             checksum = Checksum([algorithm] if algorithm else [])
         checksum.update(block)
@@ -295,6 +295,22 @@ def read_range(
     for algorithm, digest in (checksum.hexdigests() if checksum else {}).items():
         if expected[algorithm] != digest:
             raise _mismatch(driver, obj, f"{algorithm} {digest} != {expected[algorithm]} stored")
+
+
+def _expected(driver: StorageDriver, obj: Object, split: bool) -> dict[str, str]:
+    """The whole-object digests to check a read of ``obj`` against.
+
+    What the object carries or its first response proved; when a read split into ranges has
+    nothing (a ranged answer may say less than a whole one: S3 sends ``x-amz-checksum-*``
+    only for whole objects), what HEAD says of the same version (same ETag), once.
+    """
+    expected = dict(obj.checksums)
+    etag = obj.extra.get("etag")
+    if not expected and split and etag:
+        fresh = driver._head_object(obj.container, obj.name)
+        if fresh.extra.get("etag") == etag:
+            expected = dict(fresh.checksums)
+    return expected
 
 
 def _verifiable(obj: Object) -> Object:

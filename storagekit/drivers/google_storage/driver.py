@@ -38,7 +38,7 @@ from ...types import (
     Provider,
     StorageKitError,
 )
-from ._auth import BearerAuth, resolve
+from ._auth import BearerAuth, origin, resolve
 from ._errors import parse_error
 from ._signing import presign
 
@@ -144,7 +144,7 @@ class GoogleStorageDriver(StorageDriver):
         self._take_transfer_options(options)
         self.connection = Connection.from_options(
             options, error_parser=parse_error, driver=self, pool_size=max(16, 2 * self.transfer_config.max_concurrency),
-            auth=BearerAuth(self.credentials) if self.credentials is not None else None,
+            auth=BearerAuth(self.credentials, self.endpoint) if self.credentials is not None else None,
         )
 
     def __repr__(self) -> str:
@@ -340,7 +340,10 @@ class GoogleStorageDriver(StorageDriver):
         return self._object(container, self._resource(response, container.name, name))
 
     def _multipart_start(self, container: Container, name: str, options: UploadOptions) -> MultipartUpload:
-        """Open a resumable-upload session; its URI is the upload id (and a capability: never logged)."""
+        """Open a resumable-upload session; its URI is the upload id (and a capability: never logged).
+
+        A session on another origin than the endpoint (scheme, host, port) is refused: neither the
+        object's bytes nor the OAuth token (which the auth would withhold anyway) go there."""
         metadata = self._metadata(name, options)
         params = self._upload_params(container, name, options, "resumable")
         headers = {
@@ -356,6 +359,13 @@ class GoogleStorageDriver(StorageDriver):
         if not session:
             raise MalformedResponseError(f"GCS opened no resumable session for {name}", self,
                                          container_name=container.name, object_name=name)
+        if origin(session) != origin(self.endpoint):
+            scheme, host, port = origin(session)
+            raise MalformedResponseError(
+                f"GCS opened the resumable session for {name} at another origin ({scheme}://{host}:{port}, "
+                f"not {self.endpoint}); refused: nothing is sent there", self,
+                container_name=container.name, object_name=name,
+            )
         return MultipartUpload(container, name, session, {"resource": None})
 
     def _multipart_put(self, upload: MultipartUpload, part: Part) -> int:

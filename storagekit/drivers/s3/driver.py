@@ -48,6 +48,8 @@ _MD5_ETAG = re.compile(r"^[0-9a-f]{32}$")
 _DNS_BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _BUCKET = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9._-]{1,253}[a-zA-Z0-9]$")
 _KMS = frozenset({"aws:kms", "aws:kms:dsse"})
+_REGION = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
+"""What a region name a service hints at may be: it becomes part of a host name."""
 _OPTION_HEADERS = (
     ("content_type", "Content-Type"),
     ("content_encoding", "Content-Encoding"),
@@ -268,13 +270,25 @@ class S3StorageDriver(StorageDriver):
         self, method: str, bucket: str, key: str = "", query: str = "", *, headers: Mapping[str, str] | None = None,
         data: Any = None, stream: bool = False, idempotent: bool | None = None,
     ) -> Response:
-        """Send one S3 request, following a wrong-region answer once (and remembering the region)."""
+        """Send one S3 request, following a wrong-region answer once (and remembering the region).
+
+        A region hint is followed only if it is a region name (``[a-z0-9-]``), so the next host is
+        built from the preset's own template (``s3.<region>.amazonaws.com``) and signed requests
+        never leave the provider's domain; a custom endpoint keeps its host and re-signs only.
+        Any other hint is a MalformedResponseError (nothing is sent to it).
+        """
         region = self._region_of(bucket)
         try:
             return self._send(method, bucket, key, query, region, headers, data, stream, idempotent)
         except WrongRegionError as error:
             if not bucket or not error.region or error.region == region:
                 raise
+            if not _REGION.match(error.region):
+                raise MalformedResponseError(
+                    f"{method} {bucket}: the service named {error.region[:80]!r} as the bucket's region, which is "
+                    "no region name; not followed", self, http_status=error.http_status, code=error.code,
+                    container_name=bucket, object_name=key or None,
+                ) from None
             log.info("bucket %s is in region %s, not %s: following", bucket, error.region, region)
             self._bucket_regions[bucket] = error.region
             return self._send(method, bucket, key, query, error.region, headers, data, stream, idempotent)
@@ -401,8 +415,7 @@ class S3StorageDriver(StorageDriver):
 
         The whole object is asked for without a Range and with checksum mode (S3 returns
         ``x-amz-checksum-*`` only then); the ETag proves an MD5 on any answer unless SSE-KMS,
-        SSE-C or a multipart upload made it something else. When the first range of a split read
-        proves nothing (a multipart ETag), HEAD is asked for the stored FULL_OBJECT checksum.
+        SSE-C or a multipart upload made it something else.
         """
         whole = start == 0 and end == obj.size
         headers = dict(self._checksum_mode or {}) if whole else {"Range": f"bytes={start}-{end - 1}"}
@@ -414,15 +427,6 @@ class S3StorageDriver(StorageDriver):
         served = response.headers.get("ETag", "").strip('"')
         for algorithm, digest in _checksums(served, response.headers, crcs=whole).items():
             obj.checksums.setdefault(algorithm, digest)
-        if start == 0 and not whole and not obj.checksums and self._crc and served:
-            try:
-                head = self._request("HEAD", bucket, obj.name,
-                                     headers={"x-amz-checksum-mode": "ENABLED", "If-Match": f'"{served}"'})
-            except BaseException:
-                response.close()
-                raise
-            for algorithm, digest in _checksums(served, head.headers).items():
-                obj.checksums.setdefault(algorithm, digest)
         return Body(response, driver=self, container_name=bucket, object_name=obj.name)
 
     def _delete_object(self, container: Container, name: str) -> None:

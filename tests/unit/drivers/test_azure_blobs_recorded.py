@@ -188,7 +188,7 @@ def test_blocks_carry_their_md5_only_where_tls_does_not_protect_them() -> None:
     for endpoint, block_md5 in ((ENDPOINT, False), ("http://127.0.0.1:10000/acct", True)):
         driver = AzureBlobsStorageDriver("acct", KEY, endpoint_url=endpoint)
         replay = Replay(driver)
-        replay.answers = [(201, {}, b"")] * 3 + [(201, {}, b""), (200, stored, b"")]
+        replay.answers = [(201, {}, b"")] * 3 + [(201, {"ETag": '"0x1"'}, b""), (200, stored, b"")]
         obj = driver.upload_object_via_stream(iter([data]), driver._as_container("data"), "big.bin",
                                               part_size=1024 * 1024, multipart_threshold=1024 * 1024)
         blocks = [r for r in replay.requests if "comp=block&" in r.url]
