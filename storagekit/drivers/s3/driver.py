@@ -13,6 +13,7 @@ import email.utils
 import logging
 import re
 import threading
+import time
 from collections.abc import Iterator, Mapping
 from datetime import timedelta
 from functools import cache
@@ -25,7 +26,7 @@ from ...models import Container, MultipartUpload, Object, ObjectPage, Part
 from ...options import UploadOptions
 from ...streams import FAST_CRC32C, crc_combine
 from ...transfer import MiB, PartLimits
-from ...transport import Response
+from ...transport import Request, Response
 from ...types import (
     InvalidContainerNameError,
     InvalidCredsError,
@@ -133,6 +134,24 @@ def _checksums(etag: str, headers: Mapping[str, str], crcs: bool = True) -> dict
             if len(digest) == 4:
                 checksums[algorithm] = digest.hex()
     return checksums
+
+
+class _Attempts:
+    """Signs like ``sign`` (if any) and counts how often: the connection signs every attempt
+    afresh, so this is how many times a request was sent."""
+
+    def __init__(self) -> None:
+        self.sign: _auth.SigV4Auth | None = None
+        self.count = 0
+
+    def __call__(self, request: Request) -> Request:
+        self.count += 1
+        return self.sign(request) if self.sign is not None else request
+
+
+_ORPHAN_SLACK = 2.0
+"""Seconds around a retried CreateMultipartUpload in which an upload of the same key is its orphan
+(S3's ``Initiated`` has whole seconds)."""
 
 
 def _crc_base64(value: int) -> str:
@@ -268,7 +287,7 @@ class S3StorageDriver(StorageDriver):
 
     def _request(
         self, method: str, bucket: str, key: str = "", query: str = "", *, headers: Mapping[str, str] | None = None,
-        data: Any = None, stream: bool = False, idempotent: bool | None = None,
+        data: Any = None, stream: bool = False, idempotent: bool | None = None, attempts: _Attempts | None = None,
     ) -> Response:
         """Send one S3 request, following a wrong-region answer once (and remembering the region).
 
@@ -279,7 +298,7 @@ class S3StorageDriver(StorageDriver):
         """
         region = self._region_of(bucket)
         try:
-            return self._send(method, bucket, key, query, region, headers, data, stream, idempotent)
+            return self._send(method, bucket, key, query, region, headers, data, stream, idempotent, attempts)
         except WrongRegionError as error:
             if not bucket or not error.region or error.region == region:
                 raise
@@ -291,19 +310,22 @@ class S3StorageDriver(StorageDriver):
                 ) from None
             log.info("bucket %s is in region %s, not %s: following", bucket, error.region, region)
             self._bucket_regions[bucket] = error.region
-            return self._send(method, bucket, key, query, error.region, headers, data, stream, idempotent)
+            return self._send(method, bucket, key, query, error.region, headers, data, stream, idempotent, attempts)
 
     def _send(
         self, method: str, bucket: str, key: str, query: str, region: str, headers: Mapping[str, str] | None,
-        data: Any, stream: bool, idempotent: bool | None,
+        data: Any, stream: bool, idempotent: bool | None, attempts: _Attempts | None = None,
     ) -> Response:
         base, _ = self._base(bucket, region)
         url = f"{base}/{_quote_key(key)}" if key else (base if bucket else f"{base}/")
         if query:
             url = f"{url}?{query}"
+        auth: Any = self._signer(region)
+        if attempts is not None:
+            attempts.sign, auth = auth, attempts
         return self.connection.request(
             method, url, headers=headers, data=data, stream=stream, idempotent=idempotent,
-            container_name=bucket or None, object_name=key or None, auth=self._signer(region),
+            container_name=bucket or None, object_name=key or None, auth=auth,
         )
 
     @property
@@ -509,16 +531,50 @@ class S3StorageDriver(StorageDriver):
     def _create_upload(
         self, container: Container, name: str, options: UploadOptions, crc: str | None
     ) -> MultipartUpload:
-        """CreateMultipartUpload, declaring a FULL_OBJECT checksum if the parts will carry their ``crc``."""
+        """CreateMultipartUpload, declaring a FULL_OBJECT checksum if the parts will carry their ``crc``.
+
+        It is retried like any idempotent request; an attempt whose answer was lost may still have
+        started an upload, which is then aborted (see :meth:`_abort_orphans`)."""
         headers = self._upload_headers(options)
         if crc:
             headers.update({"x-amz-checksum-algorithm": crc.upper(), "x-amz-checksum-type": "FULL_OBJECT"})
-        response = self._request("POST", container.name, name, query="uploads", headers=headers, idempotent=True)
+        attempts, started = _Attempts(), time.monotonic()
+        response = self._request("POST", container.name, name, query="uploads", headers=headers, idempotent=True,
+                                 attempts=attempts)
         upload_id = _xml.find_text(self._check_body(response, container.name, name), "UploadId", self)
         if not upload_id:
-            raise StorageKitError(f"CreateMultipartUpload for {name} returned no UploadId", self,
-                                  container_name=container.name, object_name=name)
+            raise MalformedResponseError(f"CreateMultipartUpload for {name} returned no UploadId", self,
+                                         container_name=container.name, object_name=name)
+        if attempts.count > 1:
+            self._abort_orphans(container, name, upload_id, response.headers.get("Date"),
+                                time.monotonic() - started)
         return MultipartUpload(container, name, upload_id, {"options": options})
+
+    def _abort_orphans(self, container: Container, name: str, upload_id: str, date: str | None,
+                       elapsed: float) -> None:
+        """Abort the uploads of ``name`` a retried CreateMultipartUpload started but never heard of.
+
+        They are the key's uploads other than ``upload_id`` initiated while the retries ran (by the
+        server's clock: its ``Date`` less the time the retries took, with a little slack). A
+        failure here is logged: the upload itself goes on.
+        """
+        try:
+            answered = email.utils.parsedate_to_datetime(date or "")
+        except (TypeError, ValueError):
+            log.warning("cannot tell which uploads a retried CreateMultipartUpload of %s left behind: no Date", name)
+            return
+        earliest = answered - timedelta(seconds=elapsed + _ORPHAN_SLACK)
+        latest = answered + timedelta(seconds=_ORPHAN_SLACK)
+        try:
+            for upload in self.ex_iterate_multipart_uploads(container, prefix=name):
+                if upload.object_name == name and upload.upload_id != upload_id and (
+                    earliest <= _parse_time(upload.state["initiated"]) <= latest
+                ):
+                    log.info("aborting the upload of %s a retried CreateMultipartUpload left behind", name)
+                    self._multipart_abort(upload)
+        except StorageKitError as error:
+            log.warning("could not abort the uploads a retried CreateMultipartUpload of %s left behind: %s",
+                        name, error)
 
     def _multipart_put(self, upload: MultipartUpload, part: Part) -> tuple[int, str, int, int | None]:
         query = _query({"partNumber": str(part.number), "uploadId": upload.upload_id})

@@ -20,6 +20,7 @@ from storagekit.drivers.s3._errors import WrongRegionError
 from storagekit.drivers.s3.driver import _iso
 from storagekit.http import RetryPolicy
 from storagekit.models import Object
+from storagekit.options import UploadOptions
 from storagekit.providers import get_driver
 from storagekit.streams import FAST_CRC32C
 from storagekit.types import (
@@ -491,3 +492,46 @@ def test_the_secret_never_shows(caplog: pytest.LogCaptureFixture) -> None:
 ])
 def test_last_modified_becomes_iso_8601_utc(http_date: str, iso: str) -> None:
     assert _iso(http_date) == iso
+
+
+# ---------------------------------------------------------------------- retried CreateMultipartUpload
+
+
+def _uploads(*uploads: tuple[str, str, str]) -> bytes:
+    entries = "".join(f"<Upload><Key>{key}</Key><UploadId>{upload_id}</UploadId><Initiated>{initiated}</Initiated>"
+                      "</Upload>" for key, upload_id, initiated in uploads)
+    return (f'<ListMultipartUploadsResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Bucket>examplebucket'
+            f"</Bucket>{entries}<IsTruncated>false</IsTruncated></ListMultipartUploadsResult>").encode()
+
+
+def test_a_retried_create_multipart_upload_aborts_the_upload_its_lost_answer_started() -> None:
+    """The first CreateMultipartUpload reached S3 but its answer was lost; the retry got upload B.
+    Upload A (same key, started during the retries) is aborted; older uploads of the key and
+    uploads of other keys are someone else's and stay."""
+    driver = make_driver()
+    created = (b'<InitiateMultipartUploadResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Bucket>examplebucket'
+               b"</Bucket><Key>big.bin</Key><UploadId>B</UploadId></InitiateMultipartUploadResult>")
+
+    def lost(request: object) -> tuple[int, dict[str, str], bytes]:
+        raise ConnectionResetError("the answer was lost")
+
+    listing = _uploads(
+        ("big.bin", "A", "2026-11-21T12:00:00.000Z"), ("big.bin", "B", "2026-11-21T12:00:01.000Z"),
+        ("big.bin", "OLD", "2026-11-20T12:00:00.000Z"), ("big.bin.2", "OTHER", "2026-11-21T12:00:00.000Z"),
+    )
+    replay = ReplayTransport.install(
+        driver, lost, (200, {"Date": "Sat, 21 Nov 2026 12:00:01 GMT"}, created), (200, {}, listing), (204, {}, b""))
+    upload = driver._multipart_start(driver._as_container("examplebucket"), "big.bin",
+                                     UploadOptions.parse(None, None, None))
+    assert upload.upload_id == "B"
+    assert [(r.method, r.url.rsplit("?", 1)[-1]) for r in replay.requests[2:]] == [
+        ("GET", "prefix=big.bin&uploads"), ("DELETE", "uploadId=A")]
+
+
+def test_a_create_multipart_upload_answered_at_once_lists_nothing() -> None:
+    driver = make_driver()
+    created = (b'<InitiateMultipartUploadResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><UploadId>B'
+               b"</UploadId></InitiateMultipartUploadResult>")
+    replay = ReplayTransport.install(driver, (200, {"Date": "Sat, 21 Nov 2026 12:00:01 GMT"}, created))
+    driver._multipart_start(driver._as_container("examplebucket"), "big.bin", UploadOptions.parse(None, None, None))
+    assert len(replay.requests) == 1
