@@ -127,8 +127,9 @@ def _checksums(etag: str, headers: Mapping[str, str], crcs: bool = True) -> dict
         and not headers.get("x-amz-server-side-encryption-customer-algorithm")
     ):
         checksums["md5"] = etag
+    composite = headers.get("x-amz-checksum-type", "").upper() == "COMPOSITE"  # a checksum of part checksums
     for algorithm, header in _CRC_HEADERS.items():
-        value = headers.get(header) if crcs else None
+        value = headers.get(header) if crcs and not composite else None
         if value and "-" not in value:
             digest = base64.b64decode(value + "==", validate=False)
             if len(digest) == 4:

@@ -234,6 +234,7 @@ def test_reads_pin_the_etag_and_ask_a_range_only_for_part_of_the_object() -> Non
 
 HELLO_MD5 = hashlib.md5(b"hello world").hexdigest()
 MULTIPART_ETAG = "d41d8cd98f00b204e9800998ecf8427e-2"
+HELLO_CRC = base64.b64encode(zlib.crc32(b"hello world").to_bytes(4, "big")).decode()
 
 
 def _get(body: bytes, status: int = 200, **headers: str) -> tuple[int, dict[str, str], bytes]:
@@ -247,8 +248,10 @@ def _get(body: bytes, status: int = 200, **headers: str) -> tuple[int, dict[str,
     (_get(b"hello wxrld", ETag=f'"{HELLO_MD5}"', **{"x-amz-server-side-encryption-customer-algorithm": "AES256"}),
      False),
     (_get(b"hello wxrld", ETag=f'"{MULTIPART_ETAG}"'), False),
-    (_get(b"hello wxrld", ETag=f'"{MULTIPART_ETAG}"', **{"x-amz-checksum-crc32": base64.b64encode(
-        zlib.crc32(b"hello world").to_bytes(4, "big")).decode()}), True),
+    (_get(b"hello wxrld", ETag=f'"{MULTIPART_ETAG}"', **{"x-amz-checksum-crc32": HELLO_CRC}), True),
+    # a COMPOSITE checksum is one of the parts' checksums, not of the content
+    (_get(b"hello wxrld", ETag=f'"{MULTIPART_ETAG}"', **{"x-amz-checksum-crc32": HELLO_CRC,
+                                                          "x-amz-checksum-type": "COMPOSITE"}), False),
 ])
 def test_a_listed_object_is_checked_against_what_its_get_proves(answer: tuple[int, dict[str, str], bytes],
                                                                   verified: bool) -> None:
