@@ -455,7 +455,11 @@ class StorageDriver:
 
     def _open_range(self, obj: Object, start: int, end: int) -> RangeReader:
         """The bytes ``start`` to ``end`` (exclusive), to read with ``readinto`` (a connection
-        that breaks raises an error marked ``retryable``; the engine resumes it)."""
+        that breaks raises an error marked ``retryable``; the engine resumes it).
+
+        A driver adds to ``obj.checksums`` (without replacing one already there) the digests of
+        the whole object its response proves, so a read of an object known only from a listing
+        is still verified; the engine hands it a private copy of the caller's object."""
         raise NotImplementedError
 
     def _delete_object(self, container: Container, name: str) -> None:

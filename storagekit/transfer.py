@@ -9,6 +9,7 @@ from the last byte received.
 from __future__ import annotations
 
 import contextlib
+import copy
 import errno
 import hashlib
 import itertools
@@ -272,25 +273,61 @@ def read_range(
     Each block is a view of a reused buffer, valid until the next one is asked for: callers
     write it or copy it. Large reads from request-based stores fetch up to
     ``max_concurrency`` ranges of ``part_size`` at once into ``max_concurrency + 1`` buffers
-    (so memory stays O(part_size x max_concurrency)). The size is always checked; the
-    cheapest digest the store keeps (CRC-32, CRC32C or MD5) too when the whole object is read.
+    (so memory stays O(part_size x max_concurrency)). The size is always checked; when the
+    whole object is read, the cheapest digest known (CRC-32, CRC32C or MD5) too: one ``obj``
+    carries, one its first response proved (see :func:`_verifiable`), or, for a read split
+    into ranges that proved nothing, one HEAD reports (:func:`_expected`).
     """
     whole = start == 0 and end == obj.size
-    algorithm = cheapest(obj.checksums) if whole else None
-    checksum = Checksum([algorithm] if algorithm else [])
+    obj = _verifiable(obj)
     parallel = driver.capabilities.multipart and config.max_concurrency > 1 and end - start > config.part_size
     if parallel:
         blocks = _prefetched(driver, obj, start, end, config)
     else:
         blocks = _blocks(driver, obj, start, end, config, bytearray(min(end - start, _READ_BLOCK)))
+    checksum: Checksum | None = None
+    expected: dict[str, str] = {}
     for block in blocks:
+        if checksum is None:  # the first range has been opened: what it proved is known now
+            expected = _expected(driver, obj, parallel) if whole else {}
+            algorithm = cheapest(expected)
+            checksum = Checksum([algorithm] if algorithm else [])
         checksum.update(block)
         if config.progress:
             config.progress(checksum.size, end - start)
         yield block
-    for algorithm, digest in checksum.hexdigests().items():
-        if obj.checksums[algorithm] != digest:
-            raise _mismatch(driver, obj, f"{algorithm} {digest} != {obj.checksums[algorithm]} stored")
+    for algorithm, digest in (checksum.hexdigests() if checksum else {}).items():
+        if expected[algorithm] != digest:
+            raise _mismatch(driver, obj, f"{algorithm} {digest} != {expected[algorithm]} stored")
+
+
+def _expected(driver: StorageDriver, obj: Object, split: bool) -> dict[str, str]:
+    """The whole-object digests to check a read of ``obj`` against.
+
+    What the object carries or its first response proved; when a read split into ranges has
+    nothing (a ranged answer may say less than a whole one: S3 sends ``x-amz-checksum-*``
+    only for whole objects), what HEAD says of the same version (same ETag), once.
+    """
+    expected = dict(obj.checksums)
+    etag = obj.extra.get("etag")
+    if not expected and split and etag:
+        fresh = driver._head_object(obj.container, obj.name)
+        if fresh.extra.get("etag") == etag:
+            expected = dict(fresh.checksums)
+    return expected
+
+
+def _verifiable(obj: Object) -> Object:
+    """A private copy of ``obj`` that the driver's responses may teach digests to.
+
+    A driver's ``_open_range`` adds to ``obj.checksums`` the whole-object digests its response
+    proves (an S3 ETag that is an MD5, ``x-amz-checksum-*``, Azure's blob MD5, GCS's
+    ``x-goog-hash``), so an object known only from a listing is verified too. The read picks
+    its digest once the first range is open; the caller's object is left as it was.
+    """
+    copied = copy.copy(obj)
+    copied.checksums = dict(obj.checksums)
+    return copied
 
 
 _READ_BLOCK = 1024 * 1024

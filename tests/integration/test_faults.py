@@ -20,7 +20,7 @@ import pytest
 from storagekit.base import StorageDriver
 from storagekit.http import RetryPolicy
 from storagekit.models import Container
-from storagekit.types import ObjectHashMismatchError, StorageKitError
+from storagekit.types import MalformedResponseError, ObjectHashMismatchError, StorageKitError
 from tests.support.proxy import Fault, FaultProxy
 
 MiB = 1024 * 1024
@@ -148,15 +148,98 @@ def test_persistent_download_failure_leaves_no_file(setup, tmp_path: Path) -> No
     assert list(tmp_path.iterdir()) == []
 
 
+# What is verified on which download path (the table in docs/architecture.md). Every row is
+# exercised below through a flipped byte: (how the Object was found, how it is read).
+_SOURCES = ("listed", "get_object")
+_READS: dict[str, Callable[[StorageDriver, object, Path], bytes]] = {
+    "download_object": lambda driver, obj, path: (driver.download_object(obj, str(path)), path.read_bytes())[1],
+    "as_stream": lambda driver, obj, path: b"".join(driver.download_object_as_stream(obj)),
+    "range_of_whole": lambda driver, obj, path: (
+        driver.download_object_range(obj, str(path), 0, None), path.read_bytes())[1],
+    "range_as_stream_of_whole": lambda driver, obj, path: b"".join(driver.download_object_range_as_stream(obj, 0)),
+}
+
+
+def _found(driver: StorageDriver, container: Container, name: str, source: str):  # type: ignore[no-untyped-def]
+    if source == "listed":
+        return next(obj for obj in driver.list_container_objects(container, prefix=name) if obj.name == name)
+    return driver.get_object(container.name, name)
+
+
 def test_a_flipped_byte_is_never_silent(setup, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A single PUT object and a multipart one (read as parallel ranges), found by a listing or by
+    get_object, read by every whole-object path: intact bytes pass, a flipped byte is an
+    ObjectHashMismatchError that leaves no file."""
     proxy, via, container, _ = setup
-    data = os.urandom(300_000)
-    via.upload_object_via_stream([data], container, "flip")
-    obj = via.get_object(container.name, "flip")
-    proxy.inject(Fault("flip", after=123_456, method="GET"))
-    with pytest.raises(ObjectHashMismatchError):
-        via.download_object(obj, str(tmp_path / "flip.bin"))
-    assert list(tmp_path.iterdir()) == []
-    proxy.inject(Fault("flip", after=7, method="GET"))
-    with pytest.raises(ObjectHashMismatchError):
-        b"".join(via.download_object_as_stream(obj))
+    contents = {"flip-single": os.urandom(300_000), "flip-multi": os.urandom(PART + 200_000)}
+    for name, data in contents.items():
+        via.upload_object_via_stream([data], container, name)
+    silent, intact_failed = [], []
+    for (name, data), source, (path_name, read) in (
+        (item, source, read) for item in contents.items() for source in _SOURCES for read in _READS.items()
+    ):
+        case = f"{name}/{source}/{path_name}"
+        target = tmp_path / case.replace("/", "-")
+        obj = _found(via, container, name, source)
+        if read(via, obj, target) != data:
+            intact_failed.append(case)
+        target.unlink(missing_ok=True)
+        proxy.inject(Fault("flip", after=123_456, method="GET", path_contains=name))
+        try:
+            read(via, obj, target)
+        except ObjectHashMismatchError:
+            pass
+        else:
+            silent.append(case)
+        assert [kind for _, _, kind in proxy.log].count("flip") >= 1, case
+        proxy.clear()
+        assert list(tmp_path.iterdir()) == [], case
+    assert intact_failed == []
+    assert silent == []
+
+
+def test_a_sync_restore_of_a_flipped_byte_writes_no_file(setup, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """``sync`` restores listed objects: a flipped byte is reported as an error, never written."""
+    from storagekit.sync import sync
+    from storagekit.urls import Location
+
+    proxy, via, container, _ = setup
+    via.upload_object_via_stream([os.urandom(200_000)], container, "backup/a.bin")
+    proxy.inject(Fault("flip", after=99_999, method="GET", path_contains="a.bin"))
+    report = sync(Location(via, container.name, "backup/", f"x://{container.name}/backup/"), str(tmp_path))
+    assert report.copied == []
+    assert "a.bin" in report.errors and "corrupt" in report.errors["a.bin"]
+    assert list(tmp_path.rglob("*.bin")) == [] and list(tmp_path.rglob("*.part")) == []
+
+
+# Requests whose success must carry something (an ETag, an object resource), per provider and step.
+_PROMISES: dict[str, dict[str, Callable[[str, str, dict[str, str]], bool]]] = {
+    "s3": {
+        "single": lambda method, path, headers: method == "PUT" and "uploadId" not in path,
+        "part": lambda method, path, headers: method == "PUT" and "partNumber=" in path,
+        "complete": lambda method, path, headers: method == "POST" and "uploadId=" in path,
+    },
+    "azure_blobs": {
+        "single": lambda method, path, headers: method == "PUT" and "comp=" not in path,
+        "complete": lambda method, path, headers: method == "PUT" and "comp=blocklist" in path,
+    },
+    "google_storage": {
+        "single": lambda method, path, headers: method == "POST" and "uploadType=multipart" in path,
+        "chunk": lambda method, path, headers: method == "PUT" and "upload_id=" in path,
+    },
+}
+
+
+def test_a_success_without_what_the_protocol_promises_is_malformed(setup) -> None:  # type: ignore[no-untyped-def]
+    """A 200 without the ETag (S3, Azure) or the object resource (GCS) an upload step promises is a
+    MalformedResponseError, never an Object, and leaves no object or multipart upload behind."""
+    proxy, via, container, direct_container = setup
+    family = type(via).__module__.split(".")[2]  # storagekit.drivers.<family>.driver
+    for step, when in _PROMISES[family].items():
+        proxy.inject(Fault("status", status=200, times=1, when=when))
+        data = [os.urandom(1000)] if step == "single" else [os.urandom(PART), os.urandom(PART), b"end"]
+        with pytest.raises(MalformedResponseError):
+            via.upload_object_via_stream(iter(data), container, f"promise-{step}")
+        assert [kind for _, _, kind in proxy.log].count("status") == 1, step
+        proxy.clear()
+        assert _leftovers(direct_container.driver, direct_container) == [], step

@@ -33,6 +33,7 @@ from ...types import (
     ContainerIsNotEmptyError,
     InvalidContainerNameError,
     InvalidOptionError,
+    MalformedResponseError,
     NotSupportedError,
     ObjectError,
     PreconditionFailedError,
@@ -246,7 +247,11 @@ class AzureBlobsStorageDriver(StorageDriver):
     # ------------------------------------------------------------------ reads and deletes
 
     def _open_range(self, obj: Object, start: int, end: int) -> Body:
-        """A ranged Get Blob, pinned to the ETag the object had, so a resumed read never mixes versions."""
+        """A ranged Get Blob, pinned to the ETag the object had, so a resumed read never mixes versions.
+
+        The blob's MD5 the answer carries (``x-ms-blob-content-md5`` on a ranged read; a
+        ``Content-MD5`` only on a whole one, since a range's may be the range's) goes to
+        ``obj.checksums``."""
         headers = {"x-ms-range": range_header(start, end)}
         if obj.extra.get("etag"):
             headers["If-Match"] = _quoted(obj.extra["etag"])
@@ -257,6 +262,10 @@ class AzureBlobsStorageDriver(StorageDriver):
         except PreconditionFailedError:
             self._head_object(obj.container, name)  # a deleted blob fails If-Match too: say it is gone
             raise
+        md5 = _md5_hex(response.headers.get("x-ms-blob-content-md5")) or (
+            _md5_hex(response.headers.get("Content-MD5")) if response.status_code == 200 else None)
+        if md5:
+            obj.checksums.setdefault("md5", md5)
         return Body(response, driver=self, container_name=container, object_name=name)
 
     def _delete_object(self, container: Container, name: str) -> None:
@@ -300,7 +309,8 @@ class AzureBlobsStorageDriver(StorageDriver):
                 md5: str | None) -> Object:
         """The Object a write just stored, from its response headers and the options sent."""
         extra: dict[str, Any] = options.stored_properties()
-        extra.update(etag=headers.get("ETag", "").strip('"'), last_modified=headers.get("Last-Modified"))
+        extra.update(etag=self._etag(headers, "Put Blob", container.name, name),
+                     last_modified=headers.get("Last-Modified"))
         return Object(name, size, md5 or extra["etag"], extra, dict(options.meta_data), container, self,
                       {"md5": md5} if md5 else None)
 
@@ -340,9 +350,20 @@ class AzureBlobsStorageDriver(StorageDriver):
         headers["Content-MD5"] = base64.b64encode(hashlib.md5(body).digest()).decode()
         if "md5" in checksums:
             headers["x-ms-blob-content-md5"] = base64.b64encode(bytes.fromhex(checksums["md5"])).decode()
-        self._request("PUT", f"{self._blob_url(container, name)}?comp=blocklist", container, name,
-                      headers=headers, data=body)
+        response = self._request("PUT", f"{self._blob_url(container, name)}?comp=blocklist", container, name,
+                                 headers=headers, data=body)
+        self._etag(response.headers, "Put Block List", container, name)
         return self._head_object(upload.container, name)
+
+    def _etag(self, headers: Any, what: str, container: str, name: str) -> str:
+        """The ETag a write's answer must carry (unquoted); a success without one is no success."""
+        etag = (headers.get("ETag") or "").strip().strip('"')
+        if not etag:
+            raise MalformedResponseError(
+                f"{what} of {container}/{name} was answered without an ETag: the write cannot be trusted", self,
+                container_name=container, object_name=name,
+            )
+        return etag
 
     def _multipart_abort(self, upload: MultipartUpload) -> None:
         """Nothing to send: uncommitted blocks stay invisible and expire (see the module docstring)."""

@@ -16,6 +16,7 @@ import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import google.auth
 import google.auth.credentials
@@ -181,15 +182,28 @@ def _describe(error: BaseException) -> str:
     return f"{type(error).__name__}: {redact(text)[:200]}".rstrip(": ")
 
 
+def origin(url: str) -> tuple[str, str, int]:
+    """(scheme, host, port) of a URL, the port filled in: what a credential is bound to."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port
+    except ValueError:  # a port that is no number: an origin nothing is sent credentials to
+        port = -1
+    return scheme, (parts.hostname or "").lower(), port or (443 if scheme == "https" else 80)
+
+
 class BearerAuth:
-    """Adds ``Authorization: Bearer`` to each request, refreshing the token before it expires.
+    """Adds ``Authorization: Bearer`` to each request to ``endpoint``'s origin, refreshing the
+    token before it expires; a request to any other origin goes without it.
 
     google-auth counts a token as expired a few minutes before its real expiry, so a
     token is refreshed ahead of time; one lock makes concurrent parts refresh it once.
     """
 
-    def __init__(self, credentials: google.auth.credentials.Credentials) -> None:
+    def __init__(self, credentials: google.auth.credentials.Credentials, endpoint: str) -> None:
         self.credentials = credentials
+        self.origin = origin(endpoint)
         self._lock = threading.Lock()
         self._transport: GoogleRequest | None = None
 
@@ -197,6 +211,8 @@ class BearerAuth:
         return f"<BearerAuth {type(self.credentials).__name__}>"
 
     def __call__(self, request: Request) -> Request:
+        if origin(request.url) != self.origin:
+            return request
         if not self.credentials.valid:
             self.refresh()
         self.credentials.apply(request.headers)

@@ -38,7 +38,7 @@ from ...types import (
     Provider,
     StorageKitError,
 )
-from ._auth import BearerAuth, resolve
+from ._auth import BearerAuth, origin, resolve
 from ._errors import parse_error
 from ._signing import presign
 
@@ -71,6 +71,22 @@ _BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$")
 _MAX_REWRITE_CALLS = 10_000
 _PAGE_SIZE = "1000"
 """GCS's own default and maximum, sent explicitly because emulators otherwise return everything at once."""
+
+
+def _goog_hashes(header: str) -> dict[str, str]:
+    """The whole object's digests in an ``x-goog-hash`` value (``crc32c=<b64>,md5=<b64>``), hex.
+
+    GCS sends them on every read, ranged or not; malformed entries are ignored."""
+    digests = {}
+    for entry in header.split(","):
+        algorithm, _, value = entry.strip().partition("=")
+        try:
+            digest = base64.b64decode(value, validate=True)
+        except ValueError:
+            continue
+        if (algorithm, len(digest)) in (("crc32c", 4), ("md5", 16)):
+            digests[algorithm] = digest.hex()
+    return digests
 
 
 class GoogleStorageDriver(StorageDriver):
@@ -128,7 +144,7 @@ class GoogleStorageDriver(StorageDriver):
         self._take_transfer_options(options)
         self.connection = Connection.from_options(
             options, error_parser=parse_error, driver=self, pool_size=max(16, 2 * self.transfer_config.max_concurrency),
-            auth=BearerAuth(self.credentials) if self.credentials is not None else None,
+            auth=BearerAuth(self.credentials, self.endpoint) if self.credentials is not None else None,
         )
 
     def __repr__(self) -> str:
@@ -264,6 +280,8 @@ class GoogleStorageDriver(StorageDriver):
             "GET", self._object_url(obj.container.name, obj.name), params=params, headers=headers, stream=True,
             container_name=obj.container.name, object_name=obj.name,
         )
+        for algorithm, digest in _goog_hashes(response.headers.get("x-goog-hash", "")).items():
+            obj.checksums.setdefault(algorithm, digest)
         return Body(response, driver=self, container_name=obj.container.name, object_name=obj.name)
 
     def _delete_object(self, container: Container, name: str) -> None:
@@ -319,10 +337,13 @@ class GoogleStorageDriver(StorageDriver):
             "POST", f"{self._uploads_url}/{quote(container.name, safe='')}/o", params=params, headers=headers,
             data=body, idempotent="ifGenerationMatch" in params, container_name=container.name, object_name=name,
         )
-        return self._object(container, response.json())
+        return self._object(container, self._resource(response, container.name, name))
 
     def _multipart_start(self, container: Container, name: str, options: UploadOptions) -> MultipartUpload:
-        """Open a resumable-upload session; its URI is the upload id (and a capability: never logged)."""
+        """Open a resumable-upload session; its URI is the upload id (and a capability: never logged).
+
+        A session on another origin than the endpoint (scheme, host, port) is refused: neither the
+        object's bytes nor the OAuth token (which the auth would withhold anyway) go there."""
         metadata = self._metadata(name, options)
         params = self._upload_params(container, name, options, "resumable")
         headers = {
@@ -338,6 +359,13 @@ class GoogleStorageDriver(StorageDriver):
         if not session:
             raise MalformedResponseError(f"GCS opened no resumable session for {name}", self,
                                          container_name=container.name, object_name=name)
+        if origin(session) != origin(self.endpoint):
+            scheme, host, port = origin(session)
+            raise MalformedResponseError(
+                f"GCS opened the resumable session for {name} at another origin ({scheme}://{host}:{port}, "
+                f"not {self.endpoint}); refused: nothing is sent there", self,
+                container_name=container.name, object_name=name,
+            )
         return MultipartUpload(container, name, session, {"resource": None})
 
     def _multipart_put(self, upload: MultipartUpload, part: Part) -> int:
@@ -369,7 +397,7 @@ class GoogleStorageDriver(StorageDriver):
                     ) from None
                 data, start = part.data[persisted - part.offset:], persisted
         if response.status_code != 308:
-            upload.state["resource"] = response.json()
+            upload.state["resource"] = self._resource(response, upload.container.name, upload.object_name)
         elif total != "*" or self._persisted(response) < end:
             raise MalformedResponseError(
                 f"GCS kept {self._persisted(response)} bytes of {upload.object_name}, not the {end} sent", self,
@@ -409,8 +437,25 @@ class GoogleStorageDriver(StorageDriver):
                     f"of {sum(parts)} bytes)", self, container_name=upload.container.name,
                     object_name=upload.object_name,
                 )
-            resource = response.json()
+            resource = self._resource(response, upload.container.name, upload.object_name)
         return self._object(upload.container, resource)
+
+    def _resource(self, response: Response, bucket: str, name: str) -> dict[str, Any]:
+        """The object resource a finished upload answers with; anything else (no JSON, another
+        object, no size or generation) is a MalformedResponseError, never an Object."""
+        try:
+            resource = response.json()
+        except ValueError:
+            resource = None
+        if (
+            not isinstance(resource, dict) or resource.get("name") != name
+            or not str(resource.get("size", "")).isdigit() or not resource.get("generation")
+        ):
+            raise MalformedResponseError(
+                f"the upload of {bucket}/{name} was answered {response.status_code} without its object resource: "
+                "it cannot be trusted", self, container_name=bucket, object_name=name,
+            )
+        return resource
 
     def _multipart_abort(self, upload: MultipartUpload) -> None:
         """Cancel the session; GCS answers 499 when it did."""

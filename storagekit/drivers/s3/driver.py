@@ -14,6 +14,7 @@ import logging
 import re
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator, Mapping
 from datetime import timedelta
 from functools import cache, partial
@@ -26,11 +27,12 @@ from ...models import Container, MultipartUpload, Object, ObjectPage, Part
 from ...options import UploadOptions
 from ...streams import FAST_CRC32C, crc_combine
 from ...transfer import MiB, PartLimits
-from ...transport import Response
+from ...transport import Request, Response
 from ...types import (
     InvalidContainerNameError,
     InvalidCredsError,
     InvalidOptionError,
+    MalformedResponseError,
     ObjectDoesNotExistError,
     PermissionDeniedError,
     Provider,
@@ -48,6 +50,8 @@ _MD5_ETAG = re.compile(r"^[0-9a-f]{32}$")
 _DNS_BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _BUCKET = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9._-]{1,253}[a-zA-Z0-9]$")
 _KMS = frozenset({"aws:kms", "aws:kms:dsse"})
+_REGION = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
+"""What a region name a service hints at may be: it becomes part of a host name."""
 _OPTION_HEADERS = (
     ("content_type", "Content-Type"),
     ("content_encoding", "Content-Encoding"),
@@ -113,9 +117,10 @@ def _iso(http_date: str | None) -> str:
     return when.astimezone(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
 
-def _checksums(etag: str, headers: Mapping[str, str]) -> dict[str, str]:
+def _checksums(etag: str, headers: Mapping[str, str], crcs: bool = True) -> dict[str, str]:
     """The content's true digests: the ETag when it is an MD5 (not multipart, not SSE-KMS, not
-    SSE-C) and a whole-object ``x-amz-checksum-crc32c`` / ``-crc32`` (not a composite ``...-N``)."""
+    SSE-C) and, with ``crcs``, a whole-object ``x-amz-checksum-crc32c`` / ``-crc32`` (not a
+    composite ``...-N``; a ranged GET's answer may describe its range, so it is not asked)."""
     checksums = {}
     if (
         _MD5_ETAG.match(etag)
@@ -123,13 +128,32 @@ def _checksums(etag: str, headers: Mapping[str, str]) -> dict[str, str]:
         and not headers.get("x-amz-server-side-encryption-customer-algorithm")
     ):
         checksums["md5"] = etag
+    composite = headers.get("x-amz-checksum-type", "").upper() == "COMPOSITE"  # a checksum of part checksums
     for algorithm, header in _CRC_HEADERS.items():
-        value = headers.get(header)
+        value = headers.get(header) if crcs and not composite else None
         if value and "-" not in value:
             digest = base64.b64decode(value + "==", validate=False)
             if len(digest) == 4:
                 checksums[algorithm] = digest.hex()
     return checksums
+
+
+class _Attempts:
+    """Signs like ``sign`` (if any) and counts how often: the connection signs every attempt
+    afresh, so this is how many times a request was sent."""
+
+    def __init__(self) -> None:
+        self.sign: _auth.SigV4Auth | None = None
+        self.count = 0
+
+    def __call__(self, request: Request) -> Request:
+        self.count += 1
+        return self.sign(request) if self.sign is not None else request
+
+
+_ORPHAN_SLACK = 2.0
+"""Seconds around a retried CreateMultipartUpload in which an upload of the same key is its orphan
+(S3's ``Initiated`` has whole seconds)."""
 
 
 def _crc_base64(value: int) -> str:
@@ -276,30 +300,45 @@ class S3StorageDriver(StorageDriver):
 
     def _request(
         self, method: str, bucket: str, key: str = "", query: str = "", *, headers: Mapping[str, str] | None = None,
-        data: Any = None, stream: bool = False, idempotent: bool | None = None,
+        data: Any = None, stream: bool = False, idempotent: bool | None = None, attempts: _Attempts | None = None,
     ) -> Response:
-        """Send one S3 request, following a wrong-region answer once (and remembering the region)."""
+        """Send one S3 request, following a wrong-region answer once (and remembering the region).
+
+        A region hint is followed only if it is a region name (``[a-z0-9-]``), so the next host is
+        built from the preset's own template (``s3.<region>.amazonaws.com``) and signed requests
+        never leave the provider's domain; a custom endpoint keeps its host and re-signs only.
+        Any other hint is a MalformedResponseError (nothing is sent to it).
+        """
         region = self._region_of(bucket)
         try:
-            return self._send(method, bucket, key, query, region, headers, data, stream, idempotent)
+            return self._send(method, bucket, key, query, region, headers, data, stream, idempotent, attempts)
         except WrongRegionError as error:
             if not bucket or not error.region or error.region == region:
                 raise
+            if not _REGION.match(error.region):
+                raise MalformedResponseError(
+                    f"{method} {bucket}: the service named {error.region[:80]!r} as the bucket's region, which is "
+                    "no region name; not followed", self, http_status=error.http_status, code=error.code,
+                    container_name=bucket, object_name=key or None,
+                ) from None
             log.info("bucket %s is in region %s, not %s: following", bucket, error.region, region)
             self._bucket_regions[bucket] = error.region
-            return self._send(method, bucket, key, query, error.region, headers, data, stream, idempotent)
+            return self._send(method, bucket, key, query, error.region, headers, data, stream, idempotent, attempts)
 
     def _send(
         self, method: str, bucket: str, key: str, query: str, region: str, headers: Mapping[str, str] | None,
-        data: Any, stream: bool, idempotent: bool | None,
+        data: Any, stream: bool, idempotent: bool | None, attempts: _Attempts | None = None,
     ) -> Response:
         base, _ = self._base(bucket, region)
         url = f"{base}/{_quote_key(key)}" if key else (base if bucket else f"{base}/")
         if query:
             url = f"{url}?{query}"
+        auth: Any = self._signer(region)
+        if attempts is not None:
+            attempts.sign, auth = auth, attempts
         return self.connection.request(
             method, url, headers=headers, data=data, stream=stream, idempotent=idempotent,
-            container_name=bucket or None, object_name=key or None, auth=self._signer(region),
+            container_name=bucket or None, object_name=key or None, auth=auth,
         )
 
     @property
@@ -316,6 +355,16 @@ class S3StorageDriver(StorageDriver):
                 context = RequestContext(response.request.method or "", response.url, self, bucket, key)
                 raise error_from_fields(error_fields(root), response.status_code, response.headers, context)
         return body
+
+    def _etag(self, etag: str | None, what: str, bucket: str, key: str) -> str:
+        """The ETag an upload's answer must carry (unquoted); a success without one is no success."""
+        etag = (etag or "").strip().strip('"')
+        if not etag:
+            raise MalformedResponseError(
+                f"{what} of {bucket}/{key} was answered without an ETag: the upload cannot be trusted", self,
+                container_name=bucket, object_name=key,
+            )
+        return etag
 
     # ------------------------------------------------------------------ containers
 
@@ -397,12 +446,23 @@ class S3StorageDriver(StorageDriver):
         return Object(name, int(headers.get("Content-Length", 0)), etag, extra, meta, container, self, checksums)
 
     def _open_range(self, obj: Object, start: int, end: int) -> Body:
-        headers = {"Range": f"bytes={start}-{end - 1}"}
+        """A GET pinned to the object's ETag; the whole-object digests it proves go to ``obj.checksums``.
+
+        The whole object is asked for without a Range and with checksum mode (S3 returns
+        ``x-amz-checksum-*`` only then); the ETag proves an MD5 on any answer unless SSE-KMS,
+        SSE-C or a multipart upload made it something else.
+        """
+        whole = start == 0 and end == obj.size
+        headers = dict(self._checksum_mode or {}) if whole else {"Range": f"bytes={start}-{end - 1}"}
         etag = obj.extra.get("etag") or obj.hash
         if etag:
             headers["If-Match"] = f'"{etag}"'
-        response = self._request("GET", obj.container.name, obj.name, headers=headers, stream=True)
-        return Body(response, driver=self, container_name=obj.container.name, object_name=obj.name)
+        bucket = obj.container.name
+        response = self._request("GET", bucket, obj.name, headers=headers, stream=True)
+        served = response.headers.get("ETag", "").strip('"')
+        for algorithm, digest in _checksums(served, response.headers, crcs=whole).items():
+            obj.checksums.setdefault(algorithm, digest)
+        return Body(response, driver=self, container_name=bucket, object_name=obj.name)
 
     def _delete_object(self, container: Container, name: str) -> None:
         self._request("DELETE", container.name, name)
@@ -468,7 +528,7 @@ class S3StorageDriver(StorageDriver):
         headers.update(self._conditions(options))
         headers.update(self._content_checksum(part))
         response = self._request("PUT", container.name, name, headers=headers, data=part.data)
-        etag = response.headers.get("ETag", "").strip('"')
+        etag = self._etag(response.headers.get("ETag"), "PutObject", container.name, name)
         checksums = _checksums(etag, response.headers)
         return self._stored(container, name, len(part.data), etag, response.headers, options, checksums)
 
@@ -484,22 +544,58 @@ class S3StorageDriver(StorageDriver):
     def _create_upload(
         self, container: Container, name: str, options: UploadOptions, crc: str | None
     ) -> MultipartUpload:
-        """CreateMultipartUpload, declaring a FULL_OBJECT checksum if the parts will carry their ``crc``."""
+        """CreateMultipartUpload, declaring a FULL_OBJECT checksum if the parts will carry their ``crc``.
+
+        It is retried like any idempotent request; an attempt whose answer was lost may still have
+        started an upload, which is then aborted (see :meth:`_abort_orphans`)."""
         headers = self._upload_headers(options)
         if crc:
             headers.update({"x-amz-checksum-algorithm": crc.upper(), "x-amz-checksum-type": "FULL_OBJECT"})
-        response = self._request("POST", container.name, name, query="uploads", headers=headers, idempotent=True)
+        attempts, started = _Attempts(), time.monotonic()
+        response = self._request("POST", container.name, name, query="uploads", headers=headers, idempotent=True,
+                                 attempts=attempts)
         upload_id = _xml.find_text(self._check_body(response, container.name, name), "UploadId", self)
         if not upload_id:
-            raise StorageKitError(f"CreateMultipartUpload for {name} returned no UploadId", self,
-                                  container_name=container.name, object_name=name)
+            raise MalformedResponseError(f"CreateMultipartUpload for {name} returned no UploadId", self,
+                                         container_name=container.name, object_name=name)
+        if attempts.count > 1:
+            self._abort_orphans(container, name, upload_id, response.headers.get("Date"),
+                                time.monotonic() - started)
         return MultipartUpload(container, name, upload_id, {"options": options})
+
+    def _abort_orphans(self, container: Container, name: str, upload_id: str, date: str | None,
+                       elapsed: float) -> None:
+        """Abort the uploads of ``name`` a retried CreateMultipartUpload started but never heard of.
+
+        They are the key's uploads other than ``upload_id`` initiated while the retries ran (by the
+        server's clock: its ``Date`` less the time the retries took, with a little slack). A
+        failure here is logged: the upload itself goes on.
+        """
+        try:
+            answered = email.utils.parsedate_to_datetime(date or "")
+        except (TypeError, ValueError):
+            log.warning("cannot tell which uploads a retried CreateMultipartUpload of %s left behind: no Date", name)
+            return
+        earliest = answered - timedelta(seconds=elapsed + _ORPHAN_SLACK)
+        latest = answered + timedelta(seconds=_ORPHAN_SLACK)
+        try:
+            for upload in self.ex_iterate_multipart_uploads(container, prefix=name):
+                if upload.object_name == name and upload.upload_id != upload_id and (
+                    earliest <= _parse_time(upload.state["initiated"]) <= latest
+                ):
+                    log.info("aborting the upload of %s a retried CreateMultipartUpload left behind", name)
+                    self._multipart_abort(upload)
+        except StorageKitError as error:
+            log.warning("could not abort the uploads a retried CreateMultipartUpload of %s left behind: %s",
+                        name, error)
 
     def _multipart_put(self, upload: MultipartUpload, part: Part) -> tuple[int, str, int, int | None]:
         query = _query({"partNumber": str(part.number), "uploadId": upload.upload_id})
         response = self._request("PUT", upload.container.name, upload.object_name, query=query,
                                  headers=self._content_checksum(part), data=part.data)
-        return part.number, response.headers.get("ETag", ""), len(part.data), getattr(part, self._crc or "", None)
+        etag = self._etag(response.headers.get("ETag"), f"UploadPart {part.number}", upload.container.name,
+                          upload.object_name)
+        return part.number, f'"{etag}"', len(part.data), getattr(part, self._crc or "", None)
 
     def _multipart_complete(
         self, upload: MultipartUpload, parts: list[tuple[int, str, int, int | None]], checksums: dict[str, str]
@@ -520,7 +616,8 @@ class S3StorageDriver(StorageDriver):
                                  query=_query({"uploadId": upload.upload_id}), headers=headers, data=body,
                                  idempotent=True)
         result = self._check_body(response, upload.container.name, upload.object_name)
-        etag = (_xml.find_text(result, "ETag", self) or "").strip('"')
+        etag = self._etag(_xml.find_text(result, "ETag", self), "CompleteMultipartUpload", upload.container.name,
+                          upload.object_name)
         size = sum(size for _, _, size, _ in parts)
         return self._stored(upload.container, upload.object_name, size, etag, response.headers, options, whole)
 
@@ -573,7 +670,8 @@ class S3StorageDriver(StorageDriver):
         headers["x-amz-copy-source"] = source
         headers["x-amz-metadata-directive"] = "REPLACE"
         response = self._request("PUT", container.name, name, headers=headers)
-        etag = (_xml.find_text(self._check_body(response, container.name, name), "ETag", self) or "").strip('"')
+        etag = self._etag(_xml.find_text(self._check_body(response, container.name, name), "ETag", self),
+                          "CopyObject", container.name, name)
         checksums = _checksums(etag, response.headers)
         return self._stored(container, name, obj.size, etag, response.headers, options, checksums)
 
@@ -591,8 +689,9 @@ class S3StorageDriver(StorageDriver):
                 if obj.extra.get("etag"):
                     headers["x-amz-copy-source-if-match"] = f'"{obj.extra["etag"]}"'
                 response = self._request("PUT", container.name, name, query=query, headers=headers)
-                etag = _xml.find_text(self._check_body(response, container.name, name), "ETag", self) or ""
-                parts.append((number, etag, end - start, None))
+                etag = self._etag(_xml.find_text(self._check_body(response, container.name, name), "ETag", self),
+                                  f"UploadPartCopy {number}", container.name, name)
+                parts.append((number, f'"{etag}"', end - start, None))
             return self._multipart_complete(upload, parts, {})
         except BaseException:
             self._multipart_abort(upload)

@@ -25,6 +25,7 @@ from storagekit.types import (
     InvalidObjectNameError,
     NotSupportedError,
     ObjectDoesNotExistError,
+    ObjectHashMismatchError,
     PermissionDeniedError,
     PreconditionFailedError,
     RateLimitReachedError,
@@ -188,7 +189,7 @@ def test_blocks_carry_their_md5_only_where_tls_does_not_protect_them() -> None:
     for endpoint, block_md5 in ((ENDPOINT, False), ("http://127.0.0.1:10000/acct", True)):
         driver = AzureBlobsStorageDriver("acct", KEY, endpoint_url=endpoint)
         replay = Replay(driver)
-        replay.answers = [(201, {}, b"")] * 3 + [(201, {}, b""), (200, stored, b"")]
+        replay.answers = [(201, {}, b"")] * 3 + [(201, {"ETag": '"0x1"'}, b""), (200, stored, b"")]
         obj = driver.upload_object_via_stream(iter([data]), driver._as_container("data"), "big.bin",
                                               part_size=1024 * 1024, multipart_threshold=1024 * 1024)
         blocks = [r for r in replay.requests if "comp=block&" in r.url]
@@ -197,3 +198,28 @@ def test_blocks_carry_their_md5_only_where_tls_does_not_protect_them() -> None:
         (commit,) = [r for r in replay.requests if "comp=blocklist" in r.url]
         assert commit.headers["x-ms-blob-content-md5"] == md5
         assert obj.checksums == {"md5": hashlib.md5(data).hexdigest()}
+
+
+HELLO_MD5 = base64.b64encode(hashlib.md5(b"hello world").digest()).decode()
+RANGE_MD5 = base64.b64encode(hashlib.md5(b"hello").digest()).decode()
+
+
+@pytest.mark.parametrize(("headers", "ok"), [
+    ({"x-ms-blob-content-md5": HELLO_MD5}, False),  # a ranged read names the blob's MD5 here
+    ({"Content-MD5": RANGE_MD5}, True),  # on a 206, Content-MD5 may be the range's: not the blob's
+])
+def test_a_read_is_checked_against_the_blob_md5_its_answer_carries(
+    driver: AzureBlobsStorageDriver, headers: dict[str, str], ok: bool
+) -> None:
+    """An Object without an MD5 (a blob listed without one, or built by hand) is verified with the
+    blob's MD5 the Get Blob answer carries."""
+    replay = Replay(driver)
+    replay.answers = [(206, {"Content-Length": "11", "ETag": '"0x1"', **headers}, b"hello wxrld")]
+    obj = driver._object(driver._as_container("data"), "a.txt", {"etag": '"0x1"', "content-length": "11"}, {})
+    assert obj.checksums == {}
+    stream = driver.download_object_as_stream(obj)
+    if ok:
+        assert b"".join(stream) == b"hello wxrld"
+    else:
+        with pytest.raises(ObjectHashMismatchError):
+            b"".join(stream)

@@ -199,7 +199,7 @@ def test_token_fetched_then_refreshed_before_expiry(info: dict[str, Any], tokens
 def test_concurrent_requests_refresh_once(info: dict[str, Any], tokens: TokenService) -> None:
     credentials = service_account.Credentials.from_service_account_info({**info, "token_uri": tokens.uri},
                                                                        scopes=SCOPES)
-    auth = BearerAuth(credentials)
+    auth = BearerAuth(credentials, "http://gcs.test")
     barrier = threading.Barrier(8)
 
     def call() -> str:

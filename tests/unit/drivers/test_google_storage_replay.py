@@ -176,3 +176,24 @@ def test_a_server_that_finalizes_on_a_status_query_leaves_nothing(caplog: pytest
                                         part_size=CHUNK, max_concurrency=1, multipart_threshold=CHUNK)
     assert info.value.http_status == 503 and adapter.answers == []
     assert "finished the upload of t.bin at 0 bytes" in caplog.text
+
+
+@pytest.mark.parametrize(("x_goog_hash", "ok"), [
+    ("crc32c=DnCV8w==", False), ("md5=s2NX5rKcldpum91tHpIjKg==", False),  # either digest catches the damage
+    ("crc32c=DnCV8w==,md5=s2NX5rKcldpum91tHpIjKg==", False),
+    ("crc32c=not base64!,md5=short", True),  # nothing usable: only the size is checked
+])
+def test_a_read_is_checked_against_the_x_goog_hash_it_carries(x_goog_hash: str, ok: bool) -> None:
+    """An Object without digests (as built by hand, or a resource without them) is verified
+    with the whole object's digests the media GET sends in x-goog-hash."""
+    exchanges = [{"request": {"method": "GET", "query": {"alt": "media"}},
+                  "response": {"status": 200, "body": "composed?", "headers": {"x-goog-hash": x_goog_hash}}}]
+    driver, _ = replayed_driver(exchanges, retry=RetryPolicy(max_attempts=1))
+    obj = driver._object(Container("bkt", {}, driver), {"name": "c", "size": "9", "generation": "5"})
+    assert obj.checksums == {}
+    stream = driver.download_object_as_stream(obj)
+    if ok:
+        assert b"".join(stream) == b"composed?"
+    else:
+        with pytest.raises(types.ObjectHashMismatchError):
+            b"".join(stream)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import logging
+import os
 import zlib
 
 import pytest
@@ -19,6 +20,7 @@ from storagekit.drivers.s3._errors import WrongRegionError
 from storagekit.drivers.s3.driver import _iso
 from storagekit.http import RetryPolicy
 from storagekit.models import Object
+from storagekit.options import UploadOptions
 from storagekit.providers import get_driver
 from storagekit.streams import FAST_CRC32C
 from storagekit.types import (
@@ -37,6 +39,7 @@ from storagekit.types import (
     ServiceUnavailableError,
     StorageKitError,
 )
+from tests.support.replay import ReplayTransport
 from tests.support.s3 import replay as replay_s3
 
 KEY = "AKIAIOSFODNN7EXAMPLE"
@@ -212,14 +215,84 @@ def test_put_sends_a_checksum_the_service_checks_and_signs_it(provider: Provider
     assert {"x-amz-meta-note", "x-amz-content-sha256", checksum_header.lower()} <= set(signed)
 
 
-def test_ranged_reads_pin_the_etag() -> None:
+def test_reads_pin_the_etag_and_ask_a_range_only_for_part_of_the_object() -> None:
     driver = make_driver()
-    replay = replay_s3(driver, "get_kms")
+    replay = replay_s3(driver, "get_kms", "get_kms")
     obj = an_object(driver)
     assert b"".join(driver.download_object_range_as_stream(obj, 0, 11)) == b"hello world"
-    sent = replay.requests[0].headers
-    assert sent["Range"] == "bytes=0-10"
-    assert sent["If-Match"] == '"a8b2d1c6f3e94b7a0c5d8e2f1b4a7c3e"'
+    whole = replay.requests[0].headers
+    assert "Range" not in whole and whole["x-amz-checksum-mode"] == "ENABLED"  # S3 sends checksums only then
+    assert whole["If-Match"] == '"a8b2d1c6f3e94b7a0c5d8e2f1b4a7c3e"'
+    with pytest.raises(ObjectHashMismatchError, match="more than"):  # the recorded answer is the whole object
+        b"".join(driver.download_object_range_as_stream(obj, 0, 5))
+    part = replay.requests[1].headers
+    assert part["Range"] == "bytes=0-4" and part["If-Match"] == '"a8b2d1c6f3e94b7a0c5d8e2f1b4a7c3e"'
+
+
+# ---------------------------------------------------------------------- what a GET proves
+
+
+HELLO_MD5 = hashlib.md5(b"hello world").hexdigest()
+MULTIPART_ETAG = "d41d8cd98f00b204e9800998ecf8427e-2"
+HELLO_CRC = base64.b64encode(zlib.crc32(b"hello world").to_bytes(4, "big")).decode()
+
+
+def _get(body: bytes, status: int = 200, **headers: str) -> tuple[int, dict[str, str], bytes]:
+    return status, {"Content-Length": str(len(body)), **headers}, body
+
+
+@pytest.mark.parametrize(("answer", "verified"), [
+    (_get(b"hello wxrld", ETag=f'"{HELLO_MD5}"'), True),  # a plain MD5 ETag proves the content
+    (_get(b"hello wxrld", ETag=f'"{HELLO_MD5}"', **{"x-amz-server-side-encryption": "AES256"}), True),
+    (_get(b"hello wxrld", ETag=f'"{HELLO_MD5}"', **{"x-amz-server-side-encryption": "aws:kms"}), False),
+    (_get(b"hello wxrld", ETag=f'"{HELLO_MD5}"', **{"x-amz-server-side-encryption-customer-algorithm": "AES256"}),
+     False),
+    (_get(b"hello wxrld", ETag=f'"{MULTIPART_ETAG}"'), False),
+    (_get(b"hello wxrld", ETag=f'"{MULTIPART_ETAG}"', **{"x-amz-checksum-crc32": HELLO_CRC}), True),
+    # a COMPOSITE checksum is one of the parts' checksums, not of the content
+    (_get(b"hello wxrld", ETag=f'"{MULTIPART_ETAG}"', **{"x-amz-checksum-crc32": HELLO_CRC,
+                                                          "x-amz-checksum-type": "COMPOSITE"}), False),
+])
+def test_a_listed_object_is_checked_against_what_its_get_proves(answer: tuple[int, dict[str, str], bytes],
+                                                                  verified: bool) -> None:
+    """A listed object carries no digest; the GET's ETag (an MD5 unless SSE-KMS, SSE-C or
+    multipart) or its x-amz-checksum-* catches a damaged byte."""
+    driver = make_driver()
+    ReplayTransport.install(driver, answer)
+    obj = an_object(driver, etag=answer[1]["ETag"].strip('"'))
+    if verified:
+        with pytest.raises(ObjectHashMismatchError):
+            b"".join(driver.download_object_as_stream(obj))
+    else:
+        assert b"".join(driver.download_object_as_stream(obj)) == b"hello wxrld"
+    assert obj.checksums == {}  # the caller's object is not changed
+
+
+def test_a_ranged_answers_checksum_is_not_taken_for_the_whole_objects() -> None:
+    """A ranged GET's x-amz-checksum may describe the range: a split read asks HEAD instead."""
+    data = os.urandom(3 * 1024 * 1024)
+    driver = make_driver(part_size=1024 * 1024, max_concurrency=2)
+    whole_crc = base64.b64encode(zlib.crc32(data).to_bytes(4, "big")).decode()
+    seen: list[str] = []
+
+    def answer(request: object) -> tuple[int, dict[str, str], bytes]:
+        headers = request.headers  # type: ignore[attr-defined]
+        seen.append(f"{request.method} {headers.get('Range', '')}")  # type: ignore[attr-defined]
+        if request.method == "HEAD":  # type: ignore[attr-defined]
+            return 200, {"Content-Length": str(len(data)), "ETag": f'"{MULTIPART_ETAG}"',
+                         "x-amz-checksum-crc32": whole_crc}, b""
+        first, last = (int(n) for n in headers["Range"][6:].split("-"))
+        body = bytearray(data[first:last + 1])
+        if first == 1024 * 1024:
+            body[5] ^= 0xFF
+        range_crc = base64.b64encode(zlib.crc32(body).to_bytes(4, "big")).decode()
+        return 206, {"Content-Length": str(len(body)), "ETag": f'"{MULTIPART_ETAG}"',
+                     "x-amz-checksum-crc32": range_crc}, bytes(body)
+
+    ReplayTransport.install(driver, *[answer] * 4)
+    with pytest.raises(ObjectHashMismatchError, match="crc32"):
+        b"".join(driver.download_object_as_stream(an_object(driver, size=len(data), etag=MULTIPART_ETAG)))
+    assert "HEAD " in seen
 
 
 def test_a_changed_object_fails_the_read_instead_of_mixing_versions() -> None:
@@ -422,3 +495,46 @@ def test_the_secret_never_shows(caplog: pytest.LogCaptureFixture) -> None:
 ])
 def test_last_modified_becomes_iso_8601_utc(http_date: str, iso: str) -> None:
     assert _iso(http_date) == iso
+
+
+# ---------------------------------------------------------------------- retried CreateMultipartUpload
+
+
+def _uploads(*uploads: tuple[str, str, str]) -> bytes:
+    entries = "".join(f"<Upload><Key>{key}</Key><UploadId>{upload_id}</UploadId><Initiated>{initiated}</Initiated>"
+                      "</Upload>" for key, upload_id, initiated in uploads)
+    return (f'<ListMultipartUploadsResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Bucket>examplebucket'
+            f"</Bucket>{entries}<IsTruncated>false</IsTruncated></ListMultipartUploadsResult>").encode()
+
+
+def test_a_retried_create_multipart_upload_aborts_the_upload_its_lost_answer_started() -> None:
+    """The first CreateMultipartUpload reached S3 but its answer was lost; the retry got upload B.
+    Upload A (same key, started during the retries) is aborted; older uploads of the key and
+    uploads of other keys are someone else's and stay."""
+    driver = make_driver()
+    created = (b'<InitiateMultipartUploadResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Bucket>examplebucket'
+               b"</Bucket><Key>big.bin</Key><UploadId>B</UploadId></InitiateMultipartUploadResult>")
+
+    def lost(request: object) -> tuple[int, dict[str, str], bytes]:
+        raise ConnectionResetError("the answer was lost")
+
+    listing = _uploads(
+        ("big.bin", "A", "2026-11-21T12:00:00.000Z"), ("big.bin", "B", "2026-11-21T12:00:01.000Z"),
+        ("big.bin", "OLD", "2026-11-20T12:00:00.000Z"), ("big.bin.2", "OTHER", "2026-11-21T12:00:00.000Z"),
+    )
+    replay = ReplayTransport.install(
+        driver, lost, (200, {"Date": "Sat, 21 Nov 2026 12:00:01 GMT"}, created), (200, {}, listing), (204, {}, b""))
+    upload = driver._multipart_start(driver._as_container("examplebucket"), "big.bin",
+                                     UploadOptions.parse(None, None, None))
+    assert upload.upload_id == "B"
+    assert [(r.method, r.url.rsplit("?", 1)[-1]) for r in replay.requests[2:]] == [
+        ("GET", "prefix=big.bin&uploads"), ("DELETE", "uploadId=A")]
+
+
+def test_a_create_multipart_upload_answered_at_once_lists_nothing() -> None:
+    driver = make_driver()
+    created = (b'<InitiateMultipartUploadResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><UploadId>B'
+               b"</UploadId></InitiateMultipartUploadResult>")
+    replay = ReplayTransport.install(driver, (200, {"Date": "Sat, 21 Nov 2026 12:00:01 GMT"}, created))
+    driver._multipart_start(driver._as_container("examplebucket"), "big.bin", UploadOptions.parse(None, None, None))
+    assert len(replay.requests) == 1
