@@ -18,9 +18,12 @@ from __future__ import annotations
 import contextlib
 import datetime
 import ipaddress
+import os
 import socket
 import ssl
+import sys
 import threading
+import traceback
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -212,3 +215,17 @@ def once(**options: Any) -> Connection:
     """A Connection that sends each request once (typed errors, no retry), 2 s timeouts unless given."""
     options.setdefault("timeout", (2.0, 2.0))
     return Connection(error_parser=parse_error, retry=RetryPolicy(max_attempts=1), **options)
+
+
+def in_child(work: Callable[[], bool]) -> int:
+    """Run ``work`` in a forked child; its exit code (0: it returned True)."""
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child's coverage is not collected
+        code = 1
+        try:
+            code = 0 if work() else 2
+        except BaseException:
+            traceback.print_exc(file=sys.stderr)
+        finally:
+            os._exit(code)
+    return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
