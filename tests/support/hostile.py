@@ -224,7 +224,7 @@ def in_child(work: Callable[[], bool]) -> int:
         code = 1
         try:
             code = 0 if work() else 2
-        except BaseException:
+        except BaseException:  # noqa: BLE001 - reported, and the child exits 1
             traceback.print_exc(file=sys.stderr)
         finally:
             os._exit(code)

@@ -63,6 +63,6 @@ def test_every_driver_works_in_a_process_with_2000_open_files(
         held = [os.open(os.devnull, os.O_RDONLY) for _ in range(2000)]
         assert max(held) > 2000
         return all(round_trip(driver, container, f"many-fds-{i}")  # again and again: pooled sockets, fd > 2000
-                   for driver, container in zip(drivers, containers) for i in range(3))
+                   for driver, container in zip(drivers, containers, strict=True) for i in range(3))
 
     assert in_child(many_files) == 0

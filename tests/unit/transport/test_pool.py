@@ -49,7 +49,7 @@ def test_a_pool_hands_out_and_takes_back_nothing_in_another_process() -> None:
 
 def test_requests_work_with_file_descriptors_above_1024() -> None:
     def child() -> bool:
-        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
         resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 4096), hard))
         held = [os.open(os.devnull, os.O_RDONLY) for _ in range(2000)]
         transport = Transport()
