@@ -40,13 +40,15 @@ def check_request(method: str, url: str, headers: Mapping[str, str]) -> None:
     if not _TOKEN.fullmatch(method):
         raise InvalidOptionError("the HTTP method is not a token (a control character or a space?)")
     check_text(url, f"the URL of this {method} request")
+    values = "".join(map(str, headers.values()))
+    if _TOKEN.fullmatch("".join(headers) or "-") and values.isascii() and not _CONTROL.search(values):
+        return  # the common case, checked at once; else find the header to name
     for name, value in headers.items():
         if not _TOKEN.fullmatch(name):
             raise InvalidOptionError("a header name is not a token (a control character, a colon or a space?)")
         value = str(value)
         check_text(value, f"the value of the {name} header", allow_space=True)
-        if not value.isascii():
-            try:
-                value.encode("latin-1")
-            except UnicodeEncodeError:
-                raise InvalidOptionError(f"the value of the {name} header is not Latin-1 text") from None
+        try:
+            value.encode("latin-1")
+        except UnicodeEncodeError:
+            raise InvalidOptionError(f"the value of the {name} header is not Latin-1 text") from None

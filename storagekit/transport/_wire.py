@@ -89,7 +89,9 @@ class Timing:
         remaining = self._end - time.monotonic()
         if remaining <= 0:
             raise TimeoutError(self._phase)
-        timeout = self.read_timeout if remaining > self.read_timeout else remaining
+        # the read timeout while at least 95% of it is left (a phase may overrun by 5%, and
+        # the common case costs no syscall), else just what is left
+        timeout = self.read_timeout if remaining >= 0.95 * self.read_timeout else remaining
         if timeout != self._current:
             sock.settimeout(timeout)
             self._current = timeout
