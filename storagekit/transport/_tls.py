@@ -10,20 +10,30 @@ from __future__ import annotations
 import os
 import ssl
 
-from ..types import TLSError
+from ..types import InvalidOptionError, TLSError
 
 
 def make_context(verify: bool | str) -> ssl.SSLContext:
-    """A client context: True (the default CA bundle), False (no checks) or a CA file or directory."""
+    """A client context: True (the default CA bundle), False (no checks) or a CA file or directory.
+
+    Raises:
+        InvalidOptionError: ``verify`` is neither a bool nor a path, or its CA bundle cannot be loaded.
+    """
+    if not isinstance(verify, (bool, str)):
+        raise InvalidOptionError(f"verify must be True, False or a CA bundle path, not {type(verify).__name__}")
     if verify is False:
         context = ssl.create_default_context()
         context.check_hostname = False
         context.verify_mode = ssl.CERT_NONE
         return context
     bundle = verify if isinstance(verify, str) else default_ca_bundle()
-    if bundle and os.path.isdir(bundle):
-        return ssl.create_default_context(capath=bundle)
-    return ssl.create_default_context(cafile=bundle)
+    try:
+        if bundle and os.path.isdir(bundle):
+            return ssl.create_default_context(capath=bundle)
+        return ssl.create_default_context(cafile=bundle)
+    except (OSError, ssl.SSLError) as error:  # a missing file, or no certificate in it
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+        raise InvalidOptionError(f"the CA bundle {bundle} cannot be loaded: {reason}") from None
 
 
 def default_ca_bundle() -> str | None:

@@ -9,7 +9,7 @@ import pytest
 
 from storagekit.http import Connection, RetryPolicy
 from storagekit.providers import get_driver
-from storagekit.types import Provider, TLSError
+from storagekit.types import InvalidOptionError, Provider, TLSError
 from tests.support.hostile import (
     HostileServer,
     Peer,
@@ -87,3 +87,12 @@ def test_s3_trusts_aws_ca_bundle_by_default(tls_server: HostileServer, certifica
     assert get_driver(Provider.S3)(**options).list_containers() == []
     with pytest.raises(TLSError):  # an explicit verify wins over the environment, as in AWS tools
         get_driver(Provider.S3)(**options, verify=True).list_containers()
+
+
+def test_a_ca_bundle_that_cannot_be_loaded_is_an_invalid_option(tls_server: HostileServer, tmp_path: Path) -> None:
+    empty = tmp_path / "empty.pem"
+    empty.write_text("no certificate here\n")
+    for bundle in (str(tmp_path / "missing.pem"), str(empty)):
+        with pytest.raises(InvalidOptionError, match=r"CA bundle .* cannot be loaded"):
+            once(verify=bundle).request("GET", tls_server.url + "/k")
+    assert tls_server.connections == 0
