@@ -248,7 +248,10 @@ class Transport:
                 broke or timed out, or the request overran its deadline.
         """
         check_request(request.method, request.url, request.headers)
-        parts = urlsplit(request.url)
+        try:
+            parts = urlsplit(request.url)
+        except ValueError as error:  # an unbalanced IPv6 bracket, ...
+            raise InvalidOptionError(f"the URL of this {request.method} request is not valid: {error}") from None
         pool, proxy = self._pool_for(parts.scheme, parts.netloc)
         through_proxy = proxy is not None and parts.scheme == "http"  # absolute-form, no tunnel
         target = request.url if through_proxy else (parts.path or "/") + (f"?{parts.query}" if parts.query else "")

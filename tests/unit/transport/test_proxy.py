@@ -129,8 +129,10 @@ def test_a_proxy_url_or_tunnel_with_control_characters_is_refused(monkeypatch: p
         connect_request("storage.example", 443, {"Proxy-Authorization": "Basic x\r\nX-Injected: 1"})
 
 
-def test_a_url_with_a_bad_port_or_scheme_is_an_invalid_option() -> None:
+def test_a_url_with_a_bad_port_scheme_or_host_is_an_invalid_option() -> None:
     with pytest.raises(InvalidOptionError, match="port"):
         once().request("GET", "http://127.0.0.1:99999/k")
     with pytest.raises(InvalidOptionError, match="scheme"):
         once().request("GET", "ftp://127.0.0.1/k")
+    with pytest.raises(InvalidOptionError, match="IPv6"):
+        Transport().send(Request("GET", "http://[::1/k"), timeout=(2, 2))
