@@ -19,7 +19,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from . import __version__
-from .transport import Request, Response, Transport, TransportError, body_length, with_params
+from .transport import DEFAULT_DEADLINE, Request, Response, Transport, TransportError, body_length, with_params
 from .types import ConnectionBrokenError, InvalidOptionError, StorageKitError
 
 log = logging.getLogger("storagekit.http")
@@ -149,6 +149,7 @@ class Connection:
         pool_size: int = 16,
         headers: Mapping[str, str] | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        deadline: float = DEFAULT_DEADLINE,
     ) -> None:
         self.error_parser = error_parser
         self.auth = auth
@@ -157,7 +158,7 @@ class Connection:
         self.retry = retry or RetryPolicy()
         self.headers = {"User-Agent": USER_AGENT, **(headers or {})}
         self._sleep = sleep
-        self.transport = Transport(verify=verify, pool_size=pool_size)
+        self.transport = Transport(verify=verify, pool_size=pool_size, deadline=deadline)
 
     @classmethod
     def from_options(
@@ -165,7 +166,8 @@ class Connection:
         **fixed: Any,
     ) -> Connection:
         """A connection from a driver's keyword options: ``timeout`` (seconds, or (connect, read)),
-        ``retry`` (a RetryPolicy), ``verify`` (TLS: bool or CA bundle path) and ``pool_size``.
+        ``retry`` (a RetryPolicy), ``verify`` (TLS: bool or CA bundle path), ``pool_size`` and
+        ``deadline`` (seconds one request may take in all, body included).
 
         They are popped from ``options``; anything left over is an unknown option and raises
         InvalidOptionError naming it.
@@ -175,7 +177,8 @@ class Connection:
             timeout = (float(timeout), float(timeout))
         connection = cls(
             error_parser=error_parser, driver=driver, timeout=timeout, retry=options.pop("retry", None),
-            verify=options.pop("verify", True), pool_size=options.pop("pool_size", pool_size), **fixed,
+            verify=options.pop("verify", True), pool_size=options.pop("pool_size", pool_size),
+            deadline=options.pop("deadline", DEFAULT_DEADLINE), **fixed,
         )
         if options:
             raise InvalidOptionError(f"unknown {type(driver).__name__} option(s): {', '.join(sorted(options))}",

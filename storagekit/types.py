@@ -11,6 +11,7 @@ for a bad name, ...)::
      +-- ServiceUnavailableError
      |    +-- ConnectionBrokenError      (ConnectionError)
      +-- MalformedResponseError
+     +-- TLSError                        never retried
      +-- NotSupportedError               (NotImplementedError)
      +-- InvalidOptionError              (ValueError)
      +-- InsufficientStorageError        (OSError)
@@ -177,6 +178,14 @@ class MalformedResponseError(StorageKitError):
     """The service answered something storagekit cannot make sense of."""
 
 
+class TLSError(StorageKitError):
+    """A TLS handshake failed for good: the certificate did not verify, or no protocol was agreed.
+
+    Never retried, and deliberately not an ``OSError`` (as ``ssl.SSLError`` is), so nothing
+    that retries broken connections retries it; it may be an interception attempt.
+    """
+
+
 class NotSupportedError(StorageKitError, NotImplementedError):
     """The provider (or this driver) has no such feature."""
 
@@ -262,4 +271,5 @@ __all__ = [
     "RateLimitReachedError",
     "ServiceUnavailableError",
     "StorageKitError",
+    "TLSError",
 ]

@@ -11,6 +11,7 @@ import base64
 import datetime
 import email.utils
 import logging
+import os
 import re
 import sys
 import threading
@@ -177,8 +178,9 @@ class S3StorageDriver(StorageDriver):
     ``aws_access_key_id``, ``aws_secret_access_key``, ``aws_session_token``,
     ``endpoint_url``, ``region``), ``profile``, ``addressing_style`` (``auto``,
     ``virtual``, ``path``), ``timeout`` (seconds, or a (connect, read) pair), ``verify``
-    (TLS: bool or CA bundle path), ``pool_size``, ``retry`` (a RetryPolicy) and the
-    transfer settings ``part_size``, ``multipart_threshold``, ``max_concurrency``.
+    (TLS: bool or CA bundle path; by default ``AWS_CA_BUNDLE`` if set, as AWS tools do),
+    ``pool_size``, ``retry`` (a RetryPolicy) and the transfer settings ``part_size``,
+    ``multipart_threshold``, ``max_concurrency``.
     """
 
     name = "Amazon S3"
@@ -226,6 +228,7 @@ class S3StorageDriver(StorageDriver):
         if addressing not in ("auto", "virtual", "path"):
             raise InvalidOptionError(f"addressing_style must be auto, virtual or path, not {addressing!r}", self)
         self._take_transfer_options(options)
+        options.setdefault("verify", os.environ.get("AWS_CA_BUNDLE") or True)
         self.connection = Connection.from_options(
             options, error_parser=parse_error, driver=self, pool_size=max(16, 2 * self.transfer_config.max_concurrency)
         )

@@ -1,0 +1,282 @@
+"""One HTTP/1.1 connection on ``http.client``, with the limits a hostile server needs.
+
+``http.client`` alone trusts the server too much: it returns ``103 Early Hints`` as if it
+were the final status (and leaves the real answer on the socket for the next request),
+loops forever on ``100 Continue``, lets a server trickle a header line or a body a byte at
+a time under a per-read timeout that never fires, calls garbage and truncation in a chunked
+body the same ``IncompleteRead``, and ignores bytes past ``Content-Length``. Here:
+
+- :class:`Timing` applies, before every read and write on the socket, the per-read timeout
+  capped by what is left of the current phase: the response headers must arrive within
+  one read timeout of the request being sent, the whole request within its deadline.
+- :class:`HTTPResponse` reads past at most ``MAX_INTERIM`` 1xx responses, refuses a bad
+  ``Content-Length``, tells invalid chunked encoding (MalformedResponseError) from a
+  connection that broke (``IncompleteRead``), and notes bytes sent past the end of a body.
+- :class:`HTTPConnection` connects through a ``CONNECT`` tunnel of its own (IPv6 bracketed
+  once, no header injection) and turns a refused certificate into a TLSError.
+
+The overrides of ``http.client``'s ``_read_status``, ``_read_next_chunk_size``,
+``_read_and_discard_trailer`` and ``_close_conn`` rely on methods stable since Python 3.5.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.client
+import io
+import math
+import re
+import socket
+import ssl
+import time
+from typing import Any
+
+from ..types import MalformedResponseError
+from ._pool import readable
+from ._proxy import connect_request
+from ._tls import handshake_error
+
+MAX_INTERIM = 10
+"""How many 1xx responses (100 Continue, 103 Early Hints, ...) may come before the final status."""
+_MAX_LINE = 65536
+_MAX_LINES = 100
+"""How many trailer lines, or header lines in a proxy's answer to CONNECT, are read at most."""
+_BLOCK = 1024 * 1024
+"""How much of a file body is sent per write (http.client's default is 8 KiB)."""
+_HEX = re.compile(rb"[0-9A-Fa-f]{1,16}")
+
+
+class Timing:
+    """When the current request's reads and writes must end; applied before each one."""
+
+    __slots__ = ("_current", "_end", "_late", "_phase", "_request_end", "read_timeout")
+
+    def __init__(self) -> None:
+        self.read_timeout = 60.0
+        self._request_end = self._end = math.inf
+        self._phase = self._late = ""
+        self._current: float | None = None
+
+    def start(self, read_timeout: float, deadline: float) -> None:
+        """A request starts: each read may wait ``read_timeout``, the whole request ``deadline`` seconds."""
+        self.read_timeout = read_timeout
+        self._request_end = self._end = time.monotonic() + deadline
+        self._phase = self._late = f"the request did not complete within its deadline of {deadline:g} s"
+
+    def await_headers(self) -> None:
+        """The request is sent: its response headers must come within one read timeout."""
+        end = time.monotonic() + self.read_timeout
+        if end < self._request_end:
+            self._end = end
+            self._phase = f"the response headers did not arrive within {self.read_timeout:g} s"
+
+    def read_body(self) -> None:
+        """The headers are in: the body may take what is left of the request's deadline."""
+        if self._end != self._request_end:
+            self._end = self._request_end
+            self._phase = self._late
+
+    def connected(self, sock: socket.socket) -> None:
+        """A new socket: remember its timeout, so it is only changed when it must be."""
+        self._current = sock.gettimeout()
+
+    def apply(self, sock: socket.socket) -> None:
+        """Set ``sock``'s timeout for the next read or write (a syscall only when it changes).
+
+        Raises:
+            TimeoutError: the current phase's time is up.
+        """
+        remaining = self._end - time.monotonic()
+        if remaining <= 0:
+            raise TimeoutError(self._phase)
+        # the read timeout while at least 95% of it is left (a phase may overrun by 5%, and
+        # the common case costs no syscall), else just what is left
+        timeout = self.read_timeout if remaining >= 0.95 * self.read_timeout else remaining
+        if timeout != self._current:
+            sock.settimeout(timeout)
+            self._current = timeout
+
+    def timed_out(self) -> TimeoutError:
+        """The error for a read or write that timed out: the phase's end, or the read timeout."""
+        if self._end - time.monotonic() <= 0:
+            return TimeoutError(self._phase)
+        return TimeoutError(f"no data for {self.read_timeout:g} s (the read timeout)")
+
+
+class _TimedReader(io.RawIOBase):
+    """The socket as http.client reads it, with :class:`Timing` applied before each read.
+
+    In ``probing`` mode a read that would block returns None, so a buffered ``peek`` tells
+    whether anything is waiting without waiting for it.
+    """
+
+    def __init__(self, sock: socket.socket, timing: Timing) -> None:
+        super().__init__()
+        self._sock = sock
+        self._io = sock.makefile("rb", buffering=0)  # keeps the socket open while the body is read
+        self._timing = timing
+        self.probing = False
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int | None:
+        if self.probing and not (getattr(self._sock, "pending", _nothing)() or readable(self._sock)):
+            return None
+        self._timing.apply(self._sock)
+        try:
+            return self._io.readinto(buffer)
+        except TimeoutError:
+            raise self._timing.timed_out() from None
+
+    def close(self) -> None:
+        if not self.closed:
+            self._io.close()
+        super().close()
+
+
+def _nothing() -> int:
+    return 0
+
+
+class HTTPResponse(http.client.HTTPResponse):
+    """``http.client``'s response with bounded 1xx, strict framing and timed reads (see the module)."""
+
+    def __init__(self, sock: socket.socket, debuglevel: int = 0, method: str | None = None,
+                 url: str | None = None, *, timing: Timing) -> None:
+        super().__init__(sock, debuglevel, method, url)
+        self.fp.close()  # http.client's own reader, replaced by the timed one
+        self.fp = io.BufferedReader(_TimedReader(sock, timing))
+        self._interim = 0
+        self._last_chunk = False
+        self.excess = False
+        """Whether the server sent bytes past the end of the body (a framing error)."""
+
+    def begin(self) -> None:
+        super().begin()
+        lengths = self.headers.get_all("Content-Length") or []
+        if lengths and not self.chunked and (len(set(lengths)) > 1 or not lengths[0].strip().isdigit()):
+            self._close_conn()
+            raise MalformedResponseError(f"the response has an invalid Content-Length: {', '.join(lengths)[:40]!r}")
+
+    def _read_status(self) -> tuple[str, int, str]:
+        while True:
+            version, status, reason = super()._read_status()  # type: ignore[misc]
+            if not 100 <= status < 200:
+                return version, status, reason
+            self._interim += 1
+            if self._interim > MAX_INTERIM:
+                raise MalformedResponseError(f"more than {MAX_INTERIM} interim (1xx) responses came before "
+                                             "a final status")
+            if status == 101:
+                raise MalformedResponseError("the server switched protocols (101), which storagekit never asks for")
+            if status == 100:
+                return version, status, reason  # begin() skips its headers and reads the next status
+            http.client.parse_headers(self.fp)  # 102 Processing, 103 Early Hints: informational only
+
+    def _read_next_chunk_size(self) -> int:
+        line = self.fp.readline(_MAX_LINE + 1)
+        if not line:
+            raise http.client.IncompleteRead(b"")  # the connection closed in the middle of the body
+        size = line.split(b";", 1)[0].strip()
+        if len(line) > _MAX_LINE or not _HEX.fullmatch(size):
+            raise MalformedResponseError("invalid chunked encoding: a chunk size is not a hexadecimal number")
+        chunk = int(size, 16)
+        self._last_chunk = chunk == 0
+        return chunk
+
+    def _read_and_discard_trailer(self) -> None:
+        for _ in range(_MAX_LINES):
+            line = self.fp.readline(_MAX_LINE + 1)
+            if len(line) > _MAX_LINE:
+                raise MalformedResponseError("invalid chunked encoding: a trailer line is too long")
+            if line in (b"\r\n", b"\n", b""):
+                return
+        raise MalformedResponseError(f"invalid chunked encoding: more than {_MAX_LINES} trailer lines")
+
+    def _close_conn(self) -> None:
+        if self.fp is not None and (self.length == 0 or self._last_chunk):
+            self.excess = self._more_to_read()  # the body is complete: nothing may follow it
+        super()._close_conn()  # type: ignore[misc]
+
+    def _more_to_read(self) -> bool:
+        reader = self.fp.raw
+        reader.probing = True  # type: ignore[attr-defined]
+        try:
+            return bool(self.fp.peek(1))
+        except OSError:
+            return False
+        finally:
+            reader.probing = False  # type: ignore[attr-defined]
+
+
+class HTTPConnection(http.client.HTTPConnection):
+    """A connection to ``host:port``, with TLS when given a ``context`` and through a proxy's
+    ``CONNECT`` tunnel to ``tunnel`` = (origin host, port, proxy headers) when given one."""
+
+    def __init__(self, host: str, port: int, *, context: ssl.SSLContext | None = None,
+                 tunnel: tuple[str, int, dict[str, str]] | None = None) -> None:
+        super().__init__(host, port, blocksize=_BLOCK)
+        self.context = context
+        self.tunnel = tunnel
+        self.timing = Timing()
+        self.response_class = functools.partial(HTTPResponse, timing=self.timing)  # type: ignore[assignment]
+
+    def connect(self) -> None:
+        """Connect (within ``self.timeout``), open the tunnel if any, then shake hands for TLS.
+
+        Raises:
+            TLSError: the origin's certificate or TLS handshake was refused.
+            OSError: the connection failed (refused, reset, timed out, tunnel refused).
+        """
+        sock = socket.create_connection((self.host, self.port), self.timeout)
+        try:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            origin = self.host
+            if self.tunnel is not None:
+                origin, port, headers = self.tunnel
+                _open_tunnel(sock, origin, port, headers)
+            if self.context is not None:
+                try:
+                    sock = self.context.wrap_socket(sock, server_hostname=origin)
+                except ssl.SSLError as error:
+                    refused = handshake_error(error, origin)
+                    if refused is None:
+                        raise
+                    raise refused from None
+        except BaseException:
+            sock.close()
+            raise
+        self.sock = sock
+        self.timing.connected(sock)
+
+    def send(self, data: Any) -> None:
+        """Send ``data`` (bytes, or a file http.client reads in blocks) within the request's deadline."""
+        if self.sock is not None:
+            self.timing.apply(self.sock)
+        try:
+            super().send(data)
+        except TimeoutError:
+            raise self.timing.timed_out() from None
+
+
+def _open_tunnel(sock: socket.socket, host: str, port: int, headers: dict[str, str]) -> None:
+    """Ask the proxy at the other end of ``sock`` for a tunnel to ``host:port``.
+
+    Raises:
+        OSError: the proxy refused (its status and reason in the message).
+        MalformedResponseError: its answer is not HTTP.
+    """
+    sock.sendall(connect_request(host, port, headers))
+    with sock.makefile("rb") as answer:
+        status = answer.readline(_MAX_LINE + 1).split(None, 2)
+        if len(status) < 2 or not status[0].startswith(b"HTTP/1."):
+            raise MalformedResponseError("the proxy's answer to CONNECT is not HTTP")
+        for _ in range(_MAX_LINES):
+            if answer.readline(_MAX_LINE + 1) in (b"\r\n", b"\n", b""):
+                break
+        else:
+            raise MalformedResponseError(f"the proxy's answer to CONNECT has more than {_MAX_LINES} header lines")
+    if status[1] != b"200":
+        reason = status[2].decode("latin-1").strip() if len(status) > 2 else ""
+        raise OSError(f"the proxy refused a tunnel to {host}: {status[1].decode('latin-1')} {reason}".rstrip())

@@ -1,0 +1,178 @@
+"""The response as a hostile server sends it: 1xx, trickling, silence, framing, error bodies."""
+
+from __future__ import annotations
+
+import pytest
+
+from storagekit.transport import ERROR_BODY_CAP, Request, Transport
+from storagekit.transport._wire import MAX_INTERIM
+from storagekit.types import ConnectionBrokenError, MalformedResponseError, ServiceUnavailableError
+from tests.support.hostile import Peer, answer, hostile, once
+
+OK = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+
+pytestmark = pytest.mark.timeout(30)
+
+
+def test_early_hints_then_500_is_the_500_not_a_success() -> None:
+    with hostile(answer(b"HTTP/1.1 103 Early Hints\r\nLink: </a>; rel=preload\r\n\r\n"
+                        b"HTTP/1.1 500 Internal Error\r\nContent-Length: 4\r\n\r\noops")) as server:
+        response = Transport().send(Request("PUT", server.url + "/k", body=b"data"), timeout=(2, 2))
+        assert (response.status_code, response.content) == (500, b"oops")
+        with pytest.raises(ServiceUnavailableError) as info:
+            once().request("PUT", server.url + "/k", data=b"data")
+    assert info.value.http_status == 500
+
+
+def test_a_few_interim_responses_are_read_past() -> None:
+    interim = b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 102 Processing\r\n\r\nHTTP/1.1 103 Early Hints\r\n\r\n"
+    with hostile(answer(interim * 3 + OK)) as server:
+        conn = once()
+        assert conn.request("GET", server.url + "/k").content == b"ok"
+        assert conn.request("GET", server.url + "/k").content == b"ok"  # nothing left over on the connection
+    assert server.connections == 1
+
+
+@pytest.mark.parametrize("interim", [b"HTTP/1.1 100 Continue\r\n\r\n", b"HTTP/1.1 103 Early Hints\r\n\r\n"])
+def test_endless_interim_responses_are_malformed(interim: bytes) -> None:
+    def endless(peer: Peer) -> None:
+        peer.read_request()
+        while True:
+            peer.send(interim)
+
+    with hostile(endless) as server, pytest.raises(MalformedResponseError, match=f"more than {MAX_INTERIM}"):
+        once().request("GET", server.url + "/k")
+
+
+def test_switching_protocols_is_malformed() -> None:
+    switching = b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: h2c\r\n\r\n" + OK
+    with hostile(answer(switching)) as server, pytest.raises(MalformedResponseError, match="101"):
+        once().request("GET", server.url + "/k")
+
+
+def test_a_header_line_trickled_a_byte_at_a_time_ends_within_the_read_timeout() -> None:
+    def trickle(peer: Peer) -> None:
+        peer.read_request()
+        peer.send(b"HTTP/1.1 200 OK\r\n")
+        peer.trickle(b"X-Slow: " + b"a" * 1000 + b"\r\n\r\n", interval=0.2)  # each read waits 0.2 s < 1 s
+
+    with hostile(trickle) as server, pytest.raises(ConnectionBrokenError, match="headers did not arrive within 1 s"):
+        once(timeout=(2, 1)).request("GET", server.url + "/k")
+
+
+def test_a_body_trickled_a_byte_at_a_time_ends_at_the_deadline() -> None:
+    def trickle(peer: Peer) -> None:
+        peer.read_request()
+        peer.send(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n")
+        peer.trickle(b"x" * 1000, interval=0.2)
+
+    with hostile(trickle) as server:
+        with pytest.raises(ConnectionBrokenError, match="deadline of 2 s"):
+            once(timeout=(2, 1), deadline=2).request("GET", server.url + "/k")
+        response = once(timeout=(2, 1), deadline=2).request("GET", server.url + "/k", stream=True)
+        with pytest.raises(TimeoutError, match="deadline of 2 s"):
+            while response.readinto(bytearray(100)):
+                pass
+
+
+def test_a_server_that_never_answers_ends_with_a_typed_error() -> None:
+    def silent(peer: Peer) -> None:
+        peer.read_request()
+        peer.hold()
+
+    with hostile(silent) as server, pytest.raises(ConnectionBrokenError, match="headers did not arrive"):
+        once(timeout=(1, 1)).request("GET", server.url + "/k")
+
+
+def test_the_default_options_bound_every_request() -> None:
+    conn = once(timeout=(10.0, 60.0))
+    transport = conn.transport
+    assert isinstance(transport, Transport) and 0 < transport.deadline <= 3600
+
+
+def test_a_body_shorter_than_its_content_length_is_a_broken_connection() -> None:
+    def short(peer: Peer) -> None:
+        peer.read_request()
+        peer.send(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n" + b"x" * 50)
+
+    with hostile(short) as server, pytest.raises(ConnectionBrokenError) as info:
+        once().request("GET", server.url + "/k")
+    assert info.value.retryable
+
+
+def test_a_body_longer_than_its_content_length_is_malformed_and_the_connection_dropped() -> None:
+    with hostile(answer(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok and then some")) as server:
+        conn = once()
+        with pytest.raises(MalformedResponseError, match="more bytes than the body"):
+            conn.request("GET", server.url + "/k")
+        with pytest.raises(MalformedResponseError):
+            conn.request("GET", server.url + "/k", stream=True).readinto(bytearray(10))
+    assert server.connections == 2  # never reused after the excess
+
+
+@pytest.mark.parametrize("length", [b"abc", b"-5", b"2, 3"])
+def test_an_invalid_content_length_is_malformed(length: bytes) -> None:
+    bad = b"HTTP/1.1 200 OK\r\nContent-Length: " + length + b"\r\n\r\nok"
+    with hostile(answer(bad)) as server, pytest.raises(MalformedResponseError, match="Content-Length"):
+        once().request("GET", server.url + "/k")
+
+
+def test_invalid_chunked_encoding_is_malformed() -> None:
+    garbage = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\nzz\r\n\r\n"
+    with hostile(answer(garbage)) as server, pytest.raises(MalformedResponseError, match="chunked"):
+        once().request("GET", server.url + "/k")
+
+
+def test_a_chunk_longer_than_announced_is_malformed() -> None:
+    garbage = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok, and more\r\n0\r\n\r\n"
+    with hostile(answer(garbage)) as server, pytest.raises(MalformedResponseError, match="chunked"):
+        once().request("GET", server.url + "/k")
+
+
+def test_truncated_chunked_encoding_is_a_broken_connection() -> None:
+    def truncated(peer: Peer) -> None:
+        peer.read_request()
+        peer.send(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n10\r\nonly part")
+
+    with hostile(truncated) as server, pytest.raises(ConnectionBrokenError):
+        once().request("GET", server.url + "/k")
+
+
+def test_endless_trailers_are_malformed() -> None:
+    def trailers(peer: Peer) -> None:
+        peer.read_request()
+        peer.send(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n")
+        while True:
+            peer.send(b"X-Trailer: again\r\n" * 100)
+
+    with hostile(trailers) as server, pytest.raises(MalformedResponseError, match="trailer"):
+        once().request("GET", server.url + "/k")
+
+
+def test_chunked_bodies_and_their_trailers_are_read() -> None:
+    chunked = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2;ext=1\r\nok\r\n0\r\nX-Sum: 1\r\n\r\n"
+    with hostile(answer(chunked)) as server:
+        conn = once()
+        assert [conn.request("GET", server.url + "/k").content for _ in range(2)] == [b"ok", b"ok"]
+    assert server.connections == 1
+
+
+def test_an_error_body_is_read_up_to_a_cap() -> None:
+    sent = []
+
+    def huge_error(peer: Peer) -> None:
+        peer.read_request()
+        size = 50 * 1024 * 1024
+        peer.send(b"HTTP/1.1 500 Internal Error\r\nContent-Length: %d\r\n\r\n" % size)
+        block = b"e" * 65536
+        for _ in range(size // len(block)):
+            peer.send(block)
+            sent.append(len(block))
+
+    with hostile(huge_error) as server:
+        response = Transport().send(Request("GET", server.url + "/k"), timeout=(2, 2))
+        assert len(response.content) == ERROR_BODY_CAP
+        with pytest.raises(ServiceUnavailableError) as info:
+            once().request("GET", server.url + "/k")
+    assert info.value.http_status == 500
+    assert sum(sent) < 25 * 1024 * 1024  # the client stopped reading; it never took in the whole body
