@@ -32,7 +32,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 from urllib.parse import unquote, urlencode, urlsplit
 
-from requests.structures import CaseInsensitiveDict
+from .headers import CaseInsensitiveDict
 
 TransportError = (OSError, http.client.HTTPException)
 """What a broken connection, a timeout or a malformed answer raises from this module."""

@@ -25,7 +25,7 @@ from tests.support.proxy import Fault, FaultProxy
 
 MiB = 1024 * 1024
 PART = 5 * MiB
-FAST_RETRY = RetryPolicy(max_attempts=6, backoff_base=0.01, backoff_max=0.05, retry_after_max=1.0)
+FAST_RETRY = RetryPolicy(max_attempts=6, backoff_base=0.01, backoff_max=1.0)
 DriverAt = Callable[..., StorageDriver]
 
 

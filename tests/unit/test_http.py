@@ -197,10 +197,10 @@ def test_redact_and_retry_after_parsing() -> None:
 
 def test_backoff_is_bounded_full_jitter() -> None:
     policy = RetryPolicy(backoff_base=1, backoff_max=4)
-    delays = [policy.delay(attempt) for attempt in range(10) for _ in range(20)]
+    delays = [policy.delay(failures) for failures in range(1, 10) for _ in range(20)]
     assert all(0 <= d <= 4 for d in delays) and max(delays) > 1
-    assert policy.delay(0, retry_after=30) == 30
-    assert policy.delay(0, retry_after=10_000) == policy.retry_after_max
+    assert policy.delay(1, retry_after=3) == 3
+    assert policy.delay(1, retry_after=100_000) == 4  # a Retry-After of a day waits backoff_max
 
 
 def test_environment_proxies_are_honoured(server: FaultServer, conn: Connection,

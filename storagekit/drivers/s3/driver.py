@@ -152,7 +152,8 @@ class S3StorageDriver(StorageDriver):
     ``aws_access_key_id``, ``aws_secret_access_key``, ``aws_session_token``,
     ``endpoint_url``, ``region``), ``profile``, ``addressing_style`` (``auto``,
     ``virtual``, ``path``), ``timeout`` (seconds, or a (connect, read) pair), ``verify``
-    (TLS: bool or CA bundle path), ``pool_size``, ``retry`` (a RetryPolicy) and the
+    (TLS: bool or CA bundle path), ``pool_size``, ``retry`` (a RetryPolicy), ``transport`` and ``hooks`` (see
+    :meth:`storagekit.http.Connection.from_options`) and the
     transfer settings ``part_size``, ``multipart_threshold``, ``max_concurrency``.
     """
 
