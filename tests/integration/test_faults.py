@@ -20,7 +20,7 @@ import pytest
 from storagekit.base import StorageDriver
 from storagekit.http import RetryPolicy
 from storagekit.models import Container
-from storagekit.types import ObjectHashMismatchError, StorageKitError
+from storagekit.types import ConnectionBrokenError, ObjectHashMismatchError, StorageKitError
 from tests.support.proxy import Fault, FaultProxy
 
 MiB = 1024 * 1024
@@ -160,3 +160,36 @@ def test_a_flipped_byte_is_never_silent(setup, tmp_path: Path) -> None:  # type:
     proxy.inject(Fault("flip", after=7, method="GET"))
     with pytest.raises(ObjectHashMismatchError):
         b"".join(via.download_object_as_stream(obj))
+
+
+def test_a_hundred_breaks_that_each_move_on_do_not_end_a_download(  # type: ignore[no-untyped-def]
+    setup, tmp_path: Path
+) -> None:
+    """Failures are counted per stall: 100 breaks, each after some new bytes, never make
+    FAST_RETRY.max_attempts (6) failures in a row, so one sequential read survives them all."""
+    proxy, via, container, _ = setup
+    data = os.urandom(MiB + 17)
+    via.upload_object_via_stream([data], container, "long")
+    obj = via.get_object(container.name, "long")
+    is_get = lambda method, path, headers: method == "GET" and "long" in path  # noqa: E731
+    proxy.inject(Fault("truncate", after=4000, times=100, when=is_get))
+    target = tmp_path / "long.bin"
+    via.download_object(obj, str(target), max_concurrency=1)
+    assert target.read_bytes() == data
+    assert [kind for _, _, kind in proxy.log].count("truncate") == 100
+
+
+def test_consecutive_breaks_without_progress_end_a_download(  # type: ignore[no-untyped-def]
+    setup, tmp_path: Path
+) -> None:
+    """FAST_RETRY.max_attempts (6) breaks in a row that bring no new byte end the read with a
+    typed, retryable error (the reopening requests counted in the same stall), and no file."""
+    proxy, via, container, _ = setup
+    via.upload_object_via_stream([os.urandom(300_000)], container, "stuck")
+    obj = via.get_object(container.name, "stuck")
+    is_get = lambda method, path, headers: method == "GET" and "stuck" in path  # noqa: E731
+    proxy.inject(Fault("truncate", after=0, times=FAST_RETRY.max_attempts + 1, when=is_get))
+    with pytest.raises(ConnectionBrokenError):
+        via.download_object(obj, str(tmp_path / "stuck.bin"), max_concurrency=1)
+    assert [kind for _, _, kind in proxy.log].count("truncate") == FAST_RETRY.max_attempts
+    assert list(tmp_path.iterdir()) == []
