@@ -269,7 +269,7 @@ class AzureBlobsStorageDriver(StorageDriver):
     def _write_headers(self, options: UploadOptions) -> dict[str, str]:
         """The headers that store ``options`` with a blob (Put Blob, Put Block List)."""
         if options.blob_type and options.blob_type.lower() != "blockblob":
-            raise InvalidOptionError(
+            raise NotSupportedError(
                 f"blob_type {options.blob_type!r} is not supported: storagekit writes BlockBlob only", self
             )
         if options.acl or options.kms_key_id or options.server_side_encryption not in (None, "AES256"):

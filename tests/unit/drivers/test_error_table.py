@@ -3,6 +3,7 @@ is the same exception (type, retryable, retry_after) on S3, Azure and GCS."""
 
 from __future__ import annotations
 
+import base64
 import json
 
 import pytest
@@ -11,7 +12,8 @@ from storagekit.drivers.azure_blobs._errors import parse_error as parse_azure
 from storagekit.drivers.google_storage._errors import parse_error as parse_gcs
 from storagekit.drivers.s3._errors import parse_error as parse_s3
 from storagekit.http import ErrorParser, RequestContext
-from storagekit.mock import reply
+from storagekit.mock import MockTransport, reply
+from storagekit.providers import get_driver
 from storagekit.transport import Request, Response
 from storagekit.types import (
     ContainerDoesNotExistError,
@@ -28,6 +30,7 @@ from storagekit.types import (
 )
 
 URL = "https://store.test/bucket/key"
+AZURE_KEY = base64.b64encode(b"a secret account key, 32 bytes!!").decode()
 
 
 def _s3(status: int, code: str | None, headers: dict[str, str]) -> Response:
@@ -104,3 +107,22 @@ def test_the_same_answer_is_the_same_exception_on_every_driver(
     assert error.container_name == "bucket"
     if expected is RateLimitReachedError:
         assert error.retry_after == float(retry_after or 0)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(("provider", "extra"), [
+    ("s3", {"blob_type": "BlockBlob"}),
+    ("google_storage", {"blob_type": "BlockBlob"}),
+    ("azure_blobs", {"acl": "public-read"}),
+    ("azure_blobs", {"kms_key_id": "arn:aws:kms:us-east-1:1:key/k"}),
+])
+def test_another_providers_option_is_an_invalid_option_everywhere(provider: str, extra: dict[str, str]) -> None:
+    transport = MockTransport(lambda request: reply(request, 500))
+    driver = {
+        "s3": lambda: get_driver("s3")("AKIDEXAMPLE", "secret", region="us-east-1", transport=transport),
+        "azure_blobs": lambda: get_driver("azure_blobs")("acct", AZURE_KEY, transport=transport),
+        "google_storage": lambda: get_driver("google_storage")(credentials="anonymous", endpoint_url="http://gcs.test",
+                                                                project="p", transport=transport),
+    }[provider]()
+    with pytest.raises(InvalidOptionError, match="|".join(extra)):
+        driver.upload_object_via_stream([b"x"], driver._as_container("bucket"), "k", extra=extra)
+    assert transport.requests == []  # refused before sending
