@@ -300,7 +300,7 @@ class Stall:
         if not self.policy.allows(error, self.failures, now + wait - self._since):
             self._refused = error
             return False
-        log.info("retrying in %.2f s (failure %d of at most %d in a row): %s", wait, self.failures,
+        log.debug("retrying in %.2f s (failure %d of at most %d in a row): %s", wait, self.failures,
                  self.policy.max_attempts, error)
         self._sleep(wait)
         return True
@@ -351,9 +351,8 @@ _BY_STATUS: dict[int, type[StorageKitError]] = {
 }
 
 
-def status_is_retryable(status: int) -> bool:
-    """Whether a status says "try again later": 408, 429 and every 5xx but 501 Not Implemented."""
-    return status in (408, 429) or (status >= 500 and status != 501)
+RETRYABLE_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+"""Statuses that say "try again later", whatever the provider's code."""
 
 
 def error_for_status(
@@ -381,8 +380,9 @@ def error_for_status(
             object's or else the container's DoesNotExistError, 405 and 501 NotSupportedError,
             412 PreconditionFailedError, 416 InvalidRangeError, 429 RateLimitReachedError, any
             other 5xx ServiceUnavailableError, an unexpected 3xx MalformedResponseError.
-        retryable: the provider's code says the failure is transient; 408, 429 and 5xx but 501
-            are retryable whatever the code, and so is every RateLimitReachedError.
+        retryable: the provider's code says the failure is transient; RETRYABLE_STATUSES (408,
+            429, 500, 502, 503, 504) are retryable whatever the code, and so is every
+            RateLimitReachedError.
 
     Returns:
         The exception, carrying status, code, request id, container and object names.
@@ -404,9 +404,7 @@ def error_for_status(
         subject = f"container {context.container_name}" if context.container_name else "the account"
     reason = " ".join(part for part in (code, redact(message.strip())) if part) or f"HTTP {status}"
     text = f"{context.method} {subject} failed: {reason}"
-    retryable = retryable or issubclass(cls, RateLimitReachedError) or (
-        status_is_retryable(status) and not issubclass(cls, NotSupportedError)
-    )
+    retryable = retryable or status in RETRYABLE_STATUSES or issubclass(cls, RateLimitReachedError)
     fields: dict[str, Any] = {
         "http_status": status, "code": code, "request_id": request_id, "container_name": context.container_name,
         "object_name": context.object_name, "retryable": retryable,
@@ -454,7 +452,7 @@ _DEFAULT_TIMEOUT = (10.0, 60.0)
 
 def _timeout(value: Any) -> tuple[float, float]:
     """A (connect, read) timeout from seconds or a pair; InvalidOptionError otherwise."""
-    pair = value if isinstance(value, tuple) else (value, value)
+    pair = tuple(value) if isinstance(value, (tuple, list)) else (value, value)
     if len(pair) != 2 or not all(
         isinstance(seconds, (int, float)) and not isinstance(seconds, bool) and 0 < seconds < math.inf
         for seconds in pair

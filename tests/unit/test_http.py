@@ -25,10 +25,12 @@ from storagekit.http import (
     RequestContext,
     RetryPolicy,
     Stall,
+    Transport,
     error_for_status,
     parse_retry_after,
     redact,
 )
+from storagekit.mock import MockTransport, reply
 from storagekit.transport import Response
 from storagekit.types import (
     ConnectionBrokenError,
@@ -393,6 +395,11 @@ def test_error_for_status_redacts_the_service_message() -> None:
     assert isinstance(error, PermissionDeniedError) and "abc123" not in str(error) and error.code == "AccessDenied"
     throttled = error_for_status(503, context, cls=RateLimitReachedError, retry_after=4.0)
     assert isinstance(throttled, RateLimitReachedError) and throttled.retry_after == 4.0 and throttled.retryable
+
+
+def test_the_pooled_transport_is_a_transport() -> None:
+    assert isinstance(Connection(error_parser=parse_error).transport, Transport)
+    assert isinstance(MockTransport(lambda request: reply(request)), Transport)
 
 
 @pytest.mark.parametrize("policy", [
