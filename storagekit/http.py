@@ -402,7 +402,7 @@ def error_for_status(
         subject = f"{context.container_name}/{context.object_name}"
     else:
         subject = f"container {context.container_name}" if context.container_name else "the account"
-    reason = " ".join(part for part in (code, redact(message.strip())) if part) or f"HTTP {status}"
+    reason = ": ".join(part for part in (code, redact(message.strip())) if part) or f"HTTP {status}"
     text = f"{context.method} {subject} failed: {reason}"
     retryable = retryable or status in RETRYABLE_STATUSES or issubclass(cls, RateLimitReachedError)
     fields: dict[str, Any] = {
@@ -496,7 +496,8 @@ class Connection:
             headers: sent with every request.
             transport: sends the requests; the pooled HTTP/1.1 client if None.
             hooks: ``{"request": [fn], "response": [fn]}``, called with a RequestEvent before
-                each attempt and a ResponseEvent after it, secrets redacted.
+                each attempt and a ResponseEvent after it, secrets redacted (for metrics,
+                tracing, logging); an exception a hook raises ends the request.
             sleep: how to wait between attempts (tests pass a recorder).
 
         Raises:
