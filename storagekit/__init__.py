@@ -1,9 +1,9 @@
 """storagekit: one libcloud-style API for S3 and S3-compatible stores, Azure Blob Storage,
 Google Cloud Storage and the local filesystem, streamed, verified and fast."""
 
-__version__ = "0.1.0"  # first: http.py puts it in the User-Agent
-
+from ._version import __version__ as __version__
 from .base import CHUNK_SIZE, DEFAULT_CONTENT_TYPE, Capabilities, StorageDriver
+from .http import RetryPolicy
 from .models import Container, Object, PermissionReport, Prefix
 from .providers import get_driver, set_driver
 from .types import *  # noqa: F403
@@ -17,6 +17,7 @@ __all__ = [
     "Object",
     "PermissionReport",
     "Prefix",
+    "RetryPolicy",
     "StorageDriver",
     "get_driver",
     "set_driver",

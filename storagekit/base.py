@@ -118,7 +118,7 @@ class StorageDriver:
     def _take_transfer_options(self, options: dict[str, Any]) -> None:
         """Pop the transfer settings (``part_size``, ``multipart_threshold``, ``max_concurrency``,
         ``progress``) from a constructor's keyword options into this driver's transfer config."""
-        names = set(transfer.TransferConfig.__dataclass_fields__) - {"retry"}
+        names = set(transfer.TransferConfig.__dataclass_fields__)
         given = {name: options.pop(name) for name in sorted(names & set(options))}
         if given:
             self.transfer_config = self.transfer_config.merged(**given)

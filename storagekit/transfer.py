@@ -17,15 +17,14 @@ import logging
 import math
 import mimetypes
 import os
-import time
 import uuid
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, fields, replace
 from typing import TYPE_CHECKING, Any
 
-from .http import RetryPolicy
+from .http import RetryPolicy, Stall
 from .models import Container, MultipartUpload, Object, Part
 from .options import UploadOptions
 from .streams import Checksum, Source, cheapest, iter_chunks, read_parts, rechunk
@@ -84,8 +83,6 @@ class TransferConfig:
     multipart_threshold: int = 8 * MiB
     """Objects up to this size go up in one request."""
     max_concurrency: int = 4
-    retry: RetryPolicy = field(default_factory=RetryPolicy)
-    """How often and how patiently a broken download is resumed."""
     progress: Progress | None = None
 
     def merged(self, **overrides: Any) -> TransferConfig:
@@ -340,19 +337,23 @@ def _blocks(
 ) -> Iterator[memoryview]:
     """Read ``start``..``end`` through one range request, filling ``buffer`` again and again.
 
-    A connection that breaks is reopened from the last byte received (with backoff, up to
-    the retry policy's attempts); a server that sends more than asked is an error.
+    A connection that breaks is reopened from the last byte received, as the driver's retry
+    policy allows: failures are counted per stall (in a row, with no byte received between
+    them, the reopening requests' own retries included), so a long read survives any number
+    of breaks that each let it move on. A server that sends more than asked is an error.
     """
     view = memoryview(buffer)
     position = start  # the first byte not yet handed on
-    filled = failures = 0
+    filled = 0
     reader: Any = None
+    stall = _stall(driver)
     try:
         while position < end:
             wanted = min(len(view), end - position)
             try:
                 if reader is None:
-                    reader = driver._open_range(obj, position + filled, end)
+                    with stall.active():
+                        reader = driver._open_range(obj, position + filled, end)
                 while filled < wanted:
                     count = reader.readinto(view[filled:wanted])
                     if not count:
@@ -360,17 +361,16 @@ def _blocks(
                             f"{obj.name} ended at byte {position + filled} of {end}", driver, retryable=True
                         )
                     filled += count
+                    stall.progressed()
                 if position + filled == end and reader.readinto(bytearray(1)):
                     raise _mismatch(driver, obj, f"the server sent more than the {end - start} bytes asked for")
             except StorageKitError as error:
                 if reader is not None:
                     reader.close()
                     reader = None
-                failures += 1
-                if not error.retryable or failures >= config.retry.max_attempts:
+                if not stall.again(error):
                     raise
                 log.info("resuming %s at byte %d after: %s", obj.name, position + filled, error)
-                time.sleep(config.retry.delay(failures - 1))
                 continue
             position += filled
             yield view[:filled]
@@ -378,6 +378,13 @@ def _blocks(
     finally:
         if reader is not None:
             reader.close()
+
+
+def _stall(driver: StorageDriver) -> Stall:
+    """A new stall under the driver's one retry policy: its connection's (the constructor's
+    ``retry=``), or the default policy for a driver that speaks no HTTP."""
+    connection = getattr(driver, "connection", None)
+    return connection.stall() if connection is not None else Stall(RetryPolicy())
 
 
 def _fetch(driver: StorageDriver, obj: Object, start: int, view: memoryview, config: TransferConfig) -> memoryview:

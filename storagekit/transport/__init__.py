@@ -37,8 +37,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, cast
 from urllib.parse import urlencode, urlsplit
 
-from requests.structures import CaseInsensitiveDict
-
+from ..headers import CaseInsensitiveDict
 from ..types import InvalidOptionError, MalformedResponseError
 from ._checks import check_request
 from ._pool import Pool

@@ -20,12 +20,12 @@ import pytest
 from storagekit.base import StorageDriver
 from storagekit.http import RetryPolicy
 from storagekit.models import Container
-from storagekit.types import MalformedResponseError, ObjectHashMismatchError, StorageKitError
+from storagekit.types import ConnectionBrokenError, MalformedResponseError, ObjectHashMismatchError, StorageKitError
 from tests.support.proxy import Fault, FaultProxy
 
 MiB = 1024 * 1024
 PART = 5 * MiB
-FAST_RETRY = RetryPolicy(max_attempts=6, backoff_base=0.01, backoff_max=0.05, retry_after_max=1.0)
+FAST_RETRY = RetryPolicy(max_attempts=6, backoff_base=0.01, backoff_max=1.0)
 DriverAt = Callable[..., StorageDriver]
 
 
@@ -243,3 +243,37 @@ def test_a_success_without_what_the_protocol_promises_is_malformed(setup) -> Non
         assert [kind for _, _, kind in proxy.log].count("status") == 1, step
         proxy.clear()
         assert _leftovers(direct_container.driver, direct_container) == [], step
+
+
+
+def test_a_hundred_breaks_that_each_move_on_do_not_end_a_download(  # type: ignore[no-untyped-def]
+    setup, tmp_path: Path
+) -> None:
+    """Failures are counted per stall: 100 breaks, each after some new bytes, never make
+    FAST_RETRY.max_attempts (6) failures in a row, so one sequential read survives them all."""
+    proxy, via, container, _ = setup
+    data = os.urandom(MiB + 17)
+    via.upload_object_via_stream([data], container, "long")
+    obj = via.get_object(container.name, "long")
+    is_get = lambda method, path, headers: method == "GET" and "long" in path  # noqa: E731
+    proxy.inject(Fault("truncate", after=4000, times=100, when=is_get))
+    target = tmp_path / "long.bin"
+    via.download_object(obj, str(target), max_concurrency=1)
+    assert target.read_bytes() == data
+    assert [kind for _, _, kind in proxy.log].count("truncate") == 100
+
+
+def test_consecutive_breaks_without_progress_end_a_download(  # type: ignore[no-untyped-def]
+    setup, tmp_path: Path
+) -> None:
+    """FAST_RETRY.max_attempts (6) breaks in a row that bring no new byte end the read with a
+    typed, retryable error (the reopening requests counted in the same stall), and no file."""
+    proxy, via, container, _ = setup
+    via.upload_object_via_stream([os.urandom(300_000)], container, "stuck")
+    obj = via.get_object(container.name, "stuck")
+    is_get = lambda method, path, headers: method == "GET" and "stuck" in path  # noqa: E731
+    proxy.inject(Fault("truncate", after=0, times=FAST_RETRY.max_attempts + 1, when=is_get))
+    with pytest.raises(ConnectionBrokenError):
+        via.download_object(obj, str(tmp_path / "stuck.bin"), max_concurrency=1)
+    assert [kind for _, _, kind in proxy.log].count("truncate") == FAST_RETRY.max_attempts
+    assert list(tmp_path.iterdir()) == []

@@ -1,18 +1,17 @@
 """Transports that answer from recorded responses (for what no local server reproduces).
 
-A driver's ``connection.transport`` is swapped for one of these; every request the driver
-sends is kept, signed exactly as it would go on the wire.
+They are :class:`storagekit.mock.MockTransport` s, given to a driver as its ``transport=``
+(or put in place of ``driver.connection.transport``); every request the driver sends is
+kept, signed exactly as it would go on the wire.
 """
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from requests.structures import CaseInsensitiveDict
-
+from storagekit.mock import MockTransport, reply
 from storagekit.transport import Request, Response, Transport
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
@@ -28,13 +27,16 @@ def recorded(provider: str, name: str) -> Answer:
     return int(status_line.split()[1]), headers, body
 
 
-class ReplayTransport:
+class ReplayTransport(MockTransport):
     """Answers each request with the next of ``answers`` (an Answer, or a callable taking the
-    request and returning one), keeping every request in ``requests``."""
+    request and returning one), keeping every request in ``requests``.
+
+    Pass it as a driver's ``transport=`` (or :meth:`install` it in a driver built already).
+    """
 
     def __init__(self, answers: list[Answer | Callable[[Request], Answer]]) -> None:
+        super().__init__(self._next)
         self.answers = list(answers)
-        self.requests: list[Request] = []
 
     @classmethod
     def install(cls, driver: Any, *answers: Answer | Callable[[Request], Answer]) -> ReplayTransport:
@@ -43,17 +45,11 @@ class ReplayTransport:
         driver.connection.transport = replay
         return replay
 
-    def send(self, request: Request, *, timeout: tuple[float, float], stream: bool = False) -> Response:
+    def _next(self, request: Request) -> Response:
         assert self.answers, f"unexpected request {request.method} {request.url}"
-        self.requests.append(request)
         answer = self.answers.pop(0)
         status, headers, body = answer(request) if callable(answer) else answer
-        if request.method == "HEAD":
-            body = b""
-        return Response(request, status, CaseInsensitiveDict(headers), io.BytesIO(body), reason="recorded")
-
-    def close(self) -> None:
-        pass
+        return reply(request, status, headers, body)
 
 
 class RecordingTransport:

@@ -19,11 +19,24 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from storagekit.http import Body, Connection, RequestContext, RetryPolicy, parse_retry_after, redact
+from storagekit.http import (
+    Body,
+    Connection,
+    RequestContext,
+    RetryPolicy,
+    Stall,
+    Transport,
+    error_for_status,
+    parse_retry_after,
+    redact,
+)
+from storagekit.mock import MockTransport, reply
 from storagekit.transport import Response
 from storagekit.types import (
     ConnectionBrokenError,
+    InvalidOptionError,
     ObjectDoesNotExistError,
+    PermissionDeniedError,
     RateLimitReachedError,
     ServiceUnavailableError,
     StorageKitError,
@@ -199,10 +212,10 @@ def test_redact_and_retry_after_parsing() -> None:
 
 def test_backoff_is_bounded_full_jitter() -> None:
     policy = RetryPolicy(backoff_base=1, backoff_max=4)
-    delays = [policy.delay(attempt) for attempt in range(10) for _ in range(20)]
+    delays = [policy.delay(failures) for failures in range(1, 10) for _ in range(20)]
     assert all(0 <= d <= 4 for d in delays) and max(delays) > 1
-    assert policy.delay(0, retry_after=30) == 30
-    assert policy.delay(0, retry_after=10_000) == policy.retry_after_max
+    assert policy.delay(1, retry_after=3) == 3
+    assert policy.delay(1, retry_after=100_000) == 4  # a Retry-After of a day waits backoff_max
 
 
 def test_environment_proxies_are_honoured(server: FaultServer, conn: Connection,
@@ -310,3 +323,90 @@ def test_https_goes_through_a_connect_tunnel_with_tls_to_the_origin(tls_server: 
         tunnelled = Connection(error_parser=parse_error, verify=ca_bundle, retry=RetryPolicy(max_attempts=1))
         assert tunnelled.request("GET", url + "/x").content == b"over tls"
     assert targets == [url.removeprefix("https://")]  # the proxy saw only where to connect, not the request
+
+
+def test_retry_after_is_capped_at_the_policy_maximum_backoff(server: FaultServer, sleeps: list[float]) -> None:
+    capped = Connection(error_parser=parse_error, retry=RetryPolicy(backoff_max=3.0), sleep=sleeps.append)
+    server.script(Reply(503, headers={"Retry-After": "100000"}), Reply(200, b"ok"))
+    assert capped.request("GET", server.url + "/x").content == b"ok"
+    assert sleeps == [3.0]
+
+
+def test_the_policy_alone_decides_from_the_parser_classification(server: FaultServer, conn: Connection) -> None:
+    def not_retryable(response: Response, context: RequestContext) -> StorageKitError:
+        return ServiceUnavailableError("final answer", context.driver, http_status=response.status_code)
+
+    conn.error_parser = not_retryable
+    server.script(Reply(503), Reply(200, b"never asked"))
+    with pytest.raises(ServiceUnavailableError):
+        conn.request("GET", server.url + "/x")
+    assert len(server.seen) == 1  # a 503 the driver did not mark retryable is not retried
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def _broken() -> ConnectionBrokenError:
+    return ConnectionBrokenError("reset", retryable=True)
+
+
+def test_a_stall_counts_failures_in_a_row_and_progress_starts_a_new_one() -> None:
+    clock = Clock()
+    stall = Stall(RetryPolicy(max_attempts=3, backoff_base=0.01, backoff_max=0.01), clock.sleep, clock)
+    for _ in range(100):
+        assert stall.again(_broken()) and stall.again(_broken())
+        stall.progressed()
+    assert stall.again(_broken()) and stall.again(_broken())
+    error = _broken()
+    assert not stall.again(error)  # the third failure in a row
+    assert not stall.again(error) and stall.failures == 3  # refused once, not counted twice
+    assert not Stall(RetryPolicy()).again(StorageKitError("not retryable"))
+
+
+def test_a_stall_ends_at_the_policy_deadline() -> None:
+    clock = Clock()
+    stall = Stall(RetryPolicy(max_attempts=1000, backoff_base=1, backoff_max=1, deadline=10), clock.sleep, clock)
+    attempts = 0
+    while stall.again(RateLimitReachedError("slow down", retry_after=1)):
+        attempts += 1
+        clock.now += 1  # each attempt itself takes a second
+    assert attempts == 5 and clock.now <= 10
+
+
+def test_requests_inside_an_operation_count_in_its_stall(server: FaultServer, conn: Connection) -> None:
+    server.script(Reply(503), Reply(503), Reply(503), Reply(200, b"too late"))
+    stall = Stall(RetryPolicy(max_attempts=4, backoff_base=0.001), lambda seconds: None)
+    stall.failures = 2  # the operation already failed twice in a row
+    with stall.active(), pytest.raises(ServiceUnavailableError):
+        conn.request("GET", server.url + "/x")
+    assert len(server.seen) == 2 and stall.failures == 4
+    assert Stall.current() is None
+
+
+def test_error_for_status_redacts_the_service_message() -> None:
+    context = RequestContext("GET", "https://h/c/o", None, "c", "o")
+    error = error_for_status(403, context, code="AccessDenied", message="bad sig=abc123 for you")
+    assert isinstance(error, PermissionDeniedError) and "abc123" not in str(error) and error.code == "AccessDenied"
+    throttled = error_for_status(503, context, cls=RateLimitReachedError, retry_after=4.0)
+    assert isinstance(throttled, RateLimitReachedError) and throttled.retry_after == 4.0 and throttled.retryable
+
+
+def test_the_pooled_transport_is_a_transport() -> None:
+    assert isinstance(Connection(error_parser=parse_error).transport, Transport)
+    assert isinstance(MockTransport(lambda request: reply(request)), Transport)
+
+
+@pytest.mark.parametrize("policy", [
+    {"max_attempts": 0}, {"max_attempts": "5"}, {"backoff_max": float("nan")}, {"deadline": -1}, {"backoff_base": True},
+])
+def test_a_bad_retry_policy_is_a_typed_error(policy: dict[str, object]) -> None:
+    with pytest.raises(InvalidOptionError):
+        RetryPolicy(**policy)  # type: ignore[arg-type]

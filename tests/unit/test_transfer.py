@@ -18,13 +18,23 @@ import pytest
 
 from storagekit.base import Capabilities
 from storagekit.drivers.memory import MemoryStorageDriver
-from storagekit.http import RetryPolicy
+from storagekit.http import Connection, RequestContext, RetryPolicy
+from storagekit.mock import MockTransport
 from storagekit.models import Container, MultipartUpload, Object, Part
 from storagekit.options import UploadOptions
 from storagekit.transfer import PartLimits, TransferConfig
-from storagekit.types import ConnectionBrokenError, ObjectHashMismatchError, ServiceUnavailableError
+from storagekit.transport import Request, Response
+from storagekit.types import ConnectionBrokenError, ObjectHashMismatchError, ServiceUnavailableError, StorageKitError
 
 MiB = 1024 * 1024
+
+
+def _no_errors(response: Response, context: RequestContext) -> StorageKitError:
+    raise AssertionError("PartsStore sends no request")
+
+
+def _no_requests(request: Request) -> Response:
+    raise AssertionError("PartsStore sends no request")
 
 
 class PartsStore(MemoryStorageDriver):
@@ -40,8 +50,10 @@ class PartsStore(MemoryStorageDriver):
         self.corrupt_reads = False
         self.in_flight = self.max_in_flight = 0
         self.counter = threading.Lock()
-        self.transfer_config = TransferConfig(part_size=64 * 1024, multipart_threshold=64 * 1024,
-                                              retry=RetryPolicy(max_attempts=4, backoff_base=0.001))
+        self.transfer_config = TransferConfig(part_size=64 * 1024, multipart_threshold=64 * 1024)
+        # the retry policy of resumed reads is the connection's (this store sends no request)
+        self.connection = Connection(error_parser=_no_errors, retry=RetryPolicy(max_attempts=4, backoff_base=0.001),
+                                     transport=MockTransport(_no_requests))
 
     def _put_object(self, container: Container, name: str, part: Part, options: UploadOptions) -> Object:
         return self._write_object(container, name, iter([part.data]), options)

@@ -2,17 +2,17 @@
 
 The code comes from ``x-ms-error-code`` (always sent, also on HEAD) or the XML body's
 ``<Code>``; the request id from ``x-ms-request-id``. Codes are those of Microsoft's
-"Blob Storage error codes" and "Common REST API error codes" tables.
+"Blob Storage error codes" and "Common REST API error codes" tables; a status without a
+known code is left to :func:`storagekit.http.error_for_status`, which every driver shares.
 """
 
 from __future__ import annotations
 
-from ...http import RequestContext, parse_retry_after, redact
+from ...http import RequestContext, error_for_status, parse_retry_after
 from ...transport import Response
 from ...types import (
     ContainerAlreadyExistsError,
     ContainerDoesNotExistError,
-    ContainerError,
     InvalidContainerNameError,
     InvalidCredsError,
     InvalidObjectNameError,
@@ -20,7 +20,6 @@ from ...types import (
     InvalidRangeError,
     NotSupportedError,
     ObjectDoesNotExistError,
-    ObjectError,
     ObjectHashMismatchError,
     PermissionDeniedError,
     PreconditionFailedError,
@@ -85,9 +84,8 @@ def error_code(response: Response) -> tuple[str | None, str]:
 
 def parse_error(response: Response, context: RequestContext) -> StorageKitError:
     """The typed exception an Azure error response means, with status, code and request id."""
-    status = response.status_code
     code, service_message = error_code(response)
-    cls = _BY_CODE.get(code or "") or _by_status(status, context)
+    cls = _BY_CODE.get(code or "")
     if code == "AuthorizationFailure" and "failed to authenticate" in service_message:
         cls = InvalidCredsError  # Azurite's answer to a bad signature (Azure says AuthenticationFailed)
     elif code == "InvalidResourceName":
@@ -95,45 +93,8 @@ def parse_error(response: Response, context: RequestContext) -> StorageKitError:
     elif code == "ContainerBeingDeleted":
         cls = ContainerAlreadyExistsError if context.method == "PUT" and not context.object_name \
             else ContainerDoesNotExistError
-    what = _what(context)
-    message = f"{context.method} {what} failed: {code or response.reason or status}"
-    if service_message:
-        message += f" ({redact(service_message)})"
-    kwargs = dict(
-        http_status=status, code=code, request_id=response.headers.get("x-ms-request-id"),
-        container_name=context.container_name, object_name=context.object_name,
-        retryable=code in _RETRYABLE or status >= 500 or status == 429,
+    return error_for_status(
+        response.status_code, context, code=code, message=service_message,
+        request_id=response.headers.get("x-ms-request-id"),
+        retry_after=parse_retry_after(response.headers.get("Retry-After")), cls=cls, retryable=code in _RETRYABLE,
     )
-    if cls is RateLimitReachedError:
-        return RateLimitReachedError(
-            message, context.driver, retry_after=parse_retry_after(response.headers.get("Retry-After")), **kwargs
-        )
-    return cls(message, context.driver, **kwargs)
-
-
-def _by_status(status: int, context: RequestContext) -> type[StorageKitError]:
-    if status == 401:
-        return InvalidCredsError
-    if status == 403:
-        return PermissionDeniedError
-    if status == 404:
-        return ObjectDoesNotExistError if context.object_name else ContainerDoesNotExistError
-    if status == 412:
-        return PreconditionFailedError
-    if status == 416:
-        return InvalidRangeError
-    if status in (429, 503):
-        return RateLimitReachedError
-    if status >= 500:
-        return ServiceUnavailableError
-    if context.object_name:
-        return ObjectError
-    return ContainerError if context.container_name else StorageKitError
-
-
-def _what(context: RequestContext) -> str:
-    if context.object_name:
-        return f"{context.container_name}/{context.object_name}"
-    if context.container_name:
-        return f"container {context.container_name}"
-    return "the account"

@@ -129,7 +129,8 @@ class AzureBlobsStorageDriver(StorageDriver):
                 azure-core ``TokenCredential`` (Entra ID), or a key / SAS string.
             endpoint_url: the blob endpoint (Azurite, sovereign clouds, private endpoints).
             connection_string: an Azure connection string, ``UseDevelopmentStorage=true`` included.
-            options: connection settings (``timeout``, ``retry``, ``verify``, ``pool_size``) and
+            options: connection settings (``timeout``, ``retry``, ``verify``, ``pool_size``,
+                ``transport``, ``hooks``: see :meth:`storagekit.http.Connection.from_options`) and
                 transfer settings (``part_size``, ``multipart_threshold``, ``max_concurrency``).
 
         Raises:
@@ -140,7 +141,7 @@ class AzureBlobsStorageDriver(StorageDriver):
         self._endpoint = self._config.endpoint
         self._https = self._endpoint.startswith("https:")
         self._take_transfer_options(options)
-        self._conn = Connection.from_options(
+        self.connection = Connection.from_options(
             options, error_parser=parse_error, auth=self._config.auth, driver=self,
             headers={"x-ms-version": X_MS_VERSION}, pool_size=max(16, 2 * self.transfer_config.max_concurrency),
         )
@@ -160,7 +161,7 @@ class AzureBlobsStorageDriver(StorageDriver):
 
     def _request(self, method: str, url: str, container: str | None = None, name: str | None = None,
                  **kwargs: Any) -> Any:
-        return self._conn.request(method, url, container_name=container, object_name=name, **kwargs)
+        return self.connection.request(method, url, container_name=container, object_name=name, **kwargs)
 
     def _check_container_name(self, name: str) -> None:
         super()._check_container_name(name)
@@ -281,7 +282,7 @@ class AzureBlobsStorageDriver(StorageDriver):
                 f"blob_type {options.blob_type!r} is not supported: storagekit writes BlockBlob only", self
             )
         if options.acl or options.kms_key_id or options.server_side_encryption not in (None, "AES256"):
-            raise NotSupportedError(
+            raise InvalidOptionError(
                 "Azure blobs take no acl / kms_key_id / server_side_encryption (data is always encrypted; "
                 "access is set per container)", self,
             )

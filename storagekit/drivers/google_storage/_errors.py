@@ -4,32 +4,32 @@ GCS answers errors with ``{"error": {"code", "message", "errors": [{"reason", ..
 (https://cloud.google.com/storage/docs/json_api/v1/status-codes). The reason becomes
 ``code``, the message is quoted, and the request id is the ``X-GUploader-UploadID``
 header Google support asks for (left out for resumable-session requests, where it is
-the session's own id and so a capability).
+the session's own id and so a capability). What the status, the reason and the request's
+context do not settle is left to :func:`storagekit.http.error_for_status`, which every
+driver shares.
 """
 
 from __future__ import annotations
 
-from ...http import RequestContext, parse_retry_after
+from ...http import RequestContext, error_for_status, parse_retry_after
 from ...transport import Response
 from ...types import (
     ContainerAlreadyExistsError,
     ContainerDoesNotExistError,
     ContainerIsNotEmptyError,
     InvalidContainerNameError,
-    InvalidCredsError,
     InvalidObjectNameError,
-    InvalidOptionError,
-    InvalidRangeError,
-    MalformedResponseError,
     ObjectDoesNotExistError,
-    PermissionDeniedError,
-    PreconditionFailedError,
     RateLimitReachedError,
-    ServiceUnavailableError,
     StorageKitError,
 )
 
-_RATE_LIMIT_REASONS = frozenset({"rateLimitExceeded", "userRateLimitExceeded", "quotaExceeded"})
+_BY_REASON: dict[str, type[StorageKitError]] = {
+    "rateLimitExceeded": RateLimitReachedError,
+    "userRateLimitExceeded": RateLimitReachedError,
+    "quotaExceeded": RateLimitReachedError,
+}
+"""Reasons (``errors[0].reason``) whose meaning the status alone does not give."""
 
 
 def error_details(response: Response) -> tuple[str, str | None]:
@@ -60,44 +60,20 @@ def parse_error(response: Response, context: RequestContext) -> StorageKitError:
     status = response.status_code
     message, reason = error_details(response)
     bucket, name = context.container_name, context.object_name
-    session = "upload_id=" in context.url
-    kwargs = {
-        "http_status": status,
-        "code": reason,
-        "request_id": None if session else response.headers.get("X-GUploader-UploadID"),
-        "container_name": bucket,
-        "object_name": name,
-    }
-    subject = f"object {name} in bucket {bucket}" if name else f"bucket {bucket}" if bucket else "request"
-    text = f"{context.method} {subject} failed: {message}"
+    cls = _BY_REASON.get(reason or "")
+    lowered = message.lower()
     if status == 404:
-        if name and _names_object(message, context.url):
-            return ObjectDoesNotExistError(f"{name} does not exist in bucket {bucket}", context.driver, **kwargs)
-        return ContainerDoesNotExistError(f"bucket {bucket} does not exist", context.driver, **kwargs)
-    if status in (409, 412) and bucket and not name and context.method == "DELETE":
-        # GCS says 409; fake-gcs-server says 412 "bucket must be empty prior to deletion".
-        return ContainerIsNotEmptyError(f"bucket {bucket} is not empty", context.driver, **kwargs)
-    if status == 409 and bucket and not name and context.method == "POST":
-        return ContainerAlreadyExistsError(f"bucket {bucket} already exists", context.driver, **kwargs)
-    if status == 412:
-        return PreconditionFailedError(text, context.driver, **kwargs)
-    if status == 401:
-        return InvalidCredsError(text, context.driver, **kwargs)
-    if status == 429 or (status == 403 and reason in _RATE_LIMIT_REASONS):
-        retry_after = parse_retry_after(response.headers.get("Retry-After"))
-        return RateLimitReachedError(text, context.driver, retry_after=retry_after, **kwargs)
-    if status == 403:
-        return PermissionDeniedError(text, context.driver, **kwargs)
-    if status == 416:
-        return InvalidRangeError(text, context.driver, **kwargs)
-    if status == 400 and "bucket name" in message.lower():
-        return InvalidContainerNameError(text, context.driver, **kwargs)
-    if status == 400 and "object name" in message.lower():
-        return InvalidObjectNameError(text, context.driver, **kwargs)
-    if status == 400:
-        return InvalidOptionError(text, context.driver, **kwargs)
-    if status >= 500:
-        return ServiceUnavailableError(text, context.driver, retryable=True, **kwargs)
-    if 300 <= status < 400:
-        return MalformedResponseError(f"unexpected {status} answer: {text}", context.driver, **kwargs)
-    return StorageKitError(text, context.driver, **kwargs)
+        cls = ObjectDoesNotExistError if name and _names_object(message, context.url) else ContainerDoesNotExistError
+    elif status in (409, 412) and bucket and not name and context.method == "DELETE":
+        cls = ContainerIsNotEmptyError  # GCS says 409; fake-gcs-server 412 "bucket must be empty prior to deletion"
+    elif status == 409 and bucket and not name and context.method == "POST":
+        cls = ContainerAlreadyExistsError
+    elif status == 400 and "bucket name" in lowered:
+        cls = InvalidContainerNameError
+    elif status == 400 and "object name" in lowered:
+        cls = InvalidObjectNameError
+    return error_for_status(
+        status, context, code=reason, message=message,
+        request_id=None if "upload_id=" in context.url else response.headers.get("X-GUploader-UploadID"),
+        retry_after=parse_retry_after(response.headers.get("Retry-After")), cls=cls,
+    )

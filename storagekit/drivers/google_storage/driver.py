@@ -16,7 +16,6 @@ import binascii
 import json
 import logging
 import re
-import time
 import uuid
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -34,6 +33,7 @@ from ...types import (
     InvalidObjectNameError,
     InvalidOptionError,
     MalformedResponseError,
+    ObjectDoesNotExistError,
     PreconditionFailedError,
     Provider,
     StorageKitError,
@@ -104,7 +104,8 @@ class GoogleStorageDriver(StorageDriver):
         or ``GOOGLE_CLOUD_PROJECT``.
     :param credentials: a key-file path, its dict, google-auth ``Credentials`` or ``"anonymous"``.
     :param endpoint_url: another endpoint (an emulator); ``STORAGE_EMULATOR_HOST`` also sets one.
-    :param options: connection settings (``timeout``, ``retry``, ``verify``, ``pool_size``) and
+    :param options: connection settings (``timeout``, ``retry``, ``verify``, ``pool_size``,
+        ``transport``, ``hooks``: see :meth:`storagekit.http.Connection.from_options`) and
         transfer settings (``part_size``, ``multipart_threshold``, ``max_concurrency``, ``progress``).
     """
 
@@ -370,20 +371,21 @@ class GoogleStorageDriver(StorageDriver):
 
     def _multipart_put(self, upload: MultipartUpload, part: Part) -> int:
         """Send one chunk; a short one is the last and finalizes. A broken chunk resumes where
-        the server says it stands, at most ``retry.max_attempts`` times."""
+        the server says it stands, as the connection's retry policy allows (bytes the server
+        took count as progress; the status queries' own retries count in the same stall)."""
         end = part.offset + len(part.data)
         total = str(end) if len(part.data) % CHUNK_MULTIPLE else "*"
         data, start = part.data, part.offset
-        retry = self.connection.retry
-        for attempt in range(retry.max_attempts):
+        stall = self.connection.stall()
+        while True:
             try:
                 response = self._session_request(upload, data, f"bytes {start}-{end - 1}/{total}", idempotent=False)
                 break
             except StorageKitError as error:
-                if not error.retryable or attempt == retry.max_attempts - 1:
+                if not stall.again(error):
                     raise
-                time.sleep(retry.delay(attempt))
-                response = self._session_request(upload, b"", f"bytes */{total}")
+                with stall.active():
+                    response = self._session_request(upload, b"", f"bytes */{total}")
                 if response.status_code != 308 and total == "*":
                     self._discard_premature_object(upload, response)
                     raise
@@ -395,6 +397,8 @@ class GoogleStorageDriver(StorageDriver):
                         f"GCS lost bytes {persisted}-{part.offset - 1} of {upload.object_name} already sent", self,
                         container_name=upload.container.name, object_name=upload.object_name,
                     ) from None
+                if persisted > start:
+                    stall.progressed()
                 data, start = part.data[persisted - part.offset:], persisted
         if response.status_code != 308:
             upload.state["resource"] = self._resource(response, upload.container.name, upload.object_name)
@@ -524,9 +528,7 @@ class GoogleStorageDriver(StorageDriver):
             return value
         try:
             current = self._head_object(container, name)
-        except StorageKitError as error:
-            if error.http_status != 404:
-                raise
+        except ObjectDoesNotExistError:
             current = None
         if current is None or current.extra.get("etag") != value:
             raise PreconditionFailedError(

@@ -1,7 +1,8 @@
 """The S3 error parser: status + S3 error code -> the typed storagekit exception.
 
-Codes are those of the S3 API reference ("Error responses"). A HEAD answer has no
-body, so a bare 404 means the object when one was named, else the bucket.
+Codes are those of the S3 API reference ("Error responses"); a status without a known code
+(a HEAD answer has no body) is left to :func:`storagekit.http.error_for_status`, which every
+driver shares.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from typing import Any
 
 from lxml import etree
 
-from ...http import RequestContext, parse_retry_after
+from ...http import RequestContext, error_for_status, parse_retry_after
 from ...transport import Response
 from ...types import (
     ContainerAlreadyExistsError,
@@ -77,17 +78,6 @@ _RETRYABLE_CODES = frozenset({"BadDigest", "InternalError", "OperationAborted", 
                               "SlowDown"})
 _REGION_CODES = frozenset({"AuthorizationHeaderMalformed", "IllegalLocationConstraintException", "PermanentRedirect",
                            "TemporaryRedirect"})
-_BY_STATUS: dict[int, type[StorageKitError]] = {
-    401: InvalidCredsError,
-    403: PermissionDeniedError,
-    405: NotSupportedError,
-    412: PreconditionFailedError,
-    416: InvalidRangeError,
-    429: RateLimitReachedError,
-    501: NotSupportedError,
-}
-
-
 def error_fields(root: etree._Element) -> dict[str, str]:
     """The children of an ``<Error>`` element by tag (Code, Message, RequestId, Region, ...)."""
     return {etree.QName(child).localname: child.text or "" for child in root if isinstance(child.tag, str)}
@@ -111,24 +101,16 @@ def error_from_fields(
     code = fields.get("Code") or None
     request_id = fields.get("RequestId") or headers.get("x-amz-request-id")
     region = fields.get("Region") or headers.get("x-amz-bucket-region")
-    where = context.container_name or ""
-    if context.object_name:
-        where = f"{where}/{context.object_name}"
-    message = f"{context.method} {where or '/'}: {fields.get('Message') or code or f'HTTP {status}'}"
-    common: dict[str, Any] = {
-        "http_status": status, "code": code, "request_id": request_id,
-        "container_name": context.container_name, "object_name": context.object_name,
-    }
+    message = fields.get("Message") or ""
     if code in _REGION_CODES or status in (301, 307) or (status == 400 and region and not code):
-        message = f"{message} (the bucket is in region {region})"
-        return WrongRegionError(message, context.driver, region=region, **common)
-    cls = _BY_CODE.get(code or "") or _BY_STATUS.get(status)
-    if cls is None and status == 404:
-        cls = ObjectDoesNotExistError if context.object_name else ContainerDoesNotExistError
-    if cls is None:
-        cls = ServiceUnavailableError if status >= 500 else StorageKitError
-    retryable = (status >= 500 and cls is not NotSupportedError) or status == 429 or code in _RETRYABLE_CODES
-    if cls is RateLimitReachedError:
-        return RateLimitReachedError(message, context.driver, retry_after=parse_retry_after(headers.get("Retry-After")),
-                                     **common)
-    return cls(message, context.driver, retryable=retryable, **common)
+        where = f"{context.container_name or ''}/{context.object_name or ''}".rstrip("/") or "/"
+        return WrongRegionError(
+            f"{context.method} {where}: {message or code or f'HTTP {status}'} (the bucket is in region {region})",
+            context.driver, region=region, http_status=status, code=code, request_id=request_id,
+            container_name=context.container_name, object_name=context.object_name,
+        )
+    return error_for_status(
+        status, context, code=code, message=message, request_id=request_id,
+        retry_after=parse_retry_after(headers.get("Retry-After")), cls=_BY_CODE.get(code or ""),
+        retryable=code in _RETRYABLE_CODES,
+    )

@@ -179,8 +179,9 @@ class S3StorageDriver(StorageDriver):
     ``endpoint_url``, ``region``), ``profile``, ``addressing_style`` (``auto``,
     ``virtual``, ``path``), ``timeout`` (seconds, or a (connect, read) pair), ``verify``
     (TLS: bool or CA bundle path; by default ``AWS_CA_BUNDLE`` if set, as AWS tools do),
-    ``pool_size``, ``retry`` (a RetryPolicy) and the transfer settings ``part_size``,
-    ``multipart_threshold``, ``max_concurrency``.
+    ``pool_size``, ``retry`` (a RetryPolicy), ``deadline`` (seconds a request may take in all),
+    ``transport`` and ``hooks`` (see :meth:`storagekit.http.Connection.from_options`) and the
+    transfer settings ``part_size``, ``multipart_threshold``, ``max_concurrency``.
     """
 
     name = "Amazon S3"

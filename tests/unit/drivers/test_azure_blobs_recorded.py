@@ -44,8 +44,8 @@ class Replay(ReplayTransport):
     def __init__(self, driver: AzureBlobsStorageDriver, *names: str) -> None:
         super().__init__([recorded("azure_blobs", name) for name in names])
         self.sleeps: list[float] = []
-        driver._conn._sleep = self.sleeps.append
-        driver._conn.transport = self
+        driver.connection._sleep = self.sleeps.append
+        driver.connection.transport = self
 
 
 @pytest.fixture
@@ -128,7 +128,7 @@ def test_secrets_stay_out_of_repr_errors_and_logs(caplog: pytest.LogCaptureFixtu
         Replay(driver, "authentication_failed")
         with caplog.at_level(logging.DEBUG), pytest.raises(InvalidCredsError) as info:
             driver.list_containers()
-        for text in (repr(driver), str(info.value), repr(info.value), caplog.text, repr(driver._conn.auth)):
+        for text in (repr(driver), str(info.value), repr(info.value), caplog.text, repr(driver.connection.auth)):
             assert secret not in text
 
 

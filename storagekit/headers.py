@@ -1,0 +1,70 @@
+"""HTTP header fields: a mapping whose keys compare case-insensitively (RFC 9110, section 5.1).
+
+Written here rather than taken from ``requests.structures`` so that importing the core never
+imports ``requests`` (about a third of storagekit's import time); only google-auth's token
+refresh still needs it.
+
+Usage::
+
+    headers = CaseInsensitiveDict({"Content-Type": "text/plain"})
+    headers["content-type"]   # 'text/plain'
+    dict(headers)             # {'Content-Type': 'text/plain'}: names keep the case last set
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, MutableMapping
+from typing import Any, TypeVar
+
+_V = TypeVar("_V")
+
+
+class CaseInsensitiveDict(MutableMapping[str, _V]):
+    """A dict of header fields: ``headers["etag"]`` finds ``ETag``; iteration yields names as last set."""
+
+    __slots__ = ("_store",)
+
+    def __init__(self, data: Mapping[str, _V] | Iterable[tuple[str, _V]] | None = None, **kwargs: _V) -> None:
+        self._store: dict[str, tuple[str, _V]] = {}
+        self.update(data or {}, **kwargs)
+
+    def __setitem__(self, key: str, value: _V) -> None:
+        self._store[key.lower()] = (key, value)
+
+    def __getitem__(self, key: str) -> _V:
+        return self._store[key.lower()][1]
+
+    def __delitem__(self, key: str) -> None:
+        del self._store[key.lower()]
+
+    def __iter__(self) -> Iterator[str]:
+        return (name for name, _ in self._store.values())
+
+    def __len__(self) -> int:
+        return len(self._store)
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and key.lower() in self._store
+
+    def lower_items(self) -> Iterator[tuple[str, _V]]:
+        """(lowercased name, value) pairs, without a lookup per item (what signers need)."""
+        return ((lower, entry[1]) for lower, entry in self._store.items())
+
+    def copy(self) -> CaseInsensitiveDict[_V]:
+        return CaseInsensitiveDict(self._store.values())
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Mapping):
+            return NotImplemented
+        return dict(self.lower_items()) == dict(CaseInsensitiveDict(other).lower_items())
+
+    __hash__ = None  # type: ignore[assignment]  # mutable
+
+    def __repr__(self) -> str:
+        return repr(dict(self._store.values()))
+
+    def __getstate__(self) -> Any:
+        return self._store
+
+    def __setstate__(self, state: Any) -> None:
+        self._store = state
