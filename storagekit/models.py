@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import zlib
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -148,6 +148,40 @@ class ObjectPage:
     objects: list[Object] = field(default_factory=list)
     prefixes: list[str] = field(default_factory=list)
     next_token: str | None = None
+
+    def iter_objects(self) -> Iterator[Object]:
+        """The page's objects; ``prefixes`` and ``next_token`` are already known."""
+        return iter(self.objects)
+
+
+class StreamedPage:
+    """One page of a listing read while it is parsed, so a page of any size takes little memory.
+
+    ``entries`` yields the page's objects and common prefixes (``str``) in the order the
+    service sent them and returns the next page's token. :meth:`iter_objects` is read
+    once; ``prefixes`` and ``next_token`` are complete when it is exhausted.
+    """
+
+    def __init__(self, entries: Generator[Object | str, None, str | None]) -> None:
+        self._entries = entries
+        self.prefixes: list[str] = []
+        self.next_token: str | None = None
+
+    def iter_objects(self) -> Iterator[Object]:
+        """Yield the objects as they are parsed, collecting prefixes and the next token on the way."""
+        try:
+            while True:
+                try:
+                    entry = next(self._entries)
+                except StopIteration as end:
+                    self.next_token = end.value or None
+                    return
+                if isinstance(entry, str):
+                    self.prefixes.append(entry)
+                else:
+                    yield entry
+        finally:
+            self._entries.close()  # a listing abandoned midway gives its connection up at once
 
 
 @dataclass(frozen=True)

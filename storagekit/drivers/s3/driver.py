@@ -13,16 +13,18 @@ import email.utils
 import logging
 import re
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Generator, Iterator, Mapping
 from datetime import timedelta
 from functools import cache
 from typing import Any, ClassVar
 from urllib.parse import quote, urlsplit
 
+from ... import fields
 from ...base import Capabilities, StorageDriver
 from ...http import Body, Connection, RequestContext
-from ...models import Container, MultipartUpload, Object, ObjectPage, Part
+from ...models import Container, MultipartUpload, Object, Part, StreamedPage
 from ...options import UploadOptions
+from ...pagination import PageTokens
 from ...streams import FAST_CRC32C, crc_combine
 from ...transfer import MiB, PartLimits
 from ...transport import Response
@@ -112,9 +114,13 @@ def _iso(http_date: str | None) -> str:
     return when.astimezone(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
 
-def _checksums(etag: str, headers: Mapping[str, str]) -> dict[str, str]:
+def _checksums(etag: str, headers: Mapping[str, str], driver: Any = None) -> dict[str, str]:
     """The content's true digests: the ETag when it is an MD5 (not multipart, not SSE-KMS, not
-    SSE-C) and a whole-object ``x-amz-checksum-crc32c`` / ``-crc32`` (not a composite ``...-N``)."""
+    SSE-C) and a whole-object ``x-amz-checksum-crc32c`` / ``-crc32`` (not a composite ``...-N``).
+
+    Raises:
+        MalformedResponseError: a checksum header is not the base64 of a CRC.
+    """
     checksums = {}
     if (
         _MD5_ETAG.match(etag)
@@ -125,9 +131,7 @@ def _checksums(etag: str, headers: Mapping[str, str]) -> dict[str, str]:
     for algorithm, header in _CRC_HEADERS.items():
         value = headers.get(header)
         if value and "-" not in value:
-            digest = base64.b64decode(value + "==", validate=False)
-            if len(digest) == 4:
-                checksums[algorithm] = digest.hex()
+            checksums[algorithm] = fields.base64_digest(value, header, driver, length=4).hex()
     return checksums
 
 
@@ -165,6 +169,9 @@ class S3StorageDriver(StorageDriver):
         delete_reports_missing=False, conditional_writes=True,
     )
     part_limits = PartLimits(min_size=5 * MiB, max_size=5 * GiB, max_parts=10_000)
+    metadata_limit = 2 * 1024
+    """User metadata, names and values in UTF-8, is at most 2 KB (AWS's limit, kept for every preset:
+    beyond it the headers outgrow what HTTP clients read back, http.client's 64 KiB included)."""
     multipart_copy_threshold: int = 5 * GiB
     """Copies of larger objects go part by part (UploadPartCopy); CopyObject stops at 5 GiB."""
     copy_part_size: int = 1 * GiB
@@ -315,13 +322,15 @@ class S3StorageDriver(StorageDriver):
             )
 
     def _iter_containers(self) -> Iterator[Container]:
+        tokens = PageTokens("the buckets", self)
         token: str | None = None
         while True:
             response = self._request("GET", "", query=_query({"continuation-token": token} if token else {}))
             buckets, token = _xml.parse_buckets(response.content, self)
             for name, created in buckets:
                 yield Container(name, {"creation_date": created}, self)
-            if not token:
+            token = tokens.follow(token)
+            if token is None:
                 return
 
     def _get_container(self, name: str) -> Container:
@@ -344,7 +353,9 @@ class S3StorageDriver(StorageDriver):
 
     # ------------------------------------------------------------------ listing and objects
 
-    def _list_page(self, container: Container, prefix: str, delimiter: str | None, token: str | None) -> ObjectPage:
+    def _list_page(
+        self, container: Container, prefix: str, delimiter: str | None, token: str | None
+    ) -> StreamedPage:
         params = {"list-type": "2", "encoding-type": "url", "max-keys": "1000"}
         if prefix:
             params["prefix"] = prefix
@@ -352,16 +363,21 @@ class S3StorageDriver(StorageDriver):
             params["delimiter"] = delimiter
         if token:
             params["continuation-token"] = token
-        listing = _xml.parse_listing(self._request("GET", container.name, query=_query(params)).content, self)
-        objects = [
-            Object(
-                entry.key, entry.size, entry.etag,
-                {"etag": entry.etag, "last_modified": entry.last_modified, "storage_class": entry.storage_class},
-                {}, container, self,
-            )
-            for entry in listing.entries
-        ]
-        return ObjectPage(objects, listing.prefixes, listing.next_token)
+        response = self._request("GET", container.name, query=_query(params), stream=True)
+        return StreamedPage(self._listed(container, response))
+
+    def _listed(self, container: Container, response: Response) -> Generator[Object | str, None, str | None]:
+        """The objects and prefixes of a listing's body as it is parsed; returns the next token."""
+
+        def listed(entry: _xml.Entry) -> Object:
+            extra = {"etag": entry.etag, "last_modified": entry.last_modified, "storage_class": entry.storage_class}
+            return Object(entry.key, entry.size, entry.etag, extra, {}, container, self)
+
+        try:
+            return (yield from _xml.iter_listing(Body(response, driver=self, container_name=container.name),
+                                                 listed, self))
+        finally:
+            response.close()
 
     def _head_object(self, container: Container, name: str) -> Object:
         try:
@@ -381,8 +397,9 @@ class S3StorageDriver(StorageDriver):
             if value is not None:
                 extra[field] = value
         meta = {h[len(_META):]: v for h, v in headers.items() if h.lower().startswith(_META)}
-        checksums = _checksums(etag, headers)
-        return Object(name, int(headers.get("Content-Length", 0)), etag, extra, meta, container, self, checksums)
+        checksums = _checksums(etag, headers, self)
+        size = fields.size(headers.get("Content-Length", "0"), "Content-Length", self, object_name=name)
+        return Object(name, size, etag, extra, meta, container, self, checksums)
 
     def _open_range(self, obj: Object, start: int, end: int) -> Body:
         headers = {"Range": f"bytes={start}-{end - 1}"}
@@ -521,6 +538,7 @@ class S3StorageDriver(StorageDriver):
     ) -> Iterator[MultipartUpload]:
         """Yield the multipart uploads started and neither completed nor aborted (``state["initiated"]``)."""
         container = self._as_container(container)
+        tokens = PageTokens(f"the multipart uploads of {container.name}", self, container_name=container.name)
         key_marker = upload_marker = None
         while True:
             params = {"uploads": ""}
@@ -534,7 +552,7 @@ class S3StorageDriver(StorageDriver):
             uploads, key_marker, upload_marker = _xml.parse_uploads(response.content, self)
             for upload in uploads:
                 yield MultipartUpload(container, upload.key, upload.upload_id, {"initiated": upload.initiated})
-            if not key_marker:
+            if not key_marker or tokens.follow(f"{key_marker}\n{upload_marker or ''}") is None:
                 return
 
     def ex_cleanup_multipart_uploads(
