@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from . import connection_options, permissions, transfer
-from .models import Container, MultipartUpload, Object, ObjectPage, Part, PermissionReport, Prefix
+from .models import Container, MultipartUpload, Object, ObjectPage, Part, PermissionReport, Prefix, StreamedPage
 from .options import HTTP_PROPERTIES, UploadOptions
 from .pagination import PageTokens
 from .streams import RangeReader, Source
@@ -471,8 +471,11 @@ class StorageDriver:
     def _delete_container(self, container: Container) -> None:
         raise NotImplementedError
 
-    def _list_page(self, container: Container, prefix: str, delimiter: str | None, token: str | None) -> ObjectPage:
-        """One page of objects (and common prefixes, with a delimiter) in name order."""
+    def _list_page(
+        self, container: Container, prefix: str, delimiter: str | None, token: str | None
+    ) -> ObjectPage | StreamedPage[Any]:
+        """One page of objects (and common prefixes, with a delimiter) in name order: held whole
+        (ObjectPage) or parsed as it is read (StreamedPage), so a page of any size takes little memory."""
         raise NotImplementedError
 
     def _head_object(self, container: Container, name: str) -> Object:

@@ -23,8 +23,8 @@ def check(options: dict[str, Any], driver: Any = None) -> None:
     """
     if "timeout" in options:
         _check_timeout(options["timeout"], driver)
-    pool_size = options.get("pool_size")
-    if "pool_size" in options and (not _is_int(pool_size) or pool_size < 1):
+    pool_size = options.get("pool_size", 1)
+    if not _is_int(pool_size) or pool_size < 1:
         raise InvalidOptionError(f"pool_size must be a positive integer, not {pool_size!r}", driver)
     retry = options.get("retry")
     if retry is not None and not isinstance(retry, RetryPolicy):

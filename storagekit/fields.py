@@ -1,19 +1,22 @@
-"""Numbers and digests read out of service answers, each checked, so that a malformed answer is a
-MalformedResponseError naming what was wrong, never a bare ``ValueError`` or ``binascii.Error``.
+"""Values read out of service answers, each checked, so that a malformed answer is a
+MalformedResponseError naming what was wrong, never a bare ``ValueError``, ``KeyError`` or
+``binascii.Error``.
 
 Sizes are what ``Content-Length``, ``<Size>``, ``<Content-Length>`` and a JSON ``size`` say;
 digests are the base64 checksum headers and fields (``Content-MD5``, ``x-amz-checksum-crc32c``,
-``md5Hash``, ...).
+``md5Hash``, ...); JSON bodies must be objects, and those parsed whole may be capped in size.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import json
 import re
 from typing import Any
 
 from .types import MalformedResponseError
+from .xmlparser import Readable
 
 _DECIMAL = re.compile(r"[0-9]{1,20}")
 """A byte count: ASCII digits only (no sign, no spaces, no '²'), at most 20 of them."""
@@ -61,3 +64,40 @@ def base64_digest(
 def _shown(value: Any) -> str:
     text = repr(value)
     return text if len(text) <= 60 else f"{text[:60]}..."
+
+
+def read_capped(body: Readable, limit: int, what: str, driver: Any = None) -> bytes:
+    """A whole response body, refused once it passes ``limit`` bytes (for bodies parsed whole).
+
+    Raises:
+        MalformedResponseError: the body is longer than ``limit``.
+    """
+    data = bytearray()
+    buffer = memoryview(bytearray(min(limit + 1, 256 * 1024)))
+    while count := body.readinto(buffer):
+        data += buffer[:count]
+        if len(data) > limit:
+            raise MalformedResponseError(
+                f"the service sent {what} of more than {limit} bytes; storagekit reads at most that much", driver
+            )
+    return bytes(data)
+
+
+def json_object(data: bytes, what: str, driver: Any = None) -> dict[str, Any]:
+    """A body that must be a JSON object (a resource, a listing page).
+
+    Raises:
+        MalformedResponseError: it is not JSON (an HTML page from a captive portal or a proxy,
+            a truncated answer) or not an object.
+    """
+    try:
+        value = json.loads(data)
+    except ValueError:
+        start = data[:60].decode("utf-8", "replace")
+        raise MalformedResponseError(
+            f"the service sent {what} that is not JSON (it starts {start!r}): a proxy or captive portal "
+            "may have answered instead", driver,
+        ) from None
+    if not isinstance(value, dict):
+        raise MalformedResponseError(f"the service sent {what} that is JSON but not an object", driver)
+    return value

@@ -5,15 +5,18 @@ from __future__ import annotations
 import base64
 import hashlib
 import zlib
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from .streams import Checksum, crc32c
 
 if TYPE_CHECKING:
     from .base import StorageDriver
+
+E = TypeVar("E")
+"""What a driver's listing parser yields for one object, before it is made an Object."""
 
 
 class Container:
@@ -154,16 +157,21 @@ class ObjectPage:
         return iter(self.objects)
 
 
-class StreamedPage:
+class StreamedPage(Generic[E]):
     """One page of a listing read while it is parsed, so a page of any size takes little memory.
 
-    ``entries`` yields the page's objects and common prefixes (``str``) in the order the
-    service sent them and returns the next page's token. :meth:`iter_objects` is read
-    once; ``prefixes`` and ``next_token`` are complete when it is exhausted.
+    ``entries`` yields the page's entries (each made into an Object by ``make``) and common
+    prefixes (``str``) in the order the service sent them, and returns the next page's token;
+    ``close`` releases the response once it ends or is abandoned. :meth:`iter_objects` is
+    read once; ``prefixes`` and ``next_token`` are complete when it is exhausted.
     """
 
-    def __init__(self, entries: Generator[Object | str, None, str | None]) -> None:
+    def __init__(
+        self, entries: Generator[E | str, None, str | None], make: Callable[[E], Object], close: Callable[[], None]
+    ) -> None:
         self._entries = entries
+        self._make = make
+        self._close = close
         self.prefixes: list[str] = []
         self.next_token: str | None = None
 
@@ -179,9 +187,10 @@ class StreamedPage:
                 if isinstance(entry, str):
                     self.prefixes.append(entry)
                 else:
-                    yield entry
+                    yield self._make(entry)
         finally:
-            self._entries.close()  # a listing abandoned midway gives its connection up at once
+            self._entries.close()
+            self._close()  # a listing abandoned midway gives its connection up at once
 
 
 @dataclass(frozen=True)

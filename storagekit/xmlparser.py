@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from lxml import etree
 
@@ -66,12 +66,13 @@ def iter_elements(source: Readable, driver: Any = None, depth: int = 1) -> Itera
                 parser.feed(bytes(buffer[:count]))
             else:
                 parser.close()
-            for event, element in parser.read_events():
+            for event, found in parser.read_events():
                 if event == "start":
                     level += 1
                     continue
                 level -= 1
                 if 0 <= level < depth:
+                    element = cast(etree._Element, found)  # start and end events carry elements
                     yield element
                     _discard(element)
             if not count:
@@ -82,7 +83,7 @@ def iter_elements(source: Readable, driver: Any = None, depth: int = 1) -> Itera
 
 def _discard(element: etree._Element) -> None:
     """Free a finished element (and any finished siblings before it) of a tree still being built."""
-    element.clear(keep_tail=False)
+    element.clear()  # its text, children, attributes and tail
     parent = element.getparent()
     if parent is not None:
         while element.getprevious() is not None:

@@ -8,15 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Generator, Iterable
 from dataclasses import dataclass, replace
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import unquote_plus
 
 from lxml import etree
 
 from ... import fields
 from ...xmlparser import Readable, iter_elements, parse_xml
-
-T = TypeVar("T")
 
 S3_NS = "http://s3.amazonaws.com/doc/2006-03-01/"
 
@@ -44,11 +42,9 @@ def is_error(root: etree._Element) -> bool:
     return etree.QName(root).localname == "Error"
 
 
-def iter_listing(
-    source: Readable, make: Callable[[Entry], T], driver: Any = None
-) -> Generator[T | str, None, str | None]:
-    """A ListObjectsV2 page parsed as it arrives: yield each ``<Contents>`` (made into what ``make``
-    returns) and common prefix (a ``str``) in document order; return the next continuation token.
+def iter_listing(source: Readable, driver: Any = None) -> Generator[Entry | str, None, str | None]:
+    """A ListObjectsV2 page parsed as it arrives: yield each ``<Contents>`` (an :class:`Entry`) and
+    common prefix (a ``str``) in document order; return the next continuation token.
 
     Keys are URL-decoded when the answer says ``<EncodingType>url``. Entries that come before
     that element (or before the end, if the service never sends it) are held until it is
@@ -79,7 +75,7 @@ def iter_listing(
         else:
             if name == "EncodingType":
                 decode = unquote_plus if element.text == "url" else str
-                yield from (_decoded(item, decode, make) for item in held)
+                yield from (_decoded(item, decode) for item in held)
                 held.clear()
             elif name == "IsTruncated":
                 truncated = element.text == "true"
@@ -89,15 +85,15 @@ def iter_listing(
         if decode is None:
             held.append(entry)
         else:
-            yield _decoded(entry, decode, make)
-    yield from (_decoded(item, decode or str, make) for item in held)
+            yield _decoded(entry, decode)
+    yield from (_decoded(item, decode or str) for item in held)
     return (token or None) if truncated else None
 
 
-def _decoded(entry: Entry | str, decode: Callable[[str], str], make: Callable[[Entry], T]) -> T | str:
+def _decoded(entry: Entry | str, decode: Callable[[str], str]) -> Entry | str:
     if isinstance(entry, str):
         return decode(entry)
-    return make(replace(entry, key=decode(entry.key)))
+    return replace(entry, key=decode(entry.key))
 
 
 def parse_buckets(data: bytes, driver: Any = None) -> tuple[list[tuple[str, str]], str | None]:

@@ -13,7 +13,7 @@ import email.utils
 import logging
 import re
 import threading
-from collections.abc import Generator, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from datetime import timedelta
 from functools import cache
 from typing import Any, ClassVar
@@ -355,7 +355,7 @@ class S3StorageDriver(StorageDriver):
 
     def _list_page(
         self, container: Container, prefix: str, delimiter: str | None, token: str | None
-    ) -> StreamedPage:
+    ) -> StreamedPage[_xml.Entry]:
         params = {"list-type": "2", "encoding-type": "url", "max-keys": "1000"}
         if prefix:
             params["prefix"] = prefix
@@ -364,20 +364,13 @@ class S3StorageDriver(StorageDriver):
         if token:
             params["continuation-token"] = token
         response = self._request("GET", container.name, query=_query(params), stream=True)
-        return StreamedPage(self._listed(container, response))
-
-    def _listed(self, container: Container, response: Response) -> Generator[Object | str, None, str | None]:
-        """The objects and prefixes of a listing's body as it is parsed; returns the next token."""
 
         def listed(entry: _xml.Entry) -> Object:
             extra = {"etag": entry.etag, "last_modified": entry.last_modified, "storage_class": entry.storage_class}
             return Object(entry.key, entry.size, entry.etag, extra, {}, container, self)
 
-        try:
-            return (yield from _xml.iter_listing(Body(response, driver=self, container_name=container.name),
-                                                 listed, self))
-        finally:
-            response.close()
+        body = Body(response, driver=self, container_name=container.name)
+        return StreamedPage(_xml.iter_listing(body, self), listed, response.close)
 
     def _head_object(self, container: Container, name: str) -> Object:
         try:
