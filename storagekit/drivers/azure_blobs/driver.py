@@ -253,7 +253,7 @@ class AzureBlobsStorageDriver(StorageDriver):
         extra["etag"] = etag
         if md5:
             extra["md5_hash"] = md5
-        size = fields.size(properties.get("content-length") or "0", "Content-Length", self, object_name=name)
+        size = fields.size(properties.get("content-length", "0"), "Content-Length", self, object_name=name)
         return Object(name, size, md5 or etag, extra, metadata, container, self, {"md5": md5} if md5 else None)
 
     # ------------------------------------------------------------------ reads and deletes
