@@ -160,7 +160,7 @@ class StorageDriver:
         token: str | None = None
         while True:
             page = self._list_page(container, prefix or "", delimiter, token)
-            if delimiter:  # objects and prefixes are merged into name order: the page is held
+            if delimiter or not page.in_order:  # put into name order (with the prefixes): the page is held
                 entries: list[Object | Prefix] = list(page.iter_objects())
                 entries.extend(Prefix(name, container) for name in page.prefixes)
                 entries.sort(key=lambda entry: entry.name)

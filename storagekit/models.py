@@ -151,6 +151,8 @@ class ObjectPage:
     objects: list[Object] = field(default_factory=list)
     prefixes: list[str] = field(default_factory=list)
     next_token: str | None = None
+    in_order: bool = False
+    """The objects are known to be in name order (else the listing sorts them)."""
 
     def iter_objects(self) -> Iterator[Object]:
         """The page's objects; ``prefixes`` and ``next_token`` are already known."""
@@ -163,15 +165,19 @@ class StreamedPage(Generic[E]):
     ``entries`` yields the page's entries (each made into an Object by ``make``) and common
     prefixes (``str``) in the order the service sent them, and returns the next page's token;
     ``close`` releases the response once it ends or is abandoned. :meth:`iter_objects` is
-    read once; ``prefixes`` and ``next_token`` are complete when it is exhausted.
+    read once; ``prefixes`` and ``next_token`` are complete when it is exhausted. Only a page
+    ``in_order`` (the service lists in name order) is streamed to the caller as it is parsed;
+    another is held and sorted.
     """
 
     def __init__(
-        self, entries: Generator[E | str, None, str | None], make: Callable[[E], Object], close: Callable[[], None]
+        self, entries: Generator[E | str, None, str | None], make: Callable[[E], Object], close: Callable[[], None],
+        *, in_order: bool = True,
     ) -> None:
         self._entries = entries
         self._make = make
         self._close = close
+        self.in_order = in_order
         self.prefixes: list[str] = []
         self.next_token: str | None = None
 

@@ -370,7 +370,7 @@ class S3StorageDriver(StorageDriver):
             return Object(entry.key, entry.size, entry.etag, extra, {}, container, self)
 
         body = Body(response, driver=self, container_name=container.name)
-        return StreamedPage(_xml.iter_listing(body, self), listed, response.close)
+        return StreamedPage(_xml.iter_listing(body, self), listed, response.close, in_order=self.preset.lists_in_order)
 
     def _head_object(self, container: Container, name: str) -> Object:
         try:
