@@ -46,8 +46,8 @@ def iter_elements(source: Readable, driver: Any = None, depth: int = 1) -> Itera
     complete, parsing ``source`` as it arrives; each is discarded once the caller moves on.
 
     The document is never held whole, nor its tree: memory stays bounded whatever its size
-    (one element at a time, and libxml2 caps a single text node at 10 MB without
-    ``huge_tree``). Same hardening as :func:`parse_xml`. The caller reads what it needs of
+    (the elements of one 64 KiB read at a time, and libxml2 caps a single text node at
+    10 MB without ``huge_tree``). Same hardening as :func:`parse_xml`. The caller reads what it needs of
     an element before asking for the next one.
 
     Raises:
