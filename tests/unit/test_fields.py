@@ -18,7 +18,7 @@ def test_sizes(value: object, size: int) -> None:
 @pytest.mark.parametrize("value", ["", "abc", "-5", "12abc", "1.5", " 1", "1 ", "+1", "\u00b2", "1" * 21, -1, 1.0,
                                    True, None, [1]])
 def test_not_sizes(value: object) -> None:
-    with pytest.raises(MalformedResponseError, match="<Size> .* is not a byte count"):
+    with pytest.raises(MalformedResponseError, match=r"<Size> .* is not a byte count"):
         fields.size(value, "<Size>")
 
 
@@ -29,13 +29,13 @@ def test_base64_digests_with_or_without_padding() -> None:
 
 @pytest.mark.parametrize("value", ["", "!!!!", "AAAA AA==", "AAAAAAAA", "é", "AAAAAQ==\n"])
 def test_not_base64_digests(value: str) -> None:
-    with pytest.raises(MalformedResponseError, match="Content-MD5 .* not the base64 of a 4-byte digest"):
+    with pytest.raises(MalformedResponseError, match=r"Content-MD5 .* not the base64 of a 4-byte digest"):
         fields.base64_digest(value, "Content-MD5", length=4)
 
 
 def test_json_objects() -> None:
     assert fields.json_object(b'{"a": 1}', "a page") == {"a": 1}
-    with pytest.raises(MalformedResponseError, match="a page that is not JSON .*'<html>"):
+    with pytest.raises(MalformedResponseError, match=r"a page that is not JSON .*'<html>"):
         fields.json_object(b"<html>portal</html>", "a page")
     with pytest.raises(MalformedResponseError, match="not an object"):
         fields.json_object(b"[1]", "a page")
