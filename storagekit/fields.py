@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import base64
 import binascii
+import io
 import json
 import re
-from typing import Any
+import tempfile
+from typing import Any, BinaryIO
 
 from .types import MalformedResponseError
 from .xmlparser import Readable
@@ -101,3 +103,36 @@ def json_object(data: bytes, what: str, driver: Any = None) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise MalformedResponseError(f"the service sent {what} that is JSON but not an object", driver)
     return value
+
+
+SPOOL_IN_MEMORY = 1024 * 1024
+"""A spooled body up to this size stays in memory; a larger one goes to a temporary file."""
+
+
+def spool(body: Readable) -> BinaryIO:
+    """Read ``body`` to its end now, into memory or (past :data:`SPOOL_IN_MEMORY`) a temporary file,
+    and return that copy to read from its start.
+
+    A listing parsed straight off the socket would hold its connection for as long as the
+    caller takes over each entry (a download per object, say), and the service may drop it;
+    spooled, the connection is free at once and memory stays bounded whatever the body's size.
+    """
+    buffer = memoryview(bytearray(256 * 1024))
+    held = bytearray()
+    while count := body.readinto(buffer):
+        held += buffer[:count]
+        if len(held) > SPOOL_IN_MEMORY:
+            break
+    else:
+        return io.BytesIO(bytes(held))
+    spooled = tempfile.TemporaryFile()  # noqa: SIM115 - returned open; the caller closes it
+    try:
+        spooled.write(held)
+        del held
+        while count := body.readinto(buffer):
+            spooled.write(buffer[:count])
+        spooled.seek(0)
+    except BaseException:
+        spooled.close()
+        raise
+    return spooled

@@ -164,7 +164,7 @@ class StreamedPage(Generic[E]):
 
     ``entries`` yields the page's entries (each made into an Object by ``make``) and common
     prefixes (``str``) in the order the service sent them, and returns the next page's token;
-    ``close`` releases the response once it ends or is abandoned. :meth:`iter_objects` is
+    ``close`` releases the page's body once it ends or is abandoned. :meth:`iter_objects` is
     read once; ``prefixes`` and ``next_token`` are complete when it is exhausted. Only a page
     ``in_order`` (the service lists in name order) is streamed to the caller as it is parsed;
     another is held and sorted.
@@ -196,7 +196,7 @@ class StreamedPage(Generic[E]):
                     yield self._make(entry)
         finally:
             self._entries.close()
-            self._close()  # a listing abandoned midway gives its connection up at once
+            self._close()  # a listing abandoned midway gives its body up at once
 
 
 @dataclass(frozen=True)

@@ -47,3 +47,11 @@ def test_read_capped() -> None:
     assert fields.read_capped(io.BytesIO(b"x" * 100), 100, "a page") == b"x" * 100
     with pytest.raises(MalformedResponseError, match="a page of more than 100 bytes"):
         fields.read_capped(io.BytesIO(b"x" * 101), 100, "a page")
+
+
+def test_spool_keeps_a_small_body_in_memory_and_a_large_one_in_a_file() -> None:
+    small = fields.spool(io.BytesIO(b"x" * fields.SPOOL_IN_MEMORY))
+    assert isinstance(small, io.BytesIO) and small.read() == b"x" * fields.SPOOL_IN_MEMORY
+    data = bytes(range(256)) * (fields.SPOOL_IN_MEMORY // 256 + 1)
+    with fields.spool(io.BytesIO(data)) as large:
+        assert not isinstance(large, io.BytesIO) and large.read() == data

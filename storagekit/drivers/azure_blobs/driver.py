@@ -229,8 +229,9 @@ class AzureBlobsStorageDriver(StorageDriver):
         def listed(blob: _xml.BlobEntry) -> Object:
             return self._object(container, blob.name, blob.properties, blob.metadata)
 
-        body = Body(response, driver=self, container_name=container.name)
-        return StreamedPage(_xml.iter_blob_list(body, self), listed, response.close)
+        with closing(response):
+            body = fields.spool(Body(response, driver=self, container_name=container.name))
+        return StreamedPage(_xml.iter_blob_list(body, self), listed, body.close)
 
     def _head_object(self, container: Container, name: str) -> Object:
         response = self._request("HEAD", self._blob_url(container.name, name), container.name, name)

@@ -14,6 +14,7 @@ import logging
 import re
 import threading
 from collections.abc import Iterator, Mapping
+from contextlib import closing
 from datetime import timedelta
 from functools import cache
 from typing import Any, ClassVar
@@ -369,8 +370,9 @@ class S3StorageDriver(StorageDriver):
             extra = {"etag": entry.etag, "last_modified": entry.last_modified, "storage_class": entry.storage_class}
             return Object(entry.key, entry.size, entry.etag, extra, {}, container, self)
 
-        body = Body(response, driver=self, container_name=container.name)
-        return StreamedPage(_xml.iter_listing(body, self), listed, response.close, in_order=self.preset.lists_in_order)
+        with closing(response):
+            body = fields.spool(Body(response, driver=self, container_name=container.name))
+        return StreamedPage(_xml.iter_listing(body, self), listed, body.close, in_order=self.preset.lists_in_order)
 
     def _head_object(self, container: Container, name: str) -> Object:
         try:

@@ -8,6 +8,7 @@ following it forever; Azure's percent-encoded names are decoded.
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -266,3 +267,30 @@ def test_an_azure_encoded_name_that_is_not_utf8_is_malformed() -> None:
         driver = cloud_driver("azure_blobs", server.url)
         with pytest.raises(MalformedResponseError, match="not percent-encoded UTF-8"):
             list(driver.iterate_container_objects(box(driver)))
+
+
+# ------------------------------------------------------------------ a slow reader of a listing
+
+
+@pytest.mark.parametrize("provider", ["s3", "azure_blobs"])
+def test_a_listing_page_is_read_off_the_connection_before_the_first_entry_is_handed_out(provider: str) -> None:
+    """A caller that takes its time over each entry never keeps the service's connection waiting:
+    the page (32 MiB here, more than any socket buffers) is spooled, then parsed from the copy."""
+    sent_all = threading.Event()
+    entry = s3_entry if provider == "s3" else azure_entry
+    head, tail = (s3_page if provider == "s3" else azure_page)("|").split(b"|")
+    one = entry("k" * 1000).encode()
+
+    def pieces() -> Iterator[bytes]:
+        yield head
+        for _ in range(32):
+            yield one * (MiB // len(one))
+        yield tail
+        sent_all.set()
+
+    with RawServer(chunked(200, XML, pieces)) as server:
+        driver = cloud_driver(provider, server.url)
+        objects = driver.iterate_container_objects(box(driver))
+        assert next(objects).name == "k" * 1000
+        assert sent_all.wait(30), "the server is still waiting for the client to read the page"
+        assert sum(1 for _ in objects) == 32 * (MiB // len(one)) - 1
