@@ -11,15 +11,17 @@ from lxml import etree
 from .types import MalformedResponseError
 
 _local = threading.local()
+_HARDENED: dict[str, Any] = {
+    "resolve_entities": False, "no_network": True, "load_dtd": False, "dtd_validation": False, "huge_tree": False,
+}
+"""The settings of every parser here: no entity expansion, no network, no DTD, libxml2's size limits."""
 
 
 def _parser() -> etree.XMLParser:
     """A parser per thread (lxml parsers must not be shared between threads)."""
     parser = getattr(_local, "parser", None)
     if parser is None:
-        parser = _local.parser = etree.XMLParser(
-            resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False, huge_tree=False,
-        )
+        parser = _local.parser = etree.XMLParser(**_HARDENED)
     return parser
 
 
@@ -53,10 +55,7 @@ def iter_elements(source: Readable, driver: Any = None, depth: int = 1) -> Itera
     Raises:
         MalformedResponseError: the body is not well-formed XML (or stops mid-document).
     """
-    parser = etree.XMLPullParser(
-        events=("start", "end"), resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False,
-        huge_tree=False,
-    )
+    parser = etree.XMLPullParser(events=("start", "end"), **_HARDENED)
     buffer = memoryview(bytearray(READ_SIZE))
     level = -1
     try:
