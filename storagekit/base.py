@@ -20,14 +20,16 @@ Usage::
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from . import permissions, transfer
-from .models import Container, MultipartUpload, Object, ObjectPage, Part, PermissionReport, Prefix
+from . import connection_options, permissions, transfer
+from .models import Container, MultipartUpload, Object, ObjectPage, Part, PermissionReport, Prefix, StreamedPage
 from .options import HTTP_PROPERTIES, UploadOptions
+from .pagination import PageTokens
 from .pickling import ConstructorOptions, rebuild_driver
 from .streams import RangeReader, Source
 from .types import (
@@ -86,6 +88,8 @@ class StorageDriver:
     website: ClassVar[str] = ""
     capabilities: ClassVar[Capabilities] = Capabilities()
     part_limits: ClassVar[transfer.PartLimits] = transfer.PartLimits()
+    metadata_limit: ClassVar[int | None] = None
+    """Most bytes of user metadata (names plus values, UTF-8) the provider stores; None for no limit."""
 
     transfer_config: transfer.TransferConfig = transfer.TransferConfig()
     _constructor_options: ConstructorOptions
@@ -117,7 +121,13 @@ class StorageDriver:
 
     def _take_transfer_options(self, options: dict[str, Any]) -> None:
         """Pop the transfer settings (``part_size``, ``multipart_threshold``, ``max_concurrency``,
-        ``progress``) from a constructor's keyword options into this driver's transfer config."""
+        ``progress``) from a constructor's keyword options into this driver's transfer config,
+        and check the types of the connection settings left for :class:`~storagekit.http.Connection`.
+
+        Raises:
+            InvalidOptionError: a setting of the wrong type or out of range, named.
+        """
+        connection_options.check(options, self)
         names = set(transfer.TransferConfig.__dataclass_fields__)
         given = {name: options.pop(name) for name in sorted(names & set(options))}
         if given:
@@ -170,15 +180,19 @@ class StorageDriver:
     ) -> Iterator[Object | Prefix]:
         """Yield objects and common prefixes (like a directory listing) in name order."""
         container = self._as_container(container)
+        tokens = PageTokens(f"the objects of {container.name}", self, container_name=container.name)
         token: str | None = None
         while True:
             page = self._list_page(container, prefix or "", delimiter, token)
-            entries: list[Object | Prefix] = list(page.objects)
-            entries.extend(Prefix(name, container) for name in page.prefixes)
-            entries.sort(key=lambda entry: entry.name)
-            yield from entries
-            token = page.next_token
-            if not token:
+            if delimiter or not page.in_order:  # put into name order (with the prefixes): the page is held
+                entries: list[Object | Prefix] = list(page.iter_objects())
+                entries.extend(Prefix(name, container) for name in page.prefixes)
+                entries.sort(key=lambda entry: entry.name)
+                yield from entries
+            else:  # streamed as parsed, whatever the page's size
+                yield from page.iter_objects()
+            token = tokens.follow(page.next_token)
+            if token is None:
                 return
 
     def list_container_objects(
@@ -249,6 +263,7 @@ class StorageDriver:
         **kwargs: Any,
     ) -> Object:
         """Upload a local file; the content type is guessed from the name unless given."""
+        self._check_object_name(object_name)
         options = UploadOptions.parse(extra, ex_meta, headers)
         options.content_type = options.content_type or transfer.guess_content_type(object_name, file_path)
         with open(file_path, "rb") as file:
@@ -266,6 +281,7 @@ class StorageDriver:
         **kwargs: Any,
     ) -> Object:
         """Upload from an iterator of bytes, a binary file object or bytes, of any length."""
+        self._check_object_name(object_name)
         options = UploadOptions.parse(extra, ex_meta, headers)
         options.content_type = options.content_type or transfer.guess_content_type(object_name)
         return self._upload(container, object_name, iterator, None, options, True, **kwargs)
@@ -276,6 +292,7 @@ class StorageDriver:
     ) -> Object:
         container = self._as_container(container)
         self._check_object_name(object_name)
+        self._check_metadata_size(options)
         config = self.transfer_config.merged(**kwargs)
         return transfer.upload(self, container, object_name, source, size, options, config, verify_hash)
 
@@ -365,6 +382,7 @@ class StorageDriver:
             if getattr(options, name) is None and obj.extra.get(name) is not None:
                 setattr(options, name, obj.extra[name])
         if destination.driver is self and self.capabilities.server_side_copy:
+            self._check_metadata_size(options)
             return self._copy_object(obj, destination, destination_object_name, options)
         return destination.driver._upload(
             destination, destination_object_name, self.download_object_as_stream(obj), None, options, True
@@ -383,10 +401,15 @@ class StorageDriver:
         method = method.upper()
         if method not in ("GET", "PUT"):
             raise NotSupportedError(f"presigned URLs are for GET or PUT, not {method}", self)
-        if expires_in <= 0:
-            raise InvalidOptionError(f"expires_in must be a positive number of seconds, not {expires_in}", self)
+        if (
+            not isinstance(expires_in, (int, float)) or isinstance(expires_in, bool)
+            or not math.isfinite(expires_in) or expires_in <= 0
+        ):
+            raise InvalidOptionError(
+                f"expires_in must be a positive, finite number of seconds, not {expires_in!r}", self
+            )
         self._check_object_name(name)
-        return self._sign_url(container, name, method, int(expires_in))
+        return self._sign_url(container, name, method, math.ceil(expires_in))
 
     def get_container_cdn_url(self, container: Container) -> str:
         raise NotSupportedError(f"{self.name} has no CDN URLs for containers", self)
@@ -424,12 +447,38 @@ class StorageDriver:
             raise InvalidContainerNameError(f"invalid container name {name!r}", self, container_name=str(name))
 
     def _check_object_name(self, name: str) -> None:
-        """Refuse names no provider accepts (empty, NUL, over 1024 bytes); drivers add rules."""
+        """Refuse names no provider accepts (not a string, empty, NUL, not UTF-8, over 1024 bytes);
+        drivers add rules."""
         if not isinstance(name, str) or not name:
-            raise InvalidObjectNameError(f"invalid object name {name!r}: must be a non-empty string", self)
-        if "\x00" in name or len(name.encode("utf-8", "surrogatepass")) > 1024:
+            raise InvalidObjectNameError(
+                f"invalid object name {name!r}: must be a non-empty string, not {type(name).__name__}", self
+            )
+        try:
+            encoded = name.encode("utf-8")
+        except UnicodeEncodeError as error:
+            raise InvalidObjectNameError(
+                f"invalid object name {name[:80]!r}: {error.object[error.start:error.end]!r} at {error.start} "
+                "is a lone surrogate, which no UTF-8 name can hold", self,
+            ) from None
+        if "\x00" in name or len(encoded) > 1024:
             raise InvalidObjectNameError(
                 f"invalid object name {name[:80]!r}: contains NUL or is over 1024 bytes", self, object_name=name
+            )
+
+    def _check_metadata_size(self, options: UploadOptions) -> None:
+        """Refuse user metadata over the provider's limit (:attr:`metadata_limit`) before sending it.
+
+        Raises:
+            InvalidOptionError: names and values together take more UTF-8 bytes than the limit.
+        """
+        limit = self.metadata_limit
+        if limit is None:
+            return
+        size = sum(len(name.encode()) + len(value.encode()) for name, value in options.meta_data.items())
+        if size > limit:
+            raise InvalidOptionError(
+                f"user metadata takes {size} bytes (names and values, UTF-8); {self.name} stores at most {limit}",
+                self,
             )
 
     # ------------------------------------------------------------------ primitives
@@ -446,8 +495,11 @@ class StorageDriver:
     def _delete_container(self, container: Container) -> None:
         raise NotImplementedError
 
-    def _list_page(self, container: Container, prefix: str, delimiter: str | None, token: str | None) -> ObjectPage:
-        """One page of objects (and common prefixes, with a delimiter) in name order."""
+    def _list_page(
+        self, container: Container, prefix: str, delimiter: str | None, token: str | None
+    ) -> ObjectPage | StreamedPage[Any]:
+        """One page of objects (and common prefixes, with a delimiter) in name order: held whole
+        (ObjectPage) or parsed as it is read (StreamedPage), so a page of any size takes little memory."""
         raise NotImplementedError
 
     def _head_object(self, container: Container, name: str) -> Object:

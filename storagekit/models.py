@@ -5,15 +5,18 @@ from __future__ import annotations
 import base64
 import hashlib
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from .streams import Checksum, crc32c
 
 if TYPE_CHECKING:
     from .base import StorageDriver
+
+E = TypeVar("E")
+"""What a driver's listing parser yields for one object, before it is made an Object."""
 
 
 class Container:
@@ -148,6 +151,52 @@ class ObjectPage:
     objects: list[Object] = field(default_factory=list)
     prefixes: list[str] = field(default_factory=list)
     next_token: str | None = None
+    in_order: bool = False
+    """The objects are known to be in name order (else the listing sorts them)."""
+
+    def iter_objects(self) -> Iterator[Object]:
+        """The page's objects; ``prefixes`` and ``next_token`` are already known."""
+        return iter(self.objects)
+
+
+class StreamedPage(Generic[E]):
+    """One page of a listing read while it is parsed, so a page of any size takes little memory.
+
+    ``entries`` yields the page's entries (each made into an Object by ``make``) and common
+    prefixes (``str``) in the order the service sent them, and returns the next page's token;
+    ``close`` releases the page's body once it ends or is abandoned. :meth:`iter_objects` is
+    read once; ``prefixes`` and ``next_token`` are complete when it is exhausted. Only a page
+    ``in_order`` (the service lists in name order) is streamed to the caller as it is parsed;
+    another is held and sorted.
+    """
+
+    def __init__(
+        self, entries: Generator[E | str, None, str | None], make: Callable[[E], Object], close: Callable[[], None],
+        *, in_order: bool = True,
+    ) -> None:
+        self._entries = entries
+        self._make = make
+        self._close = close
+        self.in_order = in_order
+        self.prefixes: list[str] = []
+        self.next_token: str | None = None
+
+    def iter_objects(self) -> Iterator[Object]:
+        """Yield the objects as they are parsed, collecting prefixes and the next token on the way."""
+        try:
+            while True:
+                try:
+                    entry = next(self._entries)
+                except StopIteration as end:
+                    self.next_token = end.value or None
+                    return
+                if isinstance(entry, str):
+                    self.prefixes.append(entry)
+                else:
+                    yield self._make(entry)
+        finally:
+            self._entries.close()
+            self._close()  # a listing abandoned midway gives its body up at once
 
 
 @dataclass(frozen=True)

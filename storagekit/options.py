@@ -2,11 +2,14 @@
 
 ``extra`` takes libcloud's snake_case keys and the S3 (boto3) spellings alike, so
 ``{"content_type": "text/plain"}`` and ``{"ContentType": "text/plain"}`` mean the same.
-An unknown key is an error rather than silently ignored.
+An unknown key is an error rather than silently ignored. No value may hold a control
+character (CR, LF, NUL, ...): each ends up in an HTTP header or a multipart upload's part
+headers, where a line break would let a value write headers of its own.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,6 +32,8 @@ _ALIASES = {
     "meta_data": ("meta_data", "Metadata", "metadata"),
 }
 _KEY_TO_FIELD = {alias: name for name, aliases in _ALIASES.items() for alias in aliases}
+_CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f]")
+"""Characters no header-borne value may hold (a tab may: HTTP allows it inside a value)."""
 
 
 @dataclass
@@ -60,7 +65,11 @@ class UploadOptions:
         headers: Mapping[str, str] | None = None,
     ) -> UploadOptions:
         """Build options from libcloud-style arguments, refusing unknown ``extra`` keys."""
-        options = cls(headers=dict(headers or {}))
+        if headers is not None and not isinstance(headers, Mapping):
+            raise InvalidOptionError(f"headers must be a mapping of header names to strings, not {headers!r}")
+        options = cls(headers={
+            _safe(name, "header name"): _safe(value, f"header {name!r}") for name, value in (headers or {}).items()
+        })
         for key, value in (extra or {}).items():
             name = _KEY_TO_FIELD.get(key)
             if name is None:
@@ -69,9 +78,7 @@ class UploadOptions:
             if name == "meta_data":
                 options.meta_data.update(_metadata(value, key))
             elif value is not None:
-                if not isinstance(value, str):
-                    raise InvalidOptionError(f"upload option {key!r} must be a string, not {type(value).__name__}")
-                setattr(options, name, value)
+                setattr(options, name, _safe(value, f"upload option {key!r}"))
         options.meta_data.update(_metadata(ex_meta or {}, "ex_meta"))
         return options
 
@@ -102,5 +109,22 @@ def _metadata(value: Any, where: str) -> dict[str, str]:
             raise InvalidOptionError(f"metadata names must be non-empty strings (got {name!r} in {where})")
         if not isinstance(item, (str, int, float)):
             raise InvalidOptionError(f"metadata value for {name!r} must be a string, not {type(item).__name__}")
-        result[name] = str(item)
+        result[_safe(name, f"metadata name in {where}")] = _safe(str(item), f"metadata value for {name!r}")
     return result
+
+
+def _safe(value: Any, what: str) -> str:
+    """``value`` if it is a string without control characters (CR, LF, NUL, ...).
+
+    Raises:
+        InvalidOptionError: not a string, or it holds a control character.
+    """
+    if not isinstance(value, str):
+        raise InvalidOptionError(f"{what} must be a string, not {type(value).__name__}")
+    found = _CONTROL.search(value)
+    if found:
+        raise InvalidOptionError(
+            f"{what} holds the control character {found.group()!r} at {found.start()}: "
+            "values go into HTTP headers, where CR and LF would start new ones"
+        )
+    return value

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Generator
 from dataclasses import dataclass, field
+from urllib.parse import unquote
 from xml.sax.saxutils import escape
 
-from ...xmlparser import parse_xml
+from lxml import etree
+
+from ...types import MalformedResponseError
+from ...xmlparser import Readable, iter_elements, parse_xml
 
 
 @dataclass
@@ -17,30 +22,49 @@ class BlobEntry:
     metadata: dict[str, str] = field(default_factory=dict)
 
 
-@dataclass
-class BlobListing:
-    blobs: list[BlobEntry]
-    prefixes: list[str]
-    next_marker: str | None
+def iter_blob_list(source: Readable, driver: object = None) -> Generator[BlobEntry | str, None, str | None]:
+    """A List Blobs page parsed as it arrives: yield each ``<Blob>`` (a :class:`BlobEntry`) and
+    ``<BlobPrefix>`` name (a ``str``) in document order; return the ``NextMarker``.
+
+    Raises:
+        MalformedResponseError: the XML is malformed.
+    """
+    marker = None
+    for element in iter_elements(source, driver, depth=2):
+        parent = element.getparent()
+        if parent is not None and parent.tag == "Blobs":
+            if element.tag == "Blob":
+                properties = element.find("Properties")
+                metadata = element.find("Metadata")
+                yield BlobEntry(
+                    _name(element, driver),
+                    {child.tag.lower(): child.text or "" for child in (properties if properties is not None else ())
+                     if isinstance(child.tag, str)},
+                    {child.tag: child.text or "" for child in (metadata if metadata is not None else ())
+                     if isinstance(child.tag, str)},
+                )
+            elif element.tag == "BlobPrefix":
+                yield _name(element, driver)
+        elif element.tag == "NextMarker":
+            marker = element.text
+    return marker or None
 
 
-def parse_blob_list(body: bytes, driver: object = None) -> BlobListing:
-    """A List Blobs page: blobs, ``<BlobPrefix>`` names and the ``NextMarker``."""
-    root = parse_xml(body, driver)
-    blobs, prefixes = [], []
-    container = root.find("Blobs")
-    for element in container if container is not None else ():
-        if element.tag == "Blob":
-            properties = element.find("Properties")
-            metadata = element.find("Metadata")
-            blobs.append(BlobEntry(
-                element.findtext("Name") or "",
-                {child.tag.lower(): child.text or "" for child in (properties if properties is not None else ())},
-                {child.tag: child.text or "" for child in (metadata if metadata is not None else ())},
-            ))
-        elif element.tag == "BlobPrefix":
-            prefixes.append(element.findtext("Name") or "")
-    return BlobListing(blobs, prefixes, root.findtext("NextMarker") or None)
+def _name(element: etree._Element, driver: object) -> str:
+    """A ``<Blob>``'s or ``<BlobPrefix>``'s name, percent-decoded when marked ``Encoded="true"`` (Azure
+    encodes names holding characters XML cannot carry)."""
+    name = element.find("Name")
+    if name is None:
+        return ""
+    text = name.text or ""
+    if name.get("Encoded") != "true":
+        return text
+    try:
+        return unquote(text, errors="strict")
+    except UnicodeDecodeError:
+        raise MalformedResponseError(
+            f"the service sent the encoded blob name {text[:80]!r}, which is not percent-encoded UTF-8", driver
+        ) from None
 
 
 def parse_container_list(body: bytes, driver: object = None) -> tuple[list[tuple[str, dict[str, str]]], str | None]:

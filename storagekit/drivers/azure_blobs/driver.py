@@ -20,14 +20,17 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import closing
 from datetime import datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import quote
 
+from ... import fields
 from ...base import Capabilities, StorageDriver
 from ...http import Body, Connection, range_header
-from ...models import Container, MultipartUpload, Object, ObjectPage, Part
+from ...models import Container, MultipartUpload, Object, Part, StreamedPage
 from ...options import UploadOptions
+from ...pagination import PageTokens
 from ...transfer import MiB, PartLimits
 from ...types import (
     ContainerIsNotEmptyError,
@@ -73,15 +76,15 @@ _EXTRA_PROPERTIES = (
 _HEADER_ALIASES = {"x-ms-access-tier": "accesstier", "x-ms-blob-type": "blobtype", "etag": "etag"}
 
 
-def _md5_hex(value: str | None) -> str | None:
-    """A base64 Content-MD5 as hex (None if absent or not an MD5)."""
+def _md5_hex(value: str | None, driver: Any = None, name: str | None = None) -> str | None:
+    """A base64 Content-MD5 as hex (None if absent).
+
+    Raises:
+        MalformedResponseError: it is not the base64 of an MD5.
+    """
     if not value:
         return None
-    try:
-        digest = base64.b64decode(value)
-    except ValueError:
-        return None
-    return digest.hex() if len(digest) == 16 else None
+    return fields.base64_digest(value, "Content-MD5", driver, length=16, object_name=name).hex()
 
 
 def _quoted(etag: str) -> str:
@@ -103,6 +106,8 @@ class AzureBlobsStorageDriver(StorageDriver):
     website = "https://azure.microsoft.com/services/storage/blobs/"
     capabilities = Capabilities(multipart=True, server_side_copy=True, signed_urls=True)
     part_limits = PartLimits(min_size=1, max_size=4000 * MiB, max_parts=50_000)
+    metadata_limit = 8 * 1024
+    """Azure's limit: a blob's metadata, names and values together, takes at most 8 KB."""
 
     list_page_size = 5000
     """``maxresults`` of List Blobs / List Containers (5000 is the service's maximum)."""
@@ -174,7 +179,8 @@ class AzureBlobsStorageDriver(StorageDriver):
     # ------------------------------------------------------------------ containers
 
     def _iter_containers(self) -> Iterator[Container]:
-        marker = ""
+        tokens = PageTokens("the containers", self)
+        marker: str | None = ""
         while True:
             url = f"{self._endpoint}/?comp=list&maxresults={self.list_page_size}"
             if marker:
@@ -182,7 +188,8 @@ class AzureBlobsStorageDriver(StorageDriver):
             containers, marker = _xml.parse_container_list(self._request("GET", url).content, self)
             for name, properties in containers:
                 yield Container(name, self._container_extra(properties), self)
-            if not marker:
+            marker = tokens.follow(marker)
+            if marker is None:
                 return
 
     def _get_container(self, name: str) -> Container:
@@ -200,10 +207,10 @@ class AzureBlobsStorageDriver(StorageDriver):
     def _delete_container(self, container: Container) -> None:
         """Delete Container removes its blobs too, so refuse first if it holds any (as the contract says)."""
         url = f"{self._container_url(container.name)}?restype=container"
-        listing = _xml.parse_blob_list(
-            self._request("GET", f"{url}&comp=list&maxresults=1", container.name).content, self
-        )
-        if listing.blobs or listing.prefixes:
+        response = self._request("GET", f"{url}&comp=list&maxresults=1", container.name, stream=True)
+        with closing(response):
+            first = next(_xml.iter_blob_list(Body(response, driver=self, container_name=container.name), self), None)
+        if first is not None:
             raise ContainerIsNotEmptyError(
                 f"container {container.name} is not empty", self, container_name=container.name
             )
@@ -211,15 +218,22 @@ class AzureBlobsStorageDriver(StorageDriver):
 
     # ------------------------------------------------------------------ listing and properties
 
-    def _list_page(self, container: Container, prefix: str, delimiter: str | None, token: str | None) -> ObjectPage:
+    def _list_page(
+        self, container: Container, prefix: str, delimiter: str | None, token: str | None
+    ) -> StreamedPage[_xml.BlobEntry]:
         url = (f"{self._container_url(container.name)}?restype=container&comp=list&include=metadata"
                f"&maxresults={self.list_page_size}")
         for name, value in (("prefix", prefix), ("delimiter", delimiter), ("marker", token)):
             if value:
                 url += f"&{name}={quote(value, safe='')}"
-        listing = _xml.parse_blob_list(self._request("GET", url, container.name).content, self)
-        objects = [self._object(container, blob.name, blob.properties, blob.metadata) for blob in listing.blobs]
-        return ObjectPage(objects, listing.prefixes, listing.next_marker)
+        response = self._request("GET", url, container.name, stream=True)
+
+        def listed(blob: _xml.BlobEntry) -> Object:
+            return self._object(container, blob.name, blob.properties, blob.metadata)
+
+        with closing(response):
+            body = fields.spool(Body(response, driver=self, container_name=container.name))
+        return StreamedPage(_xml.iter_blob_list(body, self), listed, body.close)
 
     def _head_object(self, container: Container, name: str) -> Object:
         response = self._request("HEAD", self._blob_url(container.name, name), container.name, name)
@@ -236,14 +250,14 @@ class AzureBlobsStorageDriver(StorageDriver):
     def _object(self, container: Container, name: str, properties: dict[str, str], metadata: dict[str, str]) -> Object:
         """An Object from blob properties keyed as List Blobs names them (lowercased)."""
         etag = properties.get("etag", "").strip('"')
-        md5 = _md5_hex(properties.get("content-md5"))
+        md5 = _md5_hex(properties.get("content-md5"), self, name)
         extra: dict[str, Any] = {key: properties[source] for key, source in _EXTRA_PROPERTIES
                                  if properties.get(source)}
         extra["etag"] = etag
         if md5:
             extra["md5_hash"] = md5
-        return Object(name, int(properties.get("content-length") or 0), md5 or etag, extra, metadata, container,
-                      self, {"md5": md5} if md5 else None)
+        size = fields.size(properties.get("content-length", "0"), "Content-Length", self, object_name=name)
+        return Object(name, size, md5 or etag, extra, metadata, container, self, {"md5": md5} if md5 else None)
 
     # ------------------------------------------------------------------ reads and deletes
 

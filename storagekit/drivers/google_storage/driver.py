@@ -12,20 +12,21 @@ generation the caller looked up, so a resumed read never mixes two versions.
 from __future__ import annotations
 
 import base64
-import binascii
 import json
 import logging
 import re
 import uuid
 from collections.abc import Iterator, Mapping
+from contextlib import closing
 from typing import Any
 from urllib.parse import quote
 
-from ... import streams
+from ... import fields, streams
 from ...base import Capabilities, StorageDriver
 from ...http import Body, Connection, range_header
 from ...models import Container, MultipartUpload, Object, ObjectPage, Part
 from ...options import UploadOptions
+from ...pagination import PageTokens
 from ...transfer import MiB, PartLimits
 from ...transport import Response
 from ...types import (
@@ -71,6 +72,9 @@ _BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$")
 _MAX_REWRITE_CALLS = 10_000
 _PAGE_SIZE = "1000"
 """GCS's own default and maximum, sent explicitly because emulators otherwise return everything at once."""
+_PAGE_BYTES = 64 * MiB
+"""Most bytes of one listing page read: 1,000 resources take a few MiB at most, and a JSON page is
+parsed whole (the standard library has no incremental JSON parser), so a larger one is refused."""
 
 
 def _goog_hashes(header: str) -> dict[str, str]:
@@ -125,6 +129,9 @@ class GoogleStorageDriver(StorageDriver):
         min_size=CHUNK_MULTIPLE, max_size=5 * 1024 * 1024 * MiB, max_parts=100_000, multiple=CHUNK_MULTIPLE,
         ordered=True,
     )
+    metadata_limit = 8 * KiB
+    """Custom metadata, names and values together, is at most 8 KiB (the JSON API's
+    ``MAX_CUSTOM_METADATA_TOTAL_SIZE_BYTES``)."""
 
     def __init__(
         self,
@@ -181,19 +188,22 @@ class GoogleStorageDriver(StorageDriver):
             "fields": f"nextPageToken,items({_BUCKET_FIELDS})",
             "maxResults": _PAGE_SIZE,
         }
+        tokens = PageTokens("the buckets", self)
         while True:
-            page = self.connection.request("GET", self._buckets_url, params=params).json()
+            response = self.connection.request("GET", self._buckets_url, params=params, stream=True)
+            page = self._page(response, "a bucket listing")
             for resource in page.get("items", ()):
                 yield self._container(resource)
-            if not page.get("nextPageToken"):
+            token = tokens.follow(page.get("nextPageToken"))
+            if token is None:
                 return
-            params["pageToken"] = page["nextPageToken"]
+            params["pageToken"] = token
 
     def _get_container(self, name: str) -> Container:
         response = self.connection.request(
             "GET", f"{self._buckets_url}/{quote(name, safe='')}", container_name=name,
         )
-        return self._container(response.json())
+        return self._container(fields.json_object(response.content, f"the resource of bucket {name}", self))
 
     def create_container(
         self, container_name: str, ex_location: str | None = None, ex_storage_class: str | None = None
@@ -231,6 +241,9 @@ class GoogleStorageDriver(StorageDriver):
         return self.project
 
     def _container(self, resource: Mapping[str, Any]) -> Container:
+        if not isinstance(resource, Mapping) or not isinstance(resource.get("name"), str):
+            raise MalformedResponseError(f"the service sent a bucket resource without a name: {str(resource)[:80]}",
+                                         self)
         extra = {
             "location": resource.get("location"),
             "location_type": resource.get("locationType"),
@@ -251,22 +264,41 @@ class GoogleStorageDriver(StorageDriver):
             params["delimiter"] = delimiter
         if token:
             params["pageToken"] = token
-        page = self.connection.request(
-            "GET", f"{self._buckets_url}/{quote(container.name, safe='')}/o", params=params,
+        response = self.connection.request(
+            "GET", f"{self._buckets_url}/{quote(container.name, safe='')}/o", params=params, stream=True,
             container_name=container.name,
-        ).json()
-        return ObjectPage(
-            [self._object(container, item) for item in page.get("items", ())],
-            list(page.get("prefixes", ())),
-            page.get("nextPageToken"),
         )
+        page = self._page(response, f"an object listing of {container.name}")
+        items, prefixes, token = page.get("items", []), page.get("prefixes", []), page.get("nextPageToken")
+        if not (isinstance(items, list) and isinstance(prefixes, list) and all(isinstance(p, str) for p in prefixes)
+                and isinstance(token, (str, type(None)))):
+            raise MalformedResponseError(
+                f"the object listing of {container.name} has items, prefixes or nextPageToken of the wrong type",
+                self, container_name=container.name,
+            )
+        return ObjectPage([self._object(container, item) for item in items], prefixes, token)
+
+    def _page(self, response: Response, what: str) -> dict[str, Any]:
+        """A listing page's JSON, read up to :data:`_PAGE_BYTES`.
+
+        Raises:
+            MalformedResponseError: the page is larger than that, or not a JSON object.
+        """
+        with closing(response):
+            length = response.headers.get("Content-Length")
+            if length is not None and fields.size(length, "Content-Length", self) > _PAGE_BYTES:
+                raise MalformedResponseError(
+                    f"the service sent {what} of {length} bytes; storagekit reads at most {_PAGE_BYTES}", self
+                )
+            data = fields.read_capped(Body(response, driver=self), _PAGE_BYTES, what, self)
+        return fields.json_object(data, what, self)
 
     def _head_object(self, container: Container, name: str) -> Object:
         # No ``fields`` here: one resource is small, and a long query costs more to encode than it saves.
         response = self.connection.request(
             "GET", self._object_url(container.name, name), container_name=container.name, object_name=name,
         )
-        return self._object(container, response.json())
+        return self._object(container, fields.json_object(response.content, f"the resource of {name}", self))
 
     def _open_range(self, obj: Object, start: int, end: int) -> Body:
         params = {"alt": "media"}
@@ -291,12 +323,23 @@ class GoogleStorageDriver(StorageDriver):
         )
 
     def _object(self, container: Container, resource: Mapping[str, Any]) -> Object:
-        """An Object from a JSON API object resource; digests arrive base64, are kept hex."""
+        """An Object from a JSON API object resource; digests arrive base64, are kept hex.
+
+        Raises:
+            MalformedResponseError: the resource has no name, or a size or digest that is not one.
+        """
+        name = resource.get("name") if isinstance(resource, Mapping) else None
+        if not isinstance(name, str) or not name:
+            raise MalformedResponseError(
+                f"the service sent an object resource without a name: {str(resource)[:80]}", self,
+                container_name=container.name,
+            )
         checksums = {}
-        if resource.get("md5Hash"):
-            checksums["md5"] = binascii.a2b_base64(resource["md5Hash"]).hex()
-        if resource.get("crc32c"):
-            checksums["crc32c"] = binascii.a2b_base64(resource["crc32c"]).hex()
+        for algorithm, field, length in (("md5", "md5Hash", 16), ("crc32c", "crc32c", 4)):
+            if resource.get(field):
+                checksums[algorithm] = fields.base64_digest(
+                    str(resource[field]), field, self, length=length, object_name=name
+                ).hex()
         extra: dict[str, Any] = {
             option: resource[field] for option, field in _PROPERTIES.items() if resource.get(field) is not None
         }
@@ -309,10 +352,16 @@ class GoogleStorageDriver(StorageDriver):
             metageneration=resource.get("metageneration"),
         )
         if resource.get("componentCount"):
-            extra["component_count"] = int(resource["componentCount"])
+            extra["component_count"] = fields.size(resource["componentCount"], "componentCount", self,
+                                                   object_name=name)
+        metadata = resource.get("metadata") or {}
+        if not isinstance(metadata, Mapping):
+            raise MalformedResponseError(f"the resource of {name} has metadata that is not an object", self,
+                                         object_name=name)
+        size = fields.size(resource.get("size", "0"), "size", self, object_name=name)
         return Object(
-            resource["name"], int(resource.get("size", 0)), checksums.get("md5") or resource.get("etag"), extra,
-            dict(resource.get("metadata") or {}), container, self, checksums,
+            name, size, checksums.get("md5") or resource.get("etag"), extra, dict(metadata), container, self,
+            checksums,
         )
 
     # ------------------------------------------------------------------ uploads

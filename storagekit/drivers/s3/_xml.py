@@ -6,14 +6,15 @@ response's own namespace (S3 uses one, some compatible servers none).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Generator, Iterable
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import unquote_plus
 
 from lxml import etree
 
-from ...xmlparser import parse_xml
+from ... import fields
+from ...xmlparser import Readable, iter_elements, parse_xml
 
 S3_NS = "http://s3.amazonaws.com/doc/2006-03-01/"
 
@@ -29,15 +30,6 @@ class Entry:
     storage_class: str
 
 
-@dataclass
-class Listing:
-    """One ListObjectsV2 page."""
-
-    entries: list[Entry]
-    prefixes: list[str]
-    next_token: str | None
-
-
 def parse(data: bytes, driver: Any = None) -> tuple[etree._Element, str]:
     """The root element and its namespace prefix (``{ns}`` or empty)."""
     root = parse_xml(data, driver)
@@ -50,23 +42,58 @@ def is_error(root: etree._Element) -> bool:
     return etree.QName(root).localname == "Error"
 
 
-def parse_listing(data: bytes, driver: Any = None) -> Listing:
-    root, ns = parse(data, driver)
-    decode = unquote_plus if root.findtext(f"{ns}EncodingType") == "url" else str
-    entries = [
-        Entry(
-            decode(item.findtext(f"{ns}Key") or ""),
-            int(item.findtext(f"{ns}Size") or 0),
-            (item.findtext(f"{ns}ETag") or "").strip('"'),
-            item.findtext(f"{ns}LastModified") or "",
-            item.findtext(f"{ns}StorageClass") or "STANDARD",
-        )
-        for item in root.iterfind(f"{ns}Contents")
-    ]
-    prefixes = [decode(p.findtext(f"{ns}Prefix") or "") for p in root.iterfind(f"{ns}CommonPrefixes")]
-    truncated = root.findtext(f"{ns}IsTruncated") == "true"
-    token = root.findtext(f"{ns}NextContinuationToken") if truncated else None
-    return Listing(entries, prefixes, token or None)
+def iter_listing(source: Readable, driver: Any = None) -> Generator[Entry | str, None, str | None]:
+    """A ListObjectsV2 page parsed as it arrives: yield each ``<Contents>`` (an :class:`Entry`) and
+    common prefix (a ``str``) in document order; return the next continuation token.
+
+    Keys are URL-decoded when the answer says ``<EncodingType>url``. Entries that come before
+    that element (or before the end, if the service never sends it) are held until it is
+    known: AWS sends it first, so AWS pages stream in bounded memory.
+
+    Raises:
+        MalformedResponseError: the XML is malformed or an entry's ``<Size>`` is not a byte count.
+    """
+    decode: Callable[[str], str] | None = None
+    held: list[Entry | str] = []
+    truncated, token = False, None
+    for element in iter_elements(source, driver):
+        tag = element.tag if isinstance(element.tag, str) else ""
+        ns, _, name = tag[1:].rpartition("}") if tag.startswith("{") else ("", "", tag)
+        ns = f"{{{ns}}}" if ns else ""
+        entry: Entry | str
+        if name == "Contents":
+            key = element.findtext(f"{ns}Key") or ""
+            entry = Entry(
+                key,
+                fields.size(element.findtext(f"{ns}Size") or "0", "<Size>", driver, object_name=key),
+                (element.findtext(f"{ns}ETag") or "").strip('"'),
+                element.findtext(f"{ns}LastModified") or "",
+                element.findtext(f"{ns}StorageClass") or "STANDARD",
+            )
+        elif name == "CommonPrefixes":
+            entry = element.findtext(f"{ns}Prefix") or ""
+        else:
+            if name == "EncodingType":
+                decode = unquote_plus if element.text == "url" else str
+                yield from (_decoded(item, decode) for item in held)
+                held.clear()
+            elif name == "IsTruncated":
+                truncated = element.text == "true"
+            elif name == "NextContinuationToken":
+                token = element.text
+            continue
+        if decode is None:
+            held.append(entry)
+        else:
+            yield _decoded(entry, decode)
+    yield from (_decoded(item, decode or str) for item in held)
+    return (token or None) if truncated else None
+
+
+def _decoded(entry: Entry | str, decode: Callable[[str], str]) -> Entry | str:
+    if isinstance(entry, str):
+        return decode(entry)
+    return replace(entry, key=decode(entry.key))
 
 
 def parse_buckets(data: bytes, driver: Any = None) -> tuple[list[tuple[str, str]], str | None]:

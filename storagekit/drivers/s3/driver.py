@@ -17,15 +17,18 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import closing
 from datetime import timedelta
 from functools import cache, partial
 from typing import Any, ClassVar
 from urllib.parse import quote, urlsplit
 
+from ... import fields
 from ...base import Capabilities, StorageDriver
 from ...http import Body, Connection, RequestContext
-from ...models import Container, MultipartUpload, Object, ObjectPage, Part
+from ...models import Container, MultipartUpload, Object, Part, StreamedPage
 from ...options import UploadOptions
+from ...pagination import PageTokens
 from ...streams import FAST_CRC32C, crc_combine
 from ...transfer import MiB, PartLimits
 from ...transport import Request, Response
@@ -118,10 +121,14 @@ def _iso(http_date: str | None) -> str:
     return when.astimezone(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
 
-def _checksums(etag: str, headers: Mapping[str, str], crcs: bool = True) -> dict[str, str]:
+def _checksums(etag: str, headers: Mapping[str, str], driver: Any = None, *, crcs: bool = True) -> dict[str, str]:
     """The content's true digests: the ETag when it is an MD5 (not multipart, not SSE-KMS, not
     SSE-C) and, with ``crcs``, a whole-object ``x-amz-checksum-crc32c`` / ``-crc32`` (not a
-    composite ``...-N``; a ranged GET's answer may describe its range, so it is not asked)."""
+    composite ``...-N``; a ranged GET's answer may describe its range, so it is not asked).
+
+    Raises:
+        MalformedResponseError: a checksum header is not the base64 of a CRC.
+    """
     checksums = {}
     if (
         _MD5_ETAG.match(etag)
@@ -133,9 +140,7 @@ def _checksums(etag: str, headers: Mapping[str, str], crcs: bool = True) -> dict
     for algorithm, header in _CRC_HEADERS.items():
         value = headers.get(header) if crcs and not composite else None
         if value and "-" not in value:
-            digest = base64.b64decode(value + "==", validate=False)
-            if len(digest) == 4:
-                checksums[algorithm] = digest.hex()
+            checksums[algorithm] = fields.base64_digest(value, header, driver, length=4).hex()
     return checksums
 
 
@@ -193,6 +198,9 @@ class S3StorageDriver(StorageDriver):
         delete_reports_missing=False, conditional_writes=True,
     )
     part_limits = PartLimits(min_size=5 * MiB, max_size=5 * GiB, max_parts=10_000)
+    metadata_limit = 2 * 1024
+    """User metadata, names and values in UTF-8, is at most 2 KB (AWS's limit, kept for every preset:
+    beyond it the headers outgrow what HTTP clients read back, http.client's 64 KiB included)."""
     multipart_copy_threshold: int = 5 * GiB
     """Copies of larger objects go part by part (UploadPartCopy); CopyObject stops at 5 GiB."""
     copy_part_size: int = 1 * GiB
@@ -380,13 +388,15 @@ class S3StorageDriver(StorageDriver):
             )
 
     def _iter_containers(self) -> Iterator[Container]:
+        tokens = PageTokens("the buckets", self)
         token: str | None = None
         while True:
             response = self._request("GET", "", query=_query({"continuation-token": token} if token else {}))
             buckets, token = _xml.parse_buckets(response.content, self)
             for name, created in buckets:
                 yield Container(name, {"creation_date": created}, self)
-            if not token:
+            token = tokens.follow(token)
+            if token is None:
                 return
 
     def _get_container(self, name: str) -> Container:
@@ -409,7 +419,9 @@ class S3StorageDriver(StorageDriver):
 
     # ------------------------------------------------------------------ listing and objects
 
-    def _list_page(self, container: Container, prefix: str, delimiter: str | None, token: str | None) -> ObjectPage:
+    def _list_page(
+        self, container: Container, prefix: str, delimiter: str | None, token: str | None
+    ) -> StreamedPage[_xml.Entry]:
         params = {"list-type": "2", "encoding-type": "url", "max-keys": "1000"}
         if prefix:
             params["prefix"] = prefix
@@ -417,16 +429,15 @@ class S3StorageDriver(StorageDriver):
             params["delimiter"] = delimiter
         if token:
             params["continuation-token"] = token
-        listing = _xml.parse_listing(self._request("GET", container.name, query=_query(params)).content, self)
-        objects = [
-            Object(
-                entry.key, entry.size, entry.etag,
-                {"etag": entry.etag, "last_modified": entry.last_modified, "storage_class": entry.storage_class},
-                {}, container, self,
-            )
-            for entry in listing.entries
-        ]
-        return ObjectPage(objects, listing.prefixes, listing.next_token)
+        response = self._request("GET", container.name, query=_query(params), stream=True)
+
+        def listed(entry: _xml.Entry) -> Object:
+            extra = {"etag": entry.etag, "last_modified": entry.last_modified, "storage_class": entry.storage_class}
+            return Object(entry.key, entry.size, entry.etag, extra, {}, container, self)
+
+        with closing(response):
+            body = fields.spool(Body(response, driver=self, container_name=container.name))
+        return StreamedPage(_xml.iter_listing(body, self), listed, body.close, in_order=self.preset.lists_in_order)
 
     def _head_object(self, container: Container, name: str) -> Object:
         try:
@@ -446,8 +457,9 @@ class S3StorageDriver(StorageDriver):
             if value is not None:
                 extra[field] = value
         meta = {h[len(_META):]: v for h, v in headers.items() if h.lower().startswith(_META)}
-        checksums = _checksums(etag, headers)
-        return Object(name, int(headers.get("Content-Length", 0)), etag, extra, meta, container, self, checksums)
+        checksums = _checksums(etag, headers, self)
+        size = fields.size(headers.get("Content-Length", "0"), "Content-Length", self, object_name=name)
+        return Object(name, size, etag, extra, meta, container, self, checksums)
 
     def _open_range(self, obj: Object, start: int, end: int) -> Body:
         """A GET pinned to the object's ETag; the whole-object digests it proves go to ``obj.checksums``.
@@ -464,7 +476,7 @@ class S3StorageDriver(StorageDriver):
         bucket = obj.container.name
         response = self._request("GET", bucket, obj.name, headers=headers, stream=True)
         served = response.headers.get("ETag", "").strip('"')
-        for algorithm, digest in _checksums(served, response.headers, crcs=whole).items():
+        for algorithm, digest in _checksums(served, response.headers, self, crcs=whole).items():
             obj.checksums.setdefault(algorithm, digest)
         return Body(response, driver=self, container_name=bucket, object_name=obj.name)
 
@@ -533,7 +545,7 @@ class S3StorageDriver(StorageDriver):
         headers.update(self._content_checksum(part))
         response = self._request("PUT", container.name, name, headers=headers, data=part.data)
         etag = self._etag(response.headers.get("ETag"), "PutObject", container.name, name)
-        checksums = _checksums(etag, response.headers)
+        checksums = _checksums(etag, response.headers, self)
         return self._stored(container, name, len(part.data), etag, response.headers, options, checksums)
 
     def _content_checksum(self, part: Part) -> dict[str, str]:
@@ -634,6 +646,7 @@ class S3StorageDriver(StorageDriver):
     ) -> Iterator[MultipartUpload]:
         """Yield the multipart uploads started and neither completed nor aborted (``state["initiated"]``)."""
         container = self._as_container(container)
+        tokens = PageTokens(f"the multipart uploads of {container.name}", self, container_name=container.name)
         key_marker = upload_marker = None
         while True:
             params = {"uploads": ""}
@@ -647,7 +660,7 @@ class S3StorageDriver(StorageDriver):
             uploads, key_marker, upload_marker = _xml.parse_uploads(response.content, self)
             for upload in uploads:
                 yield MultipartUpload(container, upload.key, upload.upload_id, {"initiated": upload.initiated})
-            if not key_marker:
+            if not key_marker or tokens.follow(f"{key_marker}\n{upload_marker or ''}") is None:
                 return
 
     def ex_cleanup_multipart_uploads(
@@ -676,7 +689,7 @@ class S3StorageDriver(StorageDriver):
         response = self._request("PUT", container.name, name, headers=headers)
         etag = self._etag(_xml.find_text(self._check_body(response, container.name, name), "ETag", self),
                           "CopyObject", container.name, name)
-        checksums = _checksums(etag, response.headers)
+        checksums = _checksums(etag, response.headers, self)
         return self._stored(container, name, obj.size, etag, response.headers, options, checksums)
 
     def _copy_in_parts(self, obj: Object, source: str, container: Container, name: str,

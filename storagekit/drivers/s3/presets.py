@@ -37,6 +37,10 @@ class S3Preset:
     FULL_OBJECT checksum the service checks at completion) instead of Content-MD5: a fraction of
     the CPU, and a checksum downloads can verify whole even for multipart objects. Set for
     services seen to check them (AWS, SeaweedFS 4)."""
+    lists_in_order: bool = True
+    """ListObjectsV2 answers keys in UTF-8 binary order, as the API says, so a page is streamed as
+    it is parsed. SeaweedFS lists a "directory" before names that sort ahead of its ``/``
+    (``a/b`` before ``a-b``): its pages are held and sorted."""
 
     def host_for(self, region: str) -> str | None:
         """The service's host name for a region, or None if it has no public endpoint."""
@@ -53,9 +57,12 @@ def _aws(region: str, endpoint: str = "s3.{region}.amazonaws.com") -> S3Preset:
     )
 
 
-def _custom(title: str, website: str, region: str = "us-east-1", flexible_checksums: bool = False) -> S3Preset:
+def _custom(
+    title: str, website: str, region: str = "us-east-1", flexible_checksums: bool = False, lists_in_order: bool = True
+) -> S3Preset:
     """A server you run yourself: no public endpoint, path-style addressing."""
-    return S3Preset(title, None, region, "path", website=website, flexible_checksums=flexible_checksums)
+    return S3Preset(title, None, region, "path", website=website, flexible_checksums=flexible_checksums,
+                    lists_in_order=lists_in_order)
 
 
 # Alphabetical by provider; the S3_* rows are libcloud's region names.
@@ -91,7 +98,8 @@ PRESETS: Mapping[Provider, S3Preset] = MappingProxyType({
     Provider.S3_US_WEST_OREGON: _aws("us-west-2"),
     Provider.SCALEWAY: S3Preset("Scaleway Object Storage", "s3.{region}.scw.cloud", "fr-par",
                                 website="https://www.scaleway.com/en/object-storage/"),
-    Provider.SEAWEEDFS: _custom("SeaweedFS", "https://github.com/seaweedfs/seaweedfs", flexible_checksums=True),
+    Provider.SEAWEEDFS: _custom("SeaweedFS", "https://github.com/seaweedfs/seaweedfs", flexible_checksums=True,
+                                lists_in_order=False),
     Provider.WASABI: S3Preset("Wasabi", "s3.{region}.wasabisys.com", "us-east-1",
                               website="https://wasabi.com/"),
 })

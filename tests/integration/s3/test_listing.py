@@ -28,10 +28,11 @@ def filled(s3_driver: S3StorageDriver) -> Iterator[Container]:
 
 def test_raw_pages_hold_1000_entries_and_a_token(s3_driver: S3StorageDriver, filled: Container) -> None:
     first = s3_driver._list_page(filled, "dirs/", None, None)
-    assert len(first.objects) == 1000 and first.next_token
-    assert first.objects[0].name == "dirs/d0000/file" and first.objects[0].extra["etag"]
+    objects = list(first.iter_objects())
+    assert len(objects) == 1000 and first.next_token
+    assert objects[0].name == "dirs/d0000/file" and objects[0].extra["etag"]
     second = s3_driver._list_page(filled, "dirs/", None, first.next_token)
-    assert second.objects[0].name == "dirs/d1000/file"
+    assert next(second.iter_objects()).name == "dirs/d1000/file"
 
 
 def test_objects_across_pages_without_delimiter(s3_driver: S3StorageDriver, filled: Container) -> None:
@@ -41,7 +42,7 @@ def test_objects_across_pages_without_delimiter(s3_driver: S3StorageDriver, fill
 
 def test_common_prefixes_across_pages(s3_driver: S3StorageDriver, filled: Container) -> None:
     first = s3_driver._list_page(filled, "dirs/", "/", None)
-    assert len(first.prefixes) == 1000 and first.objects == [] and first.next_token
+    assert list(first.iter_objects()) == [] and len(first.prefixes) == 1000 and first.next_token
     entries = list(s3_driver.iterate_container_entries(filled, prefix="dirs/", delimiter="/"))
     assert all(isinstance(e, Prefix) for e in entries)
     assert [e.name for e in entries] == [name[: -len("file")] for name in DIRS]
