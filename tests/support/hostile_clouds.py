@@ -1,4 +1,6 @@
-"""Cloud drivers pointed at a scripted hostile HTTP server, one attempt a request (transport-level hostile servers: :mod:`tests.support.hostile`).
+"""Cloud drivers pointed at a scripted hostile HTTP server, each request tried once.
+
+Transport-level hostile servers are in :mod:`tests.support.hostile`.
 
 The drivers are the real ones with the real transport; only the server lies. Used to show what
 a driver makes of answers no real server sends: malformed sizes and digests, HTML where JSON
