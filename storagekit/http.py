@@ -461,6 +461,16 @@ def _timeout(value: Any) -> tuple[float, float]:
     return float(pair[0]), float(pair[1])
 
 
+def _add_context(error: StorageKitError, driver: Any, container_name: str | None, object_name: str | None) -> None:
+    """Name the driver, container and object on an error raised below the driver, where unset."""
+    if error.driver is None:
+        error.driver = driver
+    if error.container_name is None:
+        error.container_name = container_name
+    if error.object_name is None:
+        error.object_name = object_name
+
+
 class Connection:
     """A :class:`Transport` with auth, timeouts, the retry policy, hooks and typed errors.
 
@@ -616,6 +626,12 @@ class Connection:
                 if may_retry and stall.again(error):
                     continue
                 raise error from None
+            except StorageKitError as exc:  # the transport's own typed errors (TLS, framing, limits)
+                self._after(event, started, None, None, type(exc).__name__)
+                _add_context(exc, self.driver, container_name, object_name)
+                if may_retry and stall.again(exc):
+                    continue
+                raise
             status = response.status_code
             self._after(event, started, status, response.headers, None)
             if status < 300 or status in accept or (status == 304 and method in ("GET", "HEAD")):

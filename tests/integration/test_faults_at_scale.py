@@ -33,7 +33,7 @@ KiB, MiB = 1024, 1024 * 1024
 PART = 5 * MiB  # S3's smallest part
 FAULT_RATE = 0.3
 KINDS = ("reset_request", "reset_response", "truncate", "status500", "status503", "flip")
-RETRY = RetryPolicy(max_attempts=8, backoff_base=0.002, backoff_max=0.01, retry_after_max=0.01)
+RETRY = RetryPolicy(max_attempts=8, backoff_base=0.002, backoff_max=0.01)
 
 
 class Chaos:

@@ -237,7 +237,8 @@ class S3StorageDriver(StorageDriver):
         if addressing not in ("auto", "virtual", "path"):
             raise InvalidOptionError(f"addressing_style must be auto, virtual or path, not {addressing!r}", self)
         self._take_transfer_options(options)
-        options.setdefault("verify", os.environ.get("AWS_CA_BUNDLE") or True)
+        if "transport" not in options:
+            options.setdefault("verify", os.environ.get("AWS_CA_BUNDLE") or True)
         self.connection = Connection.from_options(
             options, error_parser=parse_error, driver=self, pool_size=max(16, 2 * self.transfer_config.max_concurrency)
         )
