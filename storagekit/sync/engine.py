@@ -167,14 +167,38 @@ def _plan_copies(src: End, wanted: dict[str, Entry], dst: End, present: dict[str
     """The entries to copy, in name order; comparisons needing a request run ``jobs`` at once."""
     pairs = [(entry, present.get(name)) for name, entry in sorted(wanted.items())]
     same_size = [(entry, there) for entry, there in pairs if there is not None and there.size == entry.size]
+    unchanged: set[str] = set()
     if compare == "size":
         unchanged = {entry.name for entry, _ in same_size}
     else:
+        asking = []
+        for entry, there in same_size:
+            verdict = _listed_mtime_verdict(src, entry, dst, there) if compare == "modtime" else None
+            if verdict is None:
+                asking.append((entry, there))
+            elif verdict:
+                unchanged.add(entry.name)
         test = _same_md5 if compare == "checksum" else _same_mtime
         with ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="storagekit-compare") as pool:
-            verdicts = pool.map(lambda pair: test(src, pair[0], dst, pair[1]), same_size)
-            unchanged = {entry.name for (entry, _), same in zip(same_size, verdicts, strict=True) if same}
+            verdicts = pool.map(lambda pair: test(src, pair[0], dst, pair[1]), asking)
+            unchanged |= {entry.name for (entry, _), same in zip(asking, verdicts, strict=True) if same}
     return [entry for entry, _ in pairs if entry.name not in unchanged]
+
+
+def _listed_mtime_verdict(src: End, entry: Entry, dst: End, there: Entry) -> bool | None:
+    """The quick check from what the scans hold, or None when a HEAD request must tell.
+
+    When the destination's listing carries no metadata (S3), an object the store wrote at or
+    after the file's last change (its ``last_modified`` >= the file's mtime) counts as up to
+    date without a request, as ``aws s3 sync`` decides; otherwise the recorded mtime is read.
+    """
+    if not entry.resolved or (not there.resolved and not isinstance(src, Directory)):
+        return None
+    if not there.resolved:
+        if there.mtime_ns is not None and entry.mtime_ns is not None and there.mtime_ns >= entry.mtime_ns:
+            return True
+        return None
+    return _same_mtime(src, entry, dst, there)
 
 
 def _resolved(end: End, entry: Entry) -> Entry:

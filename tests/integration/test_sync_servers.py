@@ -58,6 +58,10 @@ def test_mtime_and_mode_survive_a_round_trip(request: pytest.FixtureRequest, fix
         assert (restored / name).read_bytes() == (tree / name).read_bytes()
     assert sync(str(tree), location).unchanged == 3  # the quick check agrees in both directions
     assert sync(location, str(restored)).unchanged == 3
+    (tree / "a.txt").write_bytes(os.urandom(os.path.getsize(tree / "a.txt")))  # same size, new mtime
+    assert sync(str(tree), location).copied == ["a.txt"]
+    assert sync(location, str(restored)).copied == ["a.txt"]
+    assert (restored / "a.txt").read_bytes() == (tree / "a.txt").read_bytes()
 
 
 # ---------------------------------------------------------------------------- the command on SeaweedFS
