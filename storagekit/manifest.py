@@ -173,9 +173,12 @@ class Dataset:
         base = open_url(self.location, **url_options)
         skipped: dict[str, str] = {}
         for datafile in self.files:
+            if is_folder_marker(datafile.name, datafile.size):
+                skipped[datafile.name] = "folder marker"
+                continue
             reason = unsafe_reason(datafile.name)
-            if reason or is_folder_marker(datafile.name, datafile.size):
-                skipped[datafile.name] = f"cannot be a local path: {reason}" if reason else "folder marker"
+            if reason:
+                skipped[datafile.name] = f"cannot be a local path: {reason}"
                 continue
             obj = base.driver.get_object(base.container_name, base.child(datafile.name).key)
             checksum = Checksum(_ALGORITHMS)
