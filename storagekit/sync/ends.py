@@ -26,6 +26,8 @@ TEMP_NAME = re.compile(r"\..+\.[0-9a-f]{12}\.part")
 """storagekit's own temp files (``transfer.write_file_atomically``): ``.<name>.<12 hex>.part``."""
 MANIFESTS = frozenset({DATASET_FILE, MANIFEST_FILE})
 NS = 1_000_000_000
+_SCHEME_LIKE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]+:/")
+"""A scheme of two letters or more then ``:/``: a URL, perhaps mistyped (``C:/data`` is a path)."""
 
 
 @dataclass
@@ -254,12 +256,12 @@ End = Directory | Store
 def open_end(target: str | Location, **url_options: object) -> End:
     """A sync end for a Location, a storage URL or a local directory path.
 
-    Anything with ``://`` is a URL: an unknown scheme is an InvalidOptionError naming the known
-    ones, never a local directory called ``s4:``.
+    Anything that starts like a URL (``s4://b``, ``gs:/b``) is one: an unknown or mistyped
+    scheme is an InvalidOptionError naming the known ones, never a local directory ``s4:``.
     """
     if isinstance(target, Location):
         return Store(target)
-    if is_url(target) or "://" in target:
+    if is_url(target) or _SCHEME_LIKE.match(target):
         return Store(open_url(target, **url_options))  # type: ignore[arg-type]
     return Directory(target)
 

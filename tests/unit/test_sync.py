@@ -56,11 +56,11 @@ def test_copies_then_finds_everything_unchanged(tree: Path, bucket: str) -> None
     assert again.copied == [] and again.unchanged == 3 and again.skipped == {}
 
 
-@pytest.mark.parametrize("source", ["missing", "notes.txt", "s4://bucket/x"])
+@pytest.mark.parametrize("source", ["missing", "notes.txt", "s4://bucket/x", "gs:/bucket/x"])
 def test_a_missing_source_changes_nothing(tree: Path, bucket: str, source: str) -> None:
     sync(str(tree), f"{bucket}/backup")
     before = listing(f"{bucket}/backup")
-    path = source if "://" in source else str(tree / source)
+    path = source if ":/" in source else str(tree / source)
     with pytest.raises((SourceNotFoundError, InvalidOptionError)) as caught:
         sync(path, f"{bucket}/backup", delete=True)
     assert ("does not exist" in str(caught.value) or "is a file" in str(caught.value)
@@ -312,3 +312,24 @@ def test_ctrl_c_lets_transfers_finish_and_deletes_nothing(tree: Path, bucket: st
 def test_a_location_object_works_as_either_end(tree: Path, bucket: str) -> None:
     location = open_url(f"{bucket}/loc")
     assert isinstance(location, Location) and len(sync(str(tree), location).copied) == 3
+
+
+def test_a_name_the_store_cannot_hold_is_skipped_with_the_reason(tree: Path, bucket: str) -> None:
+    deep = tree.joinpath(*["d" * 200] * 6)
+    deep.mkdir(parents=True)
+    (deep / "far.txt").write_text("too long a name for any object store")
+    report = sync(str(tree), f"{bucket}/backup")
+    assert len(report.copied) == 3 and len(report.skipped) == 1
+    assert "cannot store this name" in next(iter(report.skipped.values()))
+
+
+def test_store_to_store_across_drivers_keeps_the_recorded_mtime(tree: Path, bucket: str, tmp_path: Path) -> None:
+    os.utime(tree / "notes.txt", ns=(1_600_000_000_000_000_007, 1_600_000_000_000_000_007))
+    sync(str(tree), f"{bucket}/backup")
+    seen: list[SyncProgress] = []
+    report = sync(f"{bucket}/backup", "local://copy/backup", local_root=str(tmp_path / "s"), create=True,
+                  progress=seen.append)
+    assert len(report.copied) == 3 and seen[-1].bytes_done == seen[-1].bytes_total > 0
+    restored = tmp_path / "restored"
+    sync("local://copy/backup", str(restored), local_root=str(tmp_path / "s"))
+    assert os.stat(restored / "notes.txt").st_mtime_ns == 1_600_000_000_000_000_007
