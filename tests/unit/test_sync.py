@@ -295,8 +295,8 @@ def test_ctrl_c_lets_transfers_finish_and_deletes_nothing(tree: Path, bucket: st
     main = threading.main_thread().ident
     sent: list[bool] = []
 
-    def interrupt(state: SyncProgress) -> None:
-        if not sent and state.files_done == 2:
+    def interrupt(state: SyncProgress) -> None:  # Ctrl-C while a worker is moving the third file's bytes
+        if not sent and state.files_done >= 2 and threading.current_thread() is not threading.main_thread():
             sent.append(True)
             signal.pthread_kill(main, signal.SIGINT)  # type: ignore[arg-type]
             time.sleep(0.5)  # hold this worker so the main thread takes the signal before the next file
