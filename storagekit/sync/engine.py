@@ -179,9 +179,12 @@ def _plan_copies(src: End, wanted: dict[str, Entry], dst: End, present: dict[str
             elif verdict:
                 unchanged.add(entry.name)
         test = _same_md5 if compare == "checksum" else _same_mtime
-        with ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="storagekit-compare") as pool:
+        pool = ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="storagekit-compare")
+        try:
             verdicts = pool.map(lambda pair: test(src, pair[0], dst, pair[1]), asking)
             unchanged |= {entry.name for (entry, _), same in zip(asking, verdicts, strict=True) if same}
+        finally:  # on Ctrl-C, ask nothing more
+            pool.shutdown(wait=True, cancel_futures=True)
     return [entry for entry, _ in pairs if entry.name not in unchanged]
 
 
