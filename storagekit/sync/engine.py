@@ -148,8 +148,8 @@ def _plan_deletes(delete: bool, wanted: dict[str, Entry], present: dict[str, Ent
     doomed = [entry for name, entry in sorted(present.items()) if name not in protected]
     if doomed and not wanted and not allow_empty_source:
         raise SyncRefusedError(
-            f"refusing to delete all {len(doomed)} files at the destination: the source has nothing to sync "
-            "(a mistyped path or prefix?); pass --allow-empty-source if that is what you want")
+            f"refusing to delete {len(doomed)} files at the destination: the source has nothing to sync "
+            "(a mistyped path, prefix or filter?); pass --allow-empty-source if that is what you want")
     if max_delete is not None and len(doomed) > max_delete:
         raise SyncRefusedError(f"refusing to delete {len(doomed)} files (more than --max-delete {max_delete}); "
                                "nothing was copied or deleted")
