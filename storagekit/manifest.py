@@ -23,9 +23,10 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from .paths import is_folder_marker, local_path, unsafe_reason
 from .streams import FAST_CRC32C, Checksum
 from .transfer import guess_content_type, write_file_atomically
-from .types import ObjectHashMismatchError
+from .types import InvalidObjectNameError, ObjectHashMismatchError
 from .urls import Location, is_url, open_url
 
 DATASET_FILE = ".storagekit-dataset.json"
@@ -66,6 +67,8 @@ class Dataset:
     name: str = ""
     labels: set[str] = field(default_factory=set)
     tags: dict[str, str] = field(default_factory=dict)
+    skipped: dict[str, str] = field(default_factory=dict, compare=False)
+    """Files a download left out, each with the reason (not part of the manifest)."""
 
     # ------------------------------------------------------------ building
 
@@ -86,6 +89,32 @@ class Dataset:
                                       guess_content_type(relative)))
         files.sort(key=lambda datafile: datafile.name)
         return cls(root, files, name or os.path.basename(root), set(labels), dict(tags or {}))
+
+    def refreshed(self, directory: str, unchanged: Iterable[str], changed: Iterable[str]) -> Dataset:
+        """This dataset brought up to date after a sync of ``directory``: entries of ``unchanged``
+        names are kept, ``changed`` files are hashed again, every other name is dropped.
+
+        A sync calls this so that a manifest written once (``sync --manifest``) stays current
+        when later runs are made without ``--manifest``, at the cost of reading only the files
+        that were copied.
+
+        Args:
+            directory: the local directory the dataset's files were synced from.
+            unchanged: names the sync found already in place.
+            changed: names the sync copied.
+
+        Returns:
+            A new dataset (same location, name, labels and tags).
+        """
+        known = {datafile.name: datafile for datafile in self.files}
+        files = [known[name] for name in unchanged if name in known]
+        for name in [*changed, *(name for name in unchanged if name not in known)]:
+            if os.path.basename(name) == DATASET_FILE:
+                continue
+            size, digests = _hash_file(local_path(directory, name))
+            files.append(Datafile(name, size, digests["md5"], digests.get("crc32c"), guess_content_type(name)))
+        files.sort(key=lambda datafile: datafile.name)
+        return Dataset(self.location, files, self.name, set(self.labels), dict(self.tags))
 
     # ------------------------------------------------------------ serialization
 
@@ -109,7 +138,7 @@ class Dataset:
         base = open_url(url, **url_options)
         container = base.ensure_container()
         for datafile in self.files:
-            path = os.path.join(self.location, *datafile.name.split("/"))
+            path = local_path(self.location, datafile.name)
             size, digests = _hash_file(path)
             problem = datafile.problem_with(size, digests)
             if problem:
@@ -133,16 +162,32 @@ class Dataset:
         return cls.from_dict(url, _read_json(open_url(url, **url_options).child(DATASET_FILE)))
 
     def download(self, directory: str, **url_options: Any) -> Dataset:
-        """Download every file to ``directory``, each verified against the manifest."""
+        """Download every file to ``directory``, each verified against the manifest.
+
+        Names that cannot be a path below ``directory`` (``..`` segments, absolute names, ...)
+        and folder markers are not downloaded; the returned dataset's ``skipped`` says why.
+
+        Raises:
+            ObjectHashMismatchError: a file does not match the manifest (it is not left behind).
+        """
         base = open_url(self.location, **url_options)
+        skipped: dict[str, str] = {}
         for datafile in self.files:
+            if is_folder_marker(datafile.name, datafile.size):
+                skipped[datafile.name] = "folder marker"
+                continue
+            reason = unsafe_reason(datafile.name)
+            if reason:
+                skipped[datafile.name] = f"cannot be a local path: {reason}"
+                continue
             obj = base.driver.get_object(base.container_name, base.child(datafile.name).key)
             checksum = Checksum(_ALGORITHMS)
-            target = os.path.join(directory, *datafile.name.split("/"))
+            target = local_path(directory, datafile.name)
             os.makedirs(os.path.dirname(target), exist_ok=True)
             write_file_atomically(_checked(obj.as_stream(chunk_size=_READ_SIZE), checksum, datafile),
                                   target, overwrite=True)
-        local = Dataset(os.path.abspath(directory), self.files, self.name, set(self.labels), dict(self.tags))
+        kept = [datafile for datafile in self.files if datafile.name not in skipped]
+        local = Dataset(os.path.abspath(directory), kept, self.name, set(self.labels), dict(self.tags), skipped)
         with open(os.path.join(directory, DATASET_FILE), "w", encoding="utf-8") as file:
             json.dump(local.to_dict(), file, indent=2)
         return local
@@ -159,14 +204,14 @@ class Dataset:
                 progress(done)
             try:
                 if base is None:
-                    size, digests = _hash_file(os.path.join(self.location, *datafile.name.split("/")))
+                    size, digests = _hash_file(local_path(self.location, datafile.name))
                 else:
                     obj = base.driver.get_object(base.container_name, base.child(datafile.name).key)
                     checksum = Checksum(_ALGORITHMS)
                     for chunk in obj.as_stream(chunk_size=_READ_SIZE):
                         checksum.update(chunk)
                     size, digests = checksum.size, checksum.hexdigests()
-            except (OSError, ObjectHashMismatchError) as error:
+            except (OSError, ObjectHashMismatchError, InvalidObjectNameError) as error:
                 problems.append(f"{datafile.name}: {error}")
                 continue
             problem = datafile.problem_with(size, digests)

@@ -27,6 +27,8 @@ for a bad name, ...)::
           +-- InvalidRangeError          (ValueError)
           +-- PreconditionFailedError
           +-- DestinationExistsError     (FileExistsError)
+     +-- SyncRefusedError                a sync would do something drastic; nothing was changed
+          +-- SourceNotFoundError        (FileNotFoundError) the source is missing or not a directory
 """
 
 from __future__ import annotations
@@ -246,6 +248,14 @@ class DestinationExistsError(ObjectError, FileExistsError):
     """A download would replace an existing file and ``overwrite_existing`` is False."""
 
 
+class SyncRefusedError(StorageKitError):
+    """A sync refused to run (it would empty or gut the destination); nothing was changed."""
+
+
+class SourceNotFoundError(SyncRefusedError, FileNotFoundError):
+    """A sync's source does not exist: no directory, no container, no object under the prefix."""
+
+
 __all__ = [
     "ConnectionBrokenError",
     "ContainerAlreadyExistsError",
@@ -270,6 +280,8 @@ __all__ = [
     "Provider",
     "RateLimitReachedError",
     "ServiceUnavailableError",
+    "SourceNotFoundError",
     "StorageKitError",
+    "SyncRefusedError",
     "TLSError",
 ]

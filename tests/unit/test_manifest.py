@@ -79,3 +79,32 @@ def test_manifest_references_datasets_anywhere(survey: Path, tmp_path: Path) -> 
     kept = json.loads(b"".join(open_url("memory://runs/8/.storagekit-manifest.json").driver.get_object(
         "runs", "8/.storagekit-manifest.json").as_stream()))
     assert kept["datasets"]["local"]["location"] == str(survey)
+
+
+def test_download_refuses_names_that_escape_and_says_why(tmp_path: Path) -> None:
+    location = open_url("memory://planted/set/")
+    location.driver.create_container("planted")
+    container = location.driver.get_container("planted")
+    for name, data in (("set/../../planted.txt", b"evil"), ("set/ok.txt", b"ok")):
+        location.driver.upload_object_via_stream([data], container, name)
+    manifest = {"name": "set", "labels": [], "tags": {}, "files": [
+        {"name": "../../planted.txt", "size": 4, "md5": hashlib.md5(b"evil").hexdigest()},
+        {"name": "ok.txt", "size": 2, "md5": hashlib.md5(b"ok").hexdigest()},
+        {"name": "dir/", "size": 0, "md5": hashlib.md5(b"").hexdigest()},
+    ]}
+    location.driver.upload_object_via_stream([json.dumps(manifest).encode()], container, f"set/{DATASET_FILE}")
+    target = tmp_path / "a" / "b"
+    local = Dataset.from_cloud("memory://planted/set/").download(str(target))
+    assert [f.name for f in local.files] == ["ok.txt"] and (target / "ok.txt").read_bytes() == b"ok"
+    assert "'..' segment" in local.skipped["../../planted.txt"] and local.skipped["dir/"] == "folder marker"
+    assert not (tmp_path / "planted.txt").exists() and not (tmp_path / "a" / "planted.txt").exists()
+
+
+def test_refreshed_hashes_only_what_changed(survey: Path) -> None:
+    dataset = Dataset.from_directory(str(survey))
+    (survey / "readings.csv").write_text("t,v\n1,3\n")
+    (survey / "new.txt").write_text("new")
+    fresh = dataset.refreshed(str(survey), unchanged=["images/a.png"], changed=["readings.csv", "new.txt"])
+    assert [f.name for f in fresh.files] == ["images/a.png", "new.txt", "readings.csv"]
+    assert fresh.files[0] is dataset.files[0]
+    assert fresh.files[2].md5 == hashlib.md5(b"t,v\n1,3\n").hexdigest()

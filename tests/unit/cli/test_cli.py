@@ -42,7 +42,7 @@ def ok(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
 
 
 def test_sync_up_list_and_back(tree: Path, root: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(capsys, "--local-root", root, "sync", str(tree), "local://backups/src")
+    code, out, _ = run(capsys, "--local-root", root, "sync", "--create", str(tree), "local://backups/src")
     assert code == 0 and "3 copied" in out
     out = ok(capsys, "--local-root", root, "ls", "-r", "local://backups")
     assert out.split() == ["src/notes.txt", "src/photos/cat.jpg", "src/photos/dog.png"]
@@ -51,13 +51,13 @@ def test_sync_up_list_and_back(tree: Path, root: str, tmp_path: Path, capsys: py
     out = ok(capsys, "--local-root", root, "ls", "--json", "-r", "local://backups/src/photos/")
     assert [row["size"] for row in json.loads(out)] == [3002, 5000]
     # nothing changed: nothing sent
-    out = ok(capsys, "--local-root", root, "sync", str(tree), "local://backups/src")
+    out = ok(capsys, "--local-root", root, "sync", "--create", str(tree), "local://backups/src")
     assert "0 copied" in out and "3 unchanged" in out
     # one changed file (same size!) is the only one sent again
     data = bytearray((tree / "photos" / "dog.png").read_bytes())
     data[100] ^= 0xFF
     (tree / "photos" / "dog.png").write_bytes(bytes(data))
-    out = ok(capsys, "--local-root", root, "sync", str(tree), "local://backups/src")
+    out = ok(capsys, "--local-root", root, "sync", "--create", str(tree), "local://backups/src")
     assert "copied photos/dog.png" in out and "1 copied" in out
     restored = tmp_path / "restored"
     code, out, _ = run(capsys, "--local-root", root, "sync", "local://backups/src", str(restored))
@@ -68,17 +68,18 @@ def test_sync_up_list_and_back(tree: Path, root: str, tmp_path: Path, capsys: py
 
 
 def test_sync_dry_run_delete_and_filters(tree: Path, root: str, capsys: pytest.CaptureFixture[str]) -> None:
-    run(capsys, "--local-root", root, "sync", "--include", "*.jpg", "--include", "*.png", str(tree),
+    run(capsys, "--local-root", root, "sync", "--create", "--include", "*.jpg", "--include", "*.png", str(tree),
         "memory://media")
     out = ok(capsys, "ls", "-r", "memory://media")
     assert out.split() == ["photos/cat.jpg", "photos/dog.png"]
     (tree / "photos" / "cat.jpg").unlink()
-    out = ok(capsys, "sync", "--delete", "--dry-run", str(tree), "memory://media")
+    out = ok(capsys, "sync", "--create", "--delete", "--dry-run", str(tree), "memory://media")
     assert "would delete photos/cat.jpg" in out and "would copy notes.txt" in out
     out = ok(capsys, "ls", "-r", "memory://media")
     assert "photos/cat.jpg" in out  # a dry run changes nothing
     out = ok(capsys, "sync", "--delete", "--exclude", "*.txt", str(tree), "memory://media")
-    assert "deleted photos/cat.jpg" in out and "notes.txt" not in out
+    assert "deleted photos/cat.jpg" in out and "skipped notes.txt: excluded by filter" in out
+    assert "copied notes.txt" not in out and "deleted notes.txt" not in out
 
 
 def test_cp_rm_stat(tree: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -106,7 +107,7 @@ def test_errors_have_one_line_and_distinct_exit_codes(root: str, capsys: pytest.
 
 def test_console_script_runs(tree: Path, root: str) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "storagekit.cli", "--local-root", root, "sync", str(tree), "local://b/x"],
+        [sys.executable, "-m", "storagekit.cli", "--local-root", root, "sync", "--create", str(tree), "local://b/x"],
         capture_output=True, text=True, check=False,
     )
     assert result.returncode == 0, result.stderr
@@ -114,7 +115,7 @@ def test_console_script_runs(tree: Path, root: str) -> None:
 
 
 def test_cat_writes_the_bytes(tree: Path, root: str) -> None:
-    subprocess.run([sys.executable, "-m", "storagekit.cli", "--local-root", root, "sync", str(tree), "local://b"],
+    subprocess.run([sys.executable, "-m", "storagekit.cli", "--local-root", root, "sync", "--create", str(tree), "local://b"],
                    check=True, capture_output=True)
     result = subprocess.run([sys.executable, "-m", "storagekit.cli", "--local-root", root, "cat",
                              "local://b/photos/dog.png"], capture_output=True, check=True)
@@ -123,7 +124,7 @@ def test_cat_writes_the_bytes(tree: Path, root: str) -> None:
 
 def test_sync_writes_a_manifest_and_verify_checks_it(tree: Path, root: str,
                                                      capsys: pytest.CaptureFixture[str]) -> None:
-    out = ok(capsys, "--local-root", root, "sync", "--manifest", "--label", "photos", "--tag", "owner=ann",
+    out = ok(capsys, "--local-root", root, "sync", "--create", "--manifest", "--label", "photos", "--tag", "owner=ann",
              str(tree), "local://b/set")
     assert "wrote the manifest of 3 files" in out
     out = ok(capsys, "--local-root", root, "verify", "local://b/set")
