@@ -61,7 +61,8 @@ class Progress:
 
     tqdm: small, pure Python, no dependencies of its own, long and actively maintained, and it
     already knows how to draw bytes, rates and ETAs on a terminal; it ships in the ``cli`` extra.
-    Without it the command still works, silently.
+    Without it the command still works, silently. Sizes are IEC: tqdm scales by 1024 and
+    appends the prefix to the unit, so ``iB`` reads KiB, MiB, GiB (and MiB/s).
     """
 
     def __init__(self, total: int | None, what: str, disabled: bool) -> None:
@@ -71,7 +72,7 @@ class Progress:
                 from tqdm import tqdm
             except ImportError:
                 return
-            self._bar = tqdm(total=total, desc=printable(what), unit="B", unit_scale=True, unit_divisor=1024,
+            self._bar = tqdm(total=total, desc=printable(what), unit="iB", unit_scale=True, unit_divisor=1024,
                              file=sys.stderr, leave=False, dynamic_ncols=True)
 
     def __enter__(self) -> Progress:
