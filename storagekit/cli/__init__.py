@@ -29,7 +29,7 @@ from ..types import (
 )
 from ..urls import check_location
 from . import completion, moves, objects, profiles, transfers
-from ._common import Command, OutputClosed, UsageError
+from ._common import Command, OutputClosed, UsageError, printable
 from .profiles import config_error_message
 
 EXIT_CODES: list[tuple[type[BaseException], int]] = [
@@ -138,7 +138,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         _silence_stdout()
         return EXIT_OUTPUT_CLOSED
     except UsageError as error:
-        print(f"storagekit: {error}", file=sys.stderr)
+        print(f"storagekit: {printable(str(error))}", file=sys.stderr)
         return EXIT_USAGE
     except configparser.Error as error:
         print(f"storagekit: {config_error_message(error)}", file=sys.stderr)
@@ -148,10 +148,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _report(args: argparse.Namespace, error: BaseException) -> int:
-    """One line on stderr for an error (a traceback with --debug); its exit status."""
+    """One line on stderr for an error (a traceback with --debug); its exit status.
+
+    The message is escaped as names are (:func:`printable`): it may quote an object name.
+    """
     if args.debug:
         raise error
-    print(f"storagekit: {error}", file=sys.stderr)
+    print(f"storagekit: {printable(str(error))}", file=sys.stderr)
     return next(code for kind, code in EXIT_CODES if isinstance(error, kind))
 
 

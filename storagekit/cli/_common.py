@@ -109,6 +109,9 @@ class Command:
     Two kinds of output: :meth:`output` is what the command was asked for (a listing, a URL, a
     JSON document) and always goes to stdout; :meth:`say` is a report of what was done
     ("copied x", "created b") and is silent with ``-q``. Errors go to stderr, always.
+
+    Names in what is printed go through :func:`printable`; errors are escaped as a whole by
+    ``main`` and :meth:`warn`, so exception messages carry the exact names.
     """
 
     def __init__(self, args: argparse.Namespace) -> None:
@@ -153,8 +156,8 @@ class Command:
             self.output(text)
 
     def warn(self, text: str) -> None:
-        """Print a one-line problem on stderr, even with ``-q``."""
-        print(f"storagekit: {text}", file=sys.stderr)
+        """Print a problem on stderr, even with ``-q``: one line, escaped (it may quote names)."""
+        print(f"storagekit: {printable(text)}", file=sys.stderr)
 
     def progress_bar(self, total: int | None, what: str) -> Progress:
         """A byte progress bar on stderr (bytes, rate, ETA), when :attr:`show_progress`."""

@@ -24,7 +24,7 @@ def mv(cmd: Command) -> int:
     if not is_url(source) and not is_url(destination):
         raise UsageError("mv needs a storage URL on at least one side (for two local paths use mv(1))")
     if os.path.isdir(source) or (is_url(source) and cmd.open(source).is_prefix):
-        raise UsageError(f"{printable(source)} is a directory: mv moves one file or object")
+        raise UsageError(f"{source} is a directory: mv moves one file or object")
     if is_url(source):
         src = cmd.open(source)
         obj = src.driver.get_object(src.container_name, src.key)
@@ -48,7 +48,7 @@ def _target_key(destination: Location, name: str) -> str:
 def _object_to_object(obj: Object, destination: Location) -> None:
     key = _target_key(destination, obj.name)
     if destination.driver is obj.driver and destination.container_name == obj.container.name and key == obj.name:
-        raise UsageError(f"{printable(obj.name)} cannot be moved onto itself")
+        raise UsageError(f"{obj.name} cannot be moved onto itself")
     copy = obj.driver.copy_object(obj, destination.container, key)
     stored = destination.driver.get_object(destination.container_name, copy.name)
     _check_same(obj, stored)

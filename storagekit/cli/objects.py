@@ -150,7 +150,7 @@ def rm(cmd: Command) -> int:
     location = cmd.open(cmd.args.location)
     if not cmd.args.recursive:
         if location.is_prefix:
-            raise UsageError(f"{printable(location.url)} is a container or a directory: use rm -r")
+            raise UsageError(f"{location.url} is a container or a directory: use rm -r")
         objects = [location.driver.get_object(location.container_name, location.key)]
     else:
         objects = [entry for entry in _listing(location, recursive=True) if isinstance(entry, Object)]
@@ -164,7 +164,7 @@ def rm(cmd: Command) -> int:
     failed = {error.object_name or "": str(error) for error in errors}
     deleted = [obj.name for obj in objects if obj.name not in failed]
     for error in errors:
-        cmd.warn(printable(str(error)))
+        cmd.warn(str(error))
     if cmd.args.json:
         cmd.output_json({"deleted": deleted, "failed": failed})
     elif len(objects) == 1 and not errors:

@@ -60,7 +60,7 @@ def config(cmd: Command) -> int:
             cmd.output(printable(f"{profile}: " + ", ".join(f"{k}={v}" for k, v in sorted(redacted(stored).items()))))
     elif action == "remove":
         if not profiles_file.remove_profile(_profile_name(cmd)):
-            raise UsageError(f"no profile {printable(cmd.args.name)!r}")
+            raise UsageError(f"no profile {cmd.args.name!r}")
         cmd.say(f"removed profile {printable(cmd.args.name)}")
     else:
         name = _profile_name(cmd)
@@ -78,7 +78,7 @@ def _settings(options: list[str]) -> list[tuple[str, str]]:
     for option in options:
         key, equals, value = option.partition("=")
         if not equals or not key.strip():
-            raise UsageError(f"-o expects KEY=VALUE, not {printable(key.strip() or option)!r}")
+            raise UsageError(f"-o expects KEY=VALUE, not {key.strip() or option!r}")
         if is_secret(key.strip()):
             raise UsageError(f"{key.strip()} is a secret and may not be given on the command line: "
                              f"use --secret-option {key.strip()} with --ask-secret or --secret-stdin")
