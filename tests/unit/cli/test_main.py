@@ -108,3 +108,10 @@ def test_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exited:
         run(capsys, "ls", "--no-such-option", "memory://x")
     assert exited.value.code == 2
+
+
+def test_an_error_quoting_a_hostile_name_stays_one_escaped_line(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(capsys, "mb", "memory://errors-escaped")[0] == 0
+    code, out, err = run(capsys, "stat", "memory://errors-escaped/x\nstoragekit: all good\x1b[2K")
+    assert code == 3 and out == ""
+    assert err.count("\n") == 1 and "\x1b" not in err and "x\\nstoragekit: all good\\033[2K" in err
