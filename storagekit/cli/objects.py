@@ -28,19 +28,19 @@ PRESIGN_MAXIMUM = {Provider.S3: 7 * 24 * 3600, Provider.GOOGLE_STORAGE: 7 * 24 *
 def ls(cmd: Command) -> int:
     location = cmd.open(cmd.args.location, container_optional=True)
     if not location.container_name:
-        rows = [{"name": container.name, "type": "container"} for container in location.driver.iterate_containers()]
+        rows = ({"name": container.name, "type": "container"} for container in location.driver.iterate_containers())
     else:
-        rows = [_row(entry) for entry in _listing(location, recursive=cmd.args.recursive)]
+        rows = (_row(entry) for entry in _listing(location, recursive=cmd.args.recursive))
     if cmd.args.json:
-        cmd.output_json(rows)
+        cmd.output_json(list(rows))
     else:
-        for row in rows:
+        for row in rows:  # printed as listed: `ls | head` stops the listing early
             cmd.output(_format(cmd, row))
     return 0
 
 
-def _listing(location: Location, recursive: bool) -> list[Object | Prefix]:
-    """What is under the location's directory prefix, or the one object it names.
+def _listing(location: Location, recursive: bool) -> Iterator[Object | Prefix]:
+    """What is under the location's directory prefix, or else the one object it names.
 
     Raises:
         ObjectDoesNotExistError: a key under which nothing exists (a missing container raises
@@ -52,10 +52,12 @@ def _listing(location: Location, recursive: bool) -> list[Object | Prefix]:
         entries = iter(location.driver.iterate_container_objects(location.container, prefix=prefix))
     else:
         entries = location.driver.iterate_container_entries(location.container, prefix, "/")
-    found = list(entries)
-    if found or not location.key:
-        return found
-    return [_single_object(location)]
+    found = False
+    for entry in entries:
+        found = True
+        yield entry
+    if not found and location.key:
+        yield _single_object(location)
 
 
 def _single_object(location: Location) -> Object:
