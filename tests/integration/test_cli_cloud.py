@@ -81,7 +81,7 @@ def test_interrupted_restore_leaves_no_partial_file_and_resumes(bucket: str, s3_
         (source / f"file-{index:03d}.bin").write_bytes(os.urandom(400_000))
     assert main(["--quiet", "sync", "-j", "8", str(source), f"s3://{bucket}/data"]) == 0
     target = tmp_path / "restore"
-    command = [sys.executable, "-m", "storagekit.cli", "--no-progress", "sync", "-j", "2", f"s3://{bucket}/data",
+    command = [sys.executable, "-m", "storagekit.cli", "sync", "-j", "2", f"s3://{bucket}/data",  # -q prints no summary
                str(target)]
     process = subprocess.Popen(command, env={**os.environ, **s3_env}, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True)
