@@ -73,16 +73,21 @@ def test_quiet_prints_only_what_was_asked(tmp_path: Path, capsys: pytest.Capture
 
 
 def test_progress_flags(tmp_path: Path) -> None:
-    big = tmp_path / "big.bin"
-    big.write_bytes(os.urandom(3 * 1024 * 1024))
     root = str(tmp_path / "store")
     assert run_process("--local-root", root, "mb", "local://p").returncode == 0
-    shown = run_process("--local-root", root, "cp", "--progress", str(big), "local://p/big.bin")
+
+    def move(*flags: str) -> subprocess.CompletedProcess[str]:
+        big = tmp_path / "big.bin"
+        big.write_bytes(os.urandom(3 * 1024 * 1024))
+        return run_process("--local-root", root, "mv", *flags, str(big), "local://p/big.bin")
+
+    shown = move("--progress")
     assert shown.returncode == 0 and "big.bin" in shown.stderr and "iB/s" in shown.stderr  # stderr is a pipe
-    hidden = run_process("--local-root", root, "--no-progress", "cp", str(big), "local://p/again.bin")
-    assert hidden.returncode == 0 and hidden.stderr == ""
-    quiet = run_process("--local-root", root, "-q", "cp", str(big), "local://p/third.bin")
+    hidden = move("--no-progress")
+    assert hidden.returncode == 0 and hidden.stderr == "" and "moved" in hidden.stdout
+    quiet = move("-q")
     assert (quiet.returncode, quiet.stdout, quiet.stderr) == (0, "", "")
+    assert move("--progress", "-q").stderr != ""  # asked for explicitly, progress wins over -q
 
 
 def test_a_closed_pipe_ends_quietly_with_sigpipe_status(tmp_path: Path) -> None:
