@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import pty
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -72,3 +76,38 @@ def test_a_malformed_file_is_one_line_without_its_content(content: str, env: dic
         assert result.returncode == 2, argv
         assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
         assert SECRET not in result.stderr + result.stdout and "config.ini" in result.stderr
+
+
+def _on_a_terminal(argv: list[str], env: dict[str, str], typed: bytes) -> tuple[int, str]:
+    """Run the command with a pseudo-terminal as its controlling terminal; type ``typed`` at it."""
+    root = str(Path(__file__).parents[3])
+    pid, terminal = pty.fork()
+    if pid == 0:  # pragma: no cover - the child
+        os.environ.update(env, PYTHONPATH=root)
+        os.execv(sys.executable, [sys.executable, "-m", "storagekit.cli", *argv])
+    seen = b""
+    deadline = time.monotonic() + 60
+    while b": " not in seen and time.monotonic() < deadline:  # wait for the prompt
+        seen += os.read(terminal, 1024)
+    os.write(terminal, typed)
+    while True:
+        try:
+            chunk = os.read(terminal, 1024)
+        except OSError:
+            break
+        if not chunk:
+            break
+        seen += chunk
+    _, status = os.waitpid(pid, 0)
+    os.close(terminal)
+    return os.waitstatus_to_exitcode(status), seen.decode(errors="replace")
+
+
+def test_ask_secret_prompts_without_echo(env: dict[str, str]) -> None:
+    code, screen = _on_a_terminal(["config", "set", "lab", "--ask-secret", "--secret-option", "account_key"], env,
+                                  SECRET.encode() + b"\n")
+    assert code == 0, screen
+    assert "account_key for profile lab: " in screen and SECRET not in screen
+    assert f"account_key = {SECRET}" in Path(env["STORAGEKIT_CONFIG"]).read_text()
+    code, screen = _on_a_terminal(["config", "set", "other", "--ask-secret"], env, b"\n")
+    assert code == 2 and "no secret given" in screen and "Traceback" not in screen
