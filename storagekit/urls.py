@@ -20,6 +20,7 @@ Usage::
 from __future__ import annotations
 
 import os
+import re
 import threading
 from dataclasses import dataclass
 from typing import Any
@@ -40,6 +41,9 @@ SCHEMES = {
     "memory": Provider.MEMORY,
 }
 LOCAL_ROOT_ENV = "STORAGEKIT_LOCAL_ROOT"
+
+_URL_LIKE = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]+):(/|$)|^([A-Za-z][A-Za-z0-9+.-]*):(?=[^/\\])")
+"""``word:/...`` (two letters or more: ``C:/`` and ``C:\\`` are Windows drives), or ``word:rest``."""
 
 _memory_lock = threading.Lock()
 _memory_driver: StorageDriver | None = None
@@ -67,14 +71,23 @@ class Location:
             return self.driver.create_container(self.container_name)
 
     @property
+    def directory_prefix(self) -> str:
+        """The key as a "directory": ``photos`` and ``photos/`` are both ``photos/``; "" stays "".
+
+        Listing, ``rm -r``, ``du``, ``cp -r`` and ``sync`` use this prefix, so ``s3://b/photos``
+        never also matches ``photos-2023/``.
+        """
+        return self.key if self.is_prefix else self.key + "/"
+
+    @property
     def is_prefix(self) -> bool:
         """True when the location names a "directory": no key, or a key ending in "/"."""
         return not self.key or self.key.endswith("/")
 
     def child(self, name: str) -> Location:
         """The location of ``name`` below this prefix."""
-        base = self.key if self.is_prefix else self.key + "/"
-        return Location(self.driver, self.container_name, base + name, f"{self.url.rstrip('/')}/{name}")
+        return Location(self.driver, self.container_name, self.directory_prefix + name,
+                        f"{self.url.rstrip('/')}/{name}")
 
 
 def is_url(text: str) -> bool:
@@ -83,25 +96,60 @@ def is_url(text: str) -> bool:
     return bool(sep) and scheme.lower() in SCHEMES
 
 
+def looks_like_url(text: str) -> bool:
+    """True for text meant as a URL that storagekit does not know: ``s4://b/x``, ``gs:/b``, ``s3:b``.
+
+    A plain path never looks like one, except a relative path whose first component is
+    ``word:`` followed by ``/`` (write ``./word:/...`` for such a file). Windows drive letters
+    (``C:/data``, ``C:\\data``) are paths.
+    """
+    if is_url(text):
+        return False
+    match = _URL_LIKE.match(text)
+    if match is None:
+        return False
+    if match.group(1):
+        return True
+    return match.group(3).lower() in SCHEMES
+
+
+def check_location(text: str) -> str:
+    """``text`` unchanged if it is a storage URL or a plain path.
+
+    :raises InvalidOptionError: for text that looks like a URL but is not one (``s4://b/x``,
+        ``gs:/bucket``, ``s3:/b``), naming the known schemes, so a typo never becomes a local path.
+    """
+    if looks_like_url(text):
+        raise InvalidOptionError(f"{text!r} is not a storage URL (known schemes: {known_schemes()}; "
+                                 "write ./PATH for a local file whose name has a colon)")
+    return text
+
+
+def known_schemes() -> str:
+    """The URL schemes storagekit knows, for messages: ``s3://, gs://, ...``."""
+    return ", ".join(f"{scheme}://" for scheme in SCHEMES)
+
+
 def open_url(url: str, *, provider: Provider | str | None = None, local_root: str | None = None,
-             profile: str | None = None, **driver_options: Any) -> Location:
+             profile: str | None = None, container_optional: bool = False, **driver_options: Any) -> Location:
     """Parse a location URL and build its driver.
 
     :param provider: an S3-compatible preset for ``s3://`` URLs (e.g. ``Provider.MINIO``).
     :param local_root: the root directory for ``local://`` URLs (default: $STORAGEKIT_LOCAL_ROOT).
     :param profile: a named profile (see :mod:`storagekit.config`); it applies to URLs of its
         provider's kind only, so one profile can serve one end of a cross-provider copy.
+    :param container_optional: accept ``scheme://`` alone (a whole store, as ``ls s3://`` lists
+        containers); its location's ``container_name`` is "".
     :param driver_options: passed to the driver's constructor (``endpoint_url=``, ``region=``, ...).
     :raises InvalidOptionError: for an unknown scheme, a URL with no container or with credentials.
     """
     scheme, sep, rest = url.partition("://")
     if not sep or scheme.lower() not in SCHEMES:
-        known = ", ".join(f"{s}://" for s in SCHEMES)
-        raise InvalidOptionError(f"{url!r} is not a storage URL (known schemes: {known})")
+        raise InvalidOptionError(f"{url!r} is not a storage URL (known schemes: {known_schemes()})")
     container_name, _, key = rest.partition("/")
     if "@" in container_name or ":" in container_name:
         raise InvalidOptionError(f"{scheme}:// URLs carry no credentials: use a profile or the environment")
-    if not container_name:
+    if not container_name and not (container_optional and not key):
         raise InvalidOptionError(f"{url!r} names no container: write {scheme}://<container>/<key>")
     kind = SCHEMES[scheme.lower()]
     if profile:

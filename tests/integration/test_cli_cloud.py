@@ -3,6 +3,7 @@ and an interrupted restore that leaves no partial file and completes when run ag
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -98,3 +99,38 @@ def test_interrupted_restore_leaves_no_partial_file_and_resumes(bucket: str, s3_
     again = subprocess.run(command, env={**os.environ, **s3_env}, capture_output=True, text=True, check=False)
     assert again.returncode == 0, again.stderr
     assert f"{150 - len(finished)} copied" in again.stdout and f"{len(finished)} unchanged" in again.stdout
+
+
+def test_listing_sizing_and_deleting_a_directory_on_seaweedfs(bucket: str, tmp_path: Path,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "f").write_bytes(b"12345")
+    for name in ("photos/a.jpg", "photos/2024/b.jpg", "photos-2023/c.jpg", "photosynthesis.txt"):
+        assert main(["-q", "cp", str(tmp_path / "f"), f"s3://{bucket}/{name}"]) == 0
+    capsys.readouterr()
+    assert main(["ls", "s3://"]) == 0
+    assert bucket in capsys.readouterr().out.split()
+    assert main(["ls", f"s3://{bucket}/photos"]) == 0
+    assert capsys.readouterr().out.split() == ["photos/2024/", "photos/a.jpg"]
+    assert main(["du", f"s3://{bucket}/photos"]) == 0
+    assert capsys.readouterr().out == f"10\t2 objects\ts3://{bucket}/photos\n"
+    for argv in (["ls", f"s3://{bucket}/photoz"], ["du", f"s3://{bucket}/photoz"],
+                 ["rm", "-r", "--yes", f"s3://{bucket}/photo"], ["ls", f"s3://{bucket}-missing/x"]):
+        assert main(argv) == 3, argv
+    assert main(["ls", f"s3:/{bucket}"]) == 2 and "known schemes" in capsys.readouterr().err
+    assert main(["rm", "-r", "--yes", "--json", f"s3://{bucket}/photos"]) == 0
+    assert sorted(json.loads(capsys.readouterr().out)["deleted"]) == ["photos/2024/b.jpg", "photos/a.jpg"]
+    assert main(["ls", "-r", f"s3://{bucket}"]) == 0
+    assert capsys.readouterr().out.split() == ["photos-2023/c.jpg", "photosynthesis.txt"]
+
+
+def test_mv_through_seaweedfs(bucket: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = os.urandom(100_000)
+    (tmp_path / "up.bin").write_bytes(data)
+    assert main(["mv", str(tmp_path / "up.bin"), f"s3://{bucket}/in/"]) == 0
+    assert not (tmp_path / "up.bin").exists()
+    assert main(["mv", f"s3://{bucket}/in/up.bin", f"s3://{bucket}/renamed.bin"]) == 0
+    assert main(["mv", f"s3://{bucket}/renamed.bin", str(tmp_path / "down.bin")]) == 0
+    assert (tmp_path / "down.bin").read_bytes() == data
+    capsys.readouterr()
+    assert main(["ls", "-r", "--json", f"s3://{bucket}"]) == 0
+    assert json.loads(capsys.readouterr().out) == []

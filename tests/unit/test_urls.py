@@ -37,3 +37,37 @@ def test_bad_urls(url: str) -> None:
 def test_is_url() -> None:
     assert is_url("s3://b/k") and is_url("GS://b") and is_url("az://c/b") and is_url("gcs://b")
     assert not is_url("./photos") and not is_url("/srv/data") and not is_url("C:\\data") and not is_url("ftp://x")
+
+
+@pytest.mark.parametrize("text", ["s4://bucket/x", "gs:/bucket", "s3:/b", "s3:b/key", "S3:/B", "file:///etc/x",
+                                  "azur://c", "memroy://x", "http:"])
+def test_text_that_looks_like_a_url_is_refused_naming_the_schemes(text: str) -> None:
+    from storagekit.urls import check_location, looks_like_url
+
+    assert looks_like_url(text)
+    with pytest.raises(InvalidOptionError, match=r"known schemes: s3://, gs://.*memory://"):
+        check_location(text)
+
+
+@pytest.mark.parametrize("text", ["s3://b/k", "./s4:/x", "photos", "/srv/data", "C:/data", "C:\\data", "notes:txt",
+                                  "photos:2024/x", "-", "a/b:/c"])
+def test_urls_and_plain_paths_pass(text: str) -> None:
+    from storagekit.urls import check_location, looks_like_url
+
+    assert not looks_like_url(text) and check_location(text) == text
+
+
+def test_directory_prefix_never_matches_a_sibling() -> None:
+    assert open_url("memory://b/photos").directory_prefix == "photos/"
+    assert open_url("memory://b/photos/").directory_prefix == "photos/"
+    assert open_url("memory://b").directory_prefix == ""
+    assert open_url("memory://b/photos").child("x.jpg").key == "photos/x.jpg"
+
+
+def test_a_whole_store_only_where_asked() -> None:
+    location = open_url("memory://", container_optional=True)
+    assert location.container_name == "" and location.key == ""
+    with pytest.raises(InvalidOptionError, match="names no container"):
+        open_url("memory://")
+    with pytest.raises(InvalidOptionError, match="names no container"):
+        open_url("memory:///key", container_optional=True)

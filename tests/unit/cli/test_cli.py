@@ -85,7 +85,7 @@ def test_sync_dry_run_delete_and_filters(tree: Path, root: str, capsys: pytest.C
 def test_cp_rm_stat(tree: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert run(capsys, "mb", "memory://cp-test")[0] == 0
     assert run(capsys, "cp", str(tree / "notes.txt"), "memory://cp-test/docs/")[0] == 0
-    out = ok(capsys, "stat", "memory://cp-test/docs/notes.txt")
+    out = ok(capsys, "stat", "--json", "memory://cp-test/docs/notes.txt")
     assert json.loads(out)["size"] == 18 and json.loads(out)["extra"]["content_type"] == "text/plain"
     assert run(capsys, "cp", "memory://cp-test/docs/notes.txt", "memory://cp-test/copy.txt")[0] == 0
     assert run(capsys, "cp", "memory://cp-test/copy.txt", str(tmp_path / "back.txt"))[0] == 0
