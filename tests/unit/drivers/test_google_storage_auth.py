@@ -9,15 +9,11 @@ import logging
 import pickle
 import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs
 
-import google.auth.jwt
 import pytest
 import requests
-from cryptography.hazmat.primitives import serialization
 from google.auth.credentials import AnonymousCredentials
 from google.oauth2 import service_account
 
@@ -30,6 +26,7 @@ from storagekit.secret import Secret
 from storagekit.types import InvalidCredsError, InvalidOptionError, Provider
 from storagekit.urls import open_url
 from tests.support.google_storage import make_service_account_info, replayed_driver
+from tests.support.google_tokens import TokenService
 
 GCS = get_driver(Provider.GOOGLE_STORAGE)
 
@@ -132,51 +129,10 @@ def test_unusable_credentials(problem: str, tmp_path: Path, monkeypatch: pytest.
 # ---------------------------------------------------------------------- tokens
 
 
-class TokenService:
-    """A local OAuth token endpoint that checks the JWT grant's signature and audience."""
-
-    def __init__(self, public_pem: bytes) -> None:
-        self.public_pem = public_pem
-        self.issued = 0
-        self.refuse = False
-        service = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                form = parse_qs(self.rfile.read(int(self.headers["Content-Length"])).decode())
-                claims = google.auth.jwt.decode(form["assertion"][0], certs=service.public_pem,
-                                                audience="https://oauth2.googleapis.com/token")
-                assert form["grant_type"] == ["urn:ietf:params:oauth:grant-type:jwt-bearer"]
-                assert claims["scope"] == " ".join(SCOPES)
-                if service.refuse:
-                    status, body = 400, {"error": "invalid_grant", "error_description": "Invalid JWT Signature."}
-                else:
-                    service.issued += 1
-                    status, body = 200, {"access_token": f"tok-{service.issued}", "expires_in": 3600,
-                                         "token_type": "Bearer"}
-                payload = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.uri = f"http://127.0.0.1:{self.server.server_port}/token"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-
 @pytest.fixture
 def tokens(info: dict[str, Any]) -> Iterator[TokenService]:
-    key = serialization.load_pem_private_key(info["private_key"].encode(), password=None)
-    service = TokenService(key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
-    yield service
-    service.server.shutdown()
-    service.server.server_close()
+    with TokenService.for_key(info) as service:
+        yield service
 
 
 def _get(driver: GoogleStorageDriver) -> str:
