@@ -6,6 +6,7 @@ expired one, and refuses bearer tokens over plain HTTP; the client must never se
 
 from __future__ import annotations
 
+import pickle
 import socket
 import time
 import uuid
@@ -16,7 +17,8 @@ import requests
 
 from storagekit.base import StorageDriver
 from storagekit.drivers.azure_blobs._auth import BearerTokenAuth
-from storagekit.types import InvalidOptionError
+from storagekit.providers import get_driver
+from storagekit.types import InvalidOptionError, Provider
 from tests.support.azure_blobs import (
     AzuriteOAuth,
     UnsignedTokenCredential,
@@ -109,12 +111,11 @@ def test_an_account_alone_uses_default_azure_credential(azurite_oauth: AzuriteOA
     for name, value in cli_environment(cli).items():
         monkeypatch.setenv(name, value)
     monkeypatch.setenv("AZURE_STORAGE_ACCOUNT", azurite_oauth.account)
-    from storagekit.providers import get_driver
-    from storagekit.types import Provider
-
     driver = get_driver(Provider.AZURE_BLOBS)(endpoint_url=azurite_oauth.endpoint, verify=azurite_oauth.cert)
     assert type(driver._config.bearer.credential).__name__ == "DefaultAzureCredential"  # type: ignore[attr-defined]
     _round_trip(driver, azurite_oauth.cert, tmp_path)
+    copy = pickle.loads(pickle.dumps(driver))  # rebuilt from its options: a DefaultAzureCredential of its own
+    assert copy.list_containers() is not None
     calls = (cli / "calls.log").read_text().splitlines()
     assert calls and all(call.startswith("account get-access-token") for call in calls)
     assert "https://storage.azure.com" in calls[0]
