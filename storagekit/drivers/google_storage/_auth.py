@@ -87,31 +87,31 @@ def resolve(
     endpoint = (endpoint_url or (emulator and _with_scheme(emulator)) or DEFAULT_ENDPOINT).rstrip("/")
     found_project: str | None = None
     if key is not None or secret is not None:
-        creds_, found_project = _from_key_and_secret(key, secret)
+        loaded, found_project = _from_key_and_secret(key, secret)
     elif credentials is None:
         if emulator and not endpoint_url:
-            creds_ = None
+            loaded = None
         else:
-            creds_, found_project = _default(environ)
+            loaded, found_project = _default(environ)
     elif isinstance(credentials, str) and credentials.strip().lower() in _ANONYMOUS_SPELLINGS:
-        creds_ = None
+        loaded = None
     elif isinstance(credentials, str) and credentials.strip().lower() in _DEFAULT_SPELLINGS:
-        creds_, found_project = _default(environ)
+        loaded, found_project = _default(environ)
     elif isinstance(credentials, str) and credentials.strip().lower() == _BROWSER:
         raise InvalidCredsError(
             "credentials='browser' (an interactive login) is not supported: run "
             "`gcloud auth application-default login` once, then pass credentials='default' (or nothing)"
         )
     elif isinstance(credentials, str) and _is_json_text(credentials):
-        creds_, found_project = _from_info(_parse_json_text(credentials), "the credentials JSON text")
+        loaded, found_project = _from_info(_parse_json_text(credentials), "the credentials JSON text")
     elif isinstance(credentials, (str, os.PathLike)):
-        creds_, found_project = _from_file(os.fspath(credentials))
+        loaded, found_project = _from_file(os.fspath(credentials))
     elif isinstance(credentials, Mapping):
-        creds_, found_project = _from_info(dict(credentials), "the credentials dict")
+        loaded, found_project = _from_info(dict(credentials), "the credentials dict")
     elif isinstance(credentials, google.auth.credentials.AnonymousCredentials):
-        creds_ = None
+        loaded = None
     elif isinstance(credentials, google.auth.credentials.Credentials):
-        creds_ = google.auth.credentials.with_scopes_if_required(credentials, SCOPES)
+        loaded = google.auth.credentials.with_scopes_if_required(credentials, SCOPES)
         found_project = getattr(credentials, "project_id", None) or getattr(credentials, "quota_project_id", None)
     else:
         raise InvalidCredsError(
@@ -119,7 +119,7 @@ def resolve(
             f"or 'default', not {type(credentials).__name__}"
         )
     project = project or found_project or environ.get("GOOGLE_CLOUD_PROJECT") or environ.get("GCLOUD_PROJECT")
-    return Resolved(creds_, project, endpoint)
+    return Resolved(loaded, project, endpoint)
 
 
 def _one_of(credentials: Any, creds: Any) -> Any:
