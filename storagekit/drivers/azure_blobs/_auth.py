@@ -17,9 +17,12 @@ from email.utils import formatdate
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from azure.core.exceptions import ClientAuthenticationError
+
+from ...http import redact
 from ...secret import Secret
 from ...transport import Request
-from ...types import InvalidOptionError
+from ...types import InvalidCredsError, InvalidOptionError
 
 STORAGE_SCOPE = "https://storage.azure.com/.default"
 """The OAuth scope of Azure Storage (data plane)."""
@@ -147,7 +150,8 @@ class BearerTokenAuth:
     """``Authorization: Bearer`` from an azure-core TokenCredential, refreshed before it expires.
 
     Any object with ``get_token(*scopes)`` or ``get_token_info(*scopes)`` works (azure-identity's
-    credentials have both).
+    credentials have both). A bearer token goes only over HTTPS: a request to a plain-http URL is
+    refused before it is sent (and before a token is asked for), as the Azure SDK does.
     """
 
     refresh_margin = 300.0
@@ -176,14 +180,25 @@ class BearerTokenAuth:
     def _fetch(self) -> None:
         """Ask the credential: ``get_token_info`` (with its ``refresh_on`` hint) where it has one."""
         get_token_info = getattr(self.credential, "get_token_info", None)
-        if callable(get_token_info):
-            info = get_token_info(self._scope)
-            refresh_on = getattr(info, "refresh_on", None)
-        else:
-            info, refresh_on = self.credential.get_token(self._scope), None
+        try:
+            if callable(get_token_info):
+                info = get_token_info(self._scope)
+                refresh_on = getattr(info, "refresh_on", None)
+            else:
+                info, refresh_on = self.credential.get_token(self._scope), None
+        except ClientAuthenticationError as error:  # azure-identity's CredentialUnavailableError included
+            raise InvalidCredsError(
+                f"{type(self.credential).__name__} gave no token for Azure Storage: {redact(error.message or '')}"
+            ) from None
         self._token, self._expires_on = Secret(info.token), float(info.expires_on)
         self._refresh_on = float(refresh_on) if refresh_on else float("inf")
 
     def __call__(self, request: Request) -> Request:
+        url = urlsplit(request.url or "")
+        if url.scheme.lower() != "https":
+            raise InvalidOptionError(
+                f"a bearer token is sent only over HTTPS, and {url.scheme}://{url.netloc} is not: use an https "
+                "endpoint (or, for an emulator over http, its account key or a SAS)"
+            )
         request.headers["Authorization"] = f"Bearer {self.token()}"
         return request

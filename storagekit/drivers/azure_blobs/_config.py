@@ -1,9 +1,13 @@
 """Where and how to reach a storage account: endpoint, account name and authorization.
 
 Resolved once, in the constructor, from (in this order) a connection string, a
-``credential`` object, ``key``/``secret``/``sas_token``, then the environment
-(``AZURE_STORAGE_CONNECTION_STRING``, ``AZURE_STORAGE_ACCOUNT`` with ``AZURE_STORAGE_KEY``
-or ``AZURE_STORAGE_SAS_TOKEN``). Nothing here ever puts a key or token in a message.
+``credential`` object, ``key``/``secret``/``sas_token`` (each also from a ``creds`` dict in
+the SDK's names), then the environment (``AZURE_STORAGE_CONNECTION_STRING``,
+``AZURE_STORAGE_ACCOUNT`` with ``AZURE_STORAGE_KEY`` or ``AZURE_STORAGE_SAS_TOKEN``). An account
+with none of these uses azure-identity's ``DefaultAzureCredential`` (the ``azure`` extra: the
+environment's service principal, workload identity, managed identity, the Azure CLI login);
+without azure-identity it is an InvalidCredsError, never silent anonymous access, which only
+``anonymous=True`` asks for. Nothing here ever puts a key or token in a message.
 """
 
 from __future__ import annotations
@@ -63,6 +67,13 @@ def parse_connection_string(text: str) -> dict[str, str]:
     return pairs
 
 
+CREDS_KEYS = {
+    "account_name": "key", "account_key": "secret", "sas_token": "sas_token", "credential": "credential",
+    "connection_string": "connection_string", "endpoint_url": "endpoint_url", "account_url": "endpoint_url",
+}
+"""The keys a ``creds`` dict may hold (the Azure SDK's and adlfs's names) and the argument each stands for."""
+
+
 def resolve(
     key: str | None,
     secret: str | Secret[str] | None,
@@ -71,11 +82,39 @@ def resolve(
     endpoint_url: str | None,
     connection_string: str | Secret[str] | None,
     environ: Mapping[str, str] = os.environ,
+    *,
+    creds: Mapping[str, Any] | None = None,
+    anonymous: bool = False,
 ) -> AccountConfig:
     """The account configuration the constructor arguments (or environment) describe.
 
     Secrets may come as plain strings or as :class:`~storagekit.secret.Secret` (from a profile).
+
+    Args:
+        key, secret, sas_token, credential, endpoint_url, connection_string: the constructor's arguments.
+        environ: the environment to read.
+        creds: the same settings as a dict in the SDK's names (:data:`CREDS_KEYS`); arguments win.
+        anonymous: send no credential at all (public containers); nothing else may be given.
+
+    Returns:
+        The endpoint, account and authorization.
+
+    Raises:
+        InvalidCredsError: no account, or an account with no credential and no azure-identity.
+        InvalidOptionError: a malformed connection string, endpoint, credential, key or ``creds`` dict.
     """
+    if creds:
+        key, secret, sas_token, credential, endpoint_url, connection_string = _with_creds(
+            creds, key=key, secret=secret, sas_token=sas_token, credential=credential, endpoint_url=endpoint_url,
+            connection_string=connection_string)
+    if anonymous:
+        if any((secret, sas_token, credential, connection_string)):
+            raise InvalidOptionError("anonymous=True sends no credential, so it cannot go with one")
+        account = key or environ.get("AZURE_STORAGE_ACCOUNT")
+        account = account or (_account_from_endpoint(endpoint_url) if endpoint_url else None)
+        if not account:
+            raise InvalidCredsError("no Azure storage account: pass key=<account name> or endpoint_url")
+        return AccountConfig(_endpoint(endpoint_url, account, "https", "core.windows.net"), account, None)
     secret, sas_token, connection_string = reveal(secret), reveal(sas_token), reveal(connection_string)
     credential = reveal(credential) if isinstance(credential, Secret) else credential
     nothing_given = not any((key, secret, sas_token, credential, endpoint_url, connection_string))
@@ -97,6 +136,23 @@ def resolve(
         )
     endpoint = _endpoint(endpoint_url, account, "https", "core.windows.net")
     return AccountConfig(endpoint, account, *_authorization(account, secret, sas_token, credential))
+
+
+def _with_creds(creds: Mapping[str, Any], **arguments: Any) -> tuple[Any, ...]:
+    """The arguments, each one not given taken from ``creds`` (unknown keys named, values never shown)."""
+    if not isinstance(creds, Mapping):
+        raise InvalidOptionError(f"creds must be a dict (keys: {', '.join(CREDS_KEYS)}), not {type(creds).__name__}")
+    unknown = sorted(set(creds) - set(CREDS_KEYS))
+    if unknown:
+        raise InvalidOptionError(
+            f"unknown key(s) {', '.join(map(str, unknown))} in creds (known: {', '.join(CREDS_KEYS)})"
+        )
+    for name, value in creds.items():
+        argument = CREDS_KEYS[name]
+        if arguments[argument] is None:
+            arguments[argument] = value
+    names = ("key", "secret", "sas_token", "credential", "endpoint_url", "connection_string")
+    return tuple(arguments[name] for name in names)
 
 
 def _from_connection_string(pairs: dict[str, str], endpoint_url: str | None) -> AccountConfig:
@@ -151,7 +207,30 @@ def _authorization(
     if sas_token:
         token = Secret(sas_token.lstrip("?"))
         return SasAuth(token.reveal), token
-    return None, None
+    return BearerTokenAuth(_default_credential(account)), None
+
+
+def _default_credential(account: str) -> Any:
+    """azure-identity's ``DefaultAzureCredential``, for an account given no key, SAS or credential.
+
+    Raises:
+        InvalidCredsError: azure-identity is not installed, or rejects its configuration
+            (``AZURE_TOKEN_CREDENTIALS`` naming no credential); the message says what to pass instead.
+    """
+    try:
+        from azure.identity import DefaultAzureCredential
+    except ImportError:
+        raise InvalidCredsError(
+            f"no credential for the Azure storage account {account}: pass secret=<account key>, sas_token=, "
+            "connection_string= or credential=, set AZURE_STORAGE_KEY or AZURE_STORAGE_SAS_TOKEN, or install "
+            "azure-identity (the storagekit[azure] extra) to use DefaultAzureCredential (service principal from "
+            "the environment, workload identity, managed identity, Azure CLI login); anonymous=True reads "
+            "public containers"
+        ) from None
+    try:
+        return DefaultAzureCredential()
+    except ValueError as error:
+        raise InvalidCredsError(f"DefaultAzureCredential cannot start: {error}") from None
 
 
 def _account_from_endpoint(endpoint_url: str) -> str:

@@ -19,7 +19,7 @@ import re
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import closing
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -123,6 +123,8 @@ class AzureBlobsStorageDriver(StorageDriver):
         credential: Any = None,
         endpoint_url: str | None = None,
         connection_string: str | None = None,
+        creds: Mapping[str, Any] | None = None,
+        anonymous: bool = False,
         **options: Any,
     ) -> None:
         """Connect to an account (nothing is sent until the first call).
@@ -134,15 +136,20 @@ class AzureBlobsStorageDriver(StorageDriver):
                 azure-core ``TokenCredential`` (Entra ID), or a key / SAS string.
             endpoint_url: the blob endpoint (Azurite, sovereign clouds, private endpoints).
             connection_string: an Azure connection string, ``UseDevelopmentStorage=true`` included.
+            creds: the same settings as a dict in the SDK's names (``account_name``, ``account_key``,
+                ``sas_token``, ``connection_string``, ``credential``, ``endpoint_url``); arguments win.
+            anonymous: send no credential (public containers). Without it, an account given no key,
+                SAS or credential uses azure-identity's ``DefaultAzureCredential`` (the ``azure`` extra).
             options: connection settings (``timeout``, ``retry``, ``verify``, ``pool_size``,
                 ``transport``, ``hooks``: see :meth:`storagekit.http.Connection.from_options`) and
                 transfer settings (``part_size``, ``multipart_threshold``, ``max_concurrency``).
 
         Raises:
-            InvalidCredsError: no account could be determined.
+            InvalidCredsError: no account could be determined, or no credential and no azure-identity.
             InvalidOptionError: a malformed connection string, endpoint, credential or key (never shown).
         """
-        self._config = _config.resolve(key, secret, sas_token, credential, endpoint_url, connection_string)
+        self._config = _config.resolve(key, secret, sas_token, credential, endpoint_url, connection_string,
+                                       creds=creds, anonymous=anonymous)
         self._endpoint = self._config.endpoint
         self._https = self._endpoint.startswith("https:")
         self._take_transfer_options(options)

@@ -1,11 +1,14 @@
 """Google credentials for the GCS driver: every accepted form resolved once, tokens kept fresh.
 
 Accepted forms (see :func:`resolve`): libcloud's ``key`` (service-account email) plus
-``secret`` (its JSON key file, or the PEM private key itself); ``credentials`` as a key-file
-path, the key file's dict or JSON text, any google-auth ``Credentials`` or ``"anonymous"``;
-nothing at all for application default credentials, or anonymous access to
+``secret`` (its JSON key file, or the PEM private key itself); ``credentials`` (or its synonym
+``creds``, so ``open_url(url, creds=...)`` reads the same for every provider) as a key-file
+path, the key file's dict or JSON text, any google-auth ``Credentials``, ``"anonymous"``, or
+``"default"`` / ``"cache"`` for application default credentials (Deep Lake's and gcsfs's
+spellings); nothing at all for application default credentials, or anonymous access to
 ``STORAGE_EMULATOR_HOST``. Key material (a PEM key, a key file's JSON text) may also come as a
-:class:`~storagekit.secret.Secret`, and is never quoted in a message, whether it parses or not.
+:class:`~storagekit.secret.Secret`. Neither key material nor the path of a key file is ever
+quoted in a message, whether it parses or not: a "path" may be key material passed by mistake.
 """
 
 from __future__ import annotations
@@ -28,10 +31,15 @@ from google.oauth2 import service_account
 from ...http import redact
 from ...secret import Secret, reveal
 from ...transport import Request
-from ...types import ConnectionBrokenError, InvalidCredsError
+from ...types import ConnectionBrokenError, InvalidCredsError, InvalidOptionError
 
 SCOPES = ("https://www.googleapis.com/auth/devstorage.full_control",)
 ANONYMOUS = "anonymous"
+_ANONYMOUS_SPELLINGS = frozenset({ANONYMOUS, "anon"})
+_DEFAULT_SPELLINGS = frozenset({"default", "cache", "google_default"})
+"""``credentials`` values that mean application default credentials (Deep Lake's, gcsfs's)."""
+_BROWSER = "browser"
+_ADC_ENV = "GOOGLE_APPLICATION_CREDENTIALS"
 DEFAULT_ENDPOINT = "https://storage.googleapis.com"
 _TOKEN_URI = "https://oauth2.googleapis.com/token"
 
@@ -48,48 +56,87 @@ class Resolved:
 
 def resolve(
     key: str | None,
-    secret: str | None,
+    secret: str | Secret[str] | None,
     project: str | None,
     credentials: Any,
     endpoint_url: str | None,
     environ: Mapping[str, str] = os.environ,
+    creds: Any = None,
 ) -> Resolved:
     """Turn the driver's constructor arguments into credentials, a project and an endpoint.
 
-    Raises InvalidCredsError (never quoting key material) when credentials cannot be loaded.
+    Args:
+        key, secret: libcloud's form (service-account email and its key file or PEM key).
+        project: the project; else the credentials', else ``GOOGLE_CLOUD_PROJECT`` / ``GCLOUD_PROJECT``.
+        credentials: any form the module docstring lists.
+        endpoint_url: another endpoint; else ``STORAGE_EMULATOR_HOST``, else Google's.
+        environ: the environment to read.
+        creds: a synonym of ``credentials`` (giving both, different, is an error).
+
+    Returns:
+        The resolved credentials (None: anonymous), project and endpoint.
+
+    Raises:
+        InvalidCredsError: credentials cannot be loaded, or ``"browser"`` was asked for; the message
+            never quotes key material or a key file's path.
+        InvalidOptionError: ``credentials`` and ``creds`` both given, and not the same.
     """
     secret = reveal(secret)
+    credentials = _one_of(credentials, creds)
     credentials = reveal(credentials) if isinstance(credentials, Secret) else credentials
     emulator = environ.get("STORAGE_EMULATOR_HOST")
     endpoint = (endpoint_url or (emulator and _with_scheme(emulator)) or DEFAULT_ENDPOINT).rstrip("/")
     found_project: str | None = None
     if key is not None or secret is not None:
-        creds, found_project = _from_key_and_secret(key, secret)
+        loaded, found_project = _from_key_and_secret(key, secret)
     elif credentials is None:
         if emulator and not endpoint_url:
-            creds = None
+            loaded = None
         else:
-            creds, found_project = _default()
-    elif isinstance(credentials, str) and credentials == ANONYMOUS:
-        creds = None
+            loaded, found_project = _default(environ)
+    elif isinstance(credentials, str) and credentials.strip().lower() in _ANONYMOUS_SPELLINGS:
+        loaded = None
+    elif isinstance(credentials, str) and credentials.strip().lower() in _DEFAULT_SPELLINGS:
+        loaded, found_project = _default(environ)
+    elif isinstance(credentials, str) and credentials.strip().lower() == _BROWSER:
+        raise InvalidCredsError(
+            "credentials='browser' (an interactive login) is not supported: run "
+            "`gcloud auth application-default login` once, then pass credentials='default' (or nothing)"
+        )
     elif isinstance(credentials, str) and _is_json_text(credentials):
-        creds, found_project = _from_info(_parse_json_text(credentials), "the credentials JSON text")
+        loaded, found_project = _from_info(_parse_json_text(credentials), "the credentials JSON text")
     elif isinstance(credentials, (str, os.PathLike)):
-        creds, found_project = _from_file(os.fspath(credentials))
+        loaded, found_project = _from_file(os.fspath(credentials))
     elif isinstance(credentials, Mapping):
-        creds, found_project = _from_info(dict(credentials), "the credentials dict")
+        loaded, found_project = _from_info(dict(credentials), "the credentials dict")
     elif isinstance(credentials, google.auth.credentials.AnonymousCredentials):
-        creds = None
+        loaded = None
     elif isinstance(credentials, google.auth.credentials.Credentials):
-        creds = google.auth.credentials.with_scopes_if_required(credentials, SCOPES)
+        loaded = google.auth.credentials.with_scopes_if_required(credentials, SCOPES)
         found_project = getattr(credentials, "project_id", None) or getattr(credentials, "quota_project_id", None)
     else:
         raise InvalidCredsError(
-            f"credentials must be a key-file path, its dict or JSON text, google-auth Credentials or 'anonymous', "
-            f"not {type(credentials).__name__}"
+            "credentials must be a key-file path, its dict or JSON text, google-auth Credentials, 'anonymous' "
+            f"or 'default', not {type(credentials).__name__}"
         )
     project = project or found_project or environ.get("GOOGLE_CLOUD_PROJECT") or environ.get("GCLOUD_PROJECT")
-    return Resolved(creds, project, endpoint)
+    return Resolved(loaded, project, endpoint)
+
+
+def _one_of(credentials: Any, creds: Any) -> Any:
+    """``credentials`` or its synonym ``creds``; both, unless equal, is an error (neither is shown)."""
+    if credentials is None or creds is None:
+        return creds if credentials is None else credentials
+    if credentials is creds or _same(credentials, creds):
+        return credentials
+    raise InvalidOptionError("credentials= and creds= are synonyms: give one of them")
+
+
+def _same(first: Any, second: Any) -> bool:
+    try:
+        return bool(first == second)
+    except Exception:  # noqa: BLE001 - an object that cannot be compared is not the same
+        return False
 
 
 def _with_scheme(host: str) -> str:
@@ -106,14 +153,14 @@ def _from_key_and_secret(key: str | None, secret: str | None) -> tuple[Any, str 
     if _is_json_text(secret):
         info, where = _parse_json_text(secret), "the key file JSON text given as secret"
     else:
-        info, where = _read_key_file(secret), f"the key file {_shown_path(secret)}"
+        info, where = _read_key_file(secret), "the key file given as secret"
     if info.get("client_email") not in (None, key):
         raise InvalidCredsError(f"{where} belongs to {info.get('client_email')}, not to {key}")
     return _from_info(info, where)
 
 
 def _from_file(path: str) -> tuple[Any, str | None]:
-    return _from_info(_read_key_file(path), f"the key file {_shown_path(path)}")
+    return _from_info(_read_key_file(path), "the key file given as credentials")
 
 
 def _is_json_text(value: str) -> bool:
@@ -134,24 +181,23 @@ def _parse_json_text(text: str) -> dict[str, Any]:
 
 
 def _read_key_file(path: str) -> dict[str, Any]:
-    shown = _shown_path(path)
+    """A key file's content; InvalidCredsError that says what went wrong, never the path or content.
+
+    The path is not shown: text taken for a path may be key material (a PEM body, a base64 key)
+    passed by mistake, and no rule tells the two apart for certain.
+    """
     try:
         with open(path, encoding="utf-8") as file:
             info = json.load(file)
     except OSError as error:
-        raise InvalidCredsError(f"cannot read the key file {shown}: {error.strerror}") from None
+        raise InvalidCredsError(
+            f"cannot read the key file given ({error.strerror or type(error).__name__}; its path is not shown)"
+        ) from None
     except ValueError:
-        raise InvalidCredsError(f"the key file {shown} is not JSON (P12 keys are not supported)") from None
+        raise InvalidCredsError("the key file given is not JSON (P12 keys are not supported)") from None
     if not isinstance(info, dict):
-        raise InvalidCredsError(f"the key file {shown} does not hold a JSON object")
+        raise InvalidCredsError("the key file given does not hold a JSON object")
     return info
-
-
-def _shown_path(path: str) -> str:
-    """A key file's path as a message may show it; text that is no path (key material) is not shown."""
-    if "\n" in path or "-----" in path or len(path) > 1024:
-        return "(given as text, which is neither a path nor JSON: not shown)"
-    return path
 
 
 def _from_info(info: dict[str, Any], where: str) -> tuple[Any, str | None]:
@@ -166,13 +212,18 @@ def _from_info(info: dict[str, Any], where: str) -> tuple[Any, str | None]:
     return creds, info.get("project_id") or info.get("quota_project_id")
 
 
-def _default() -> tuple[Any, str | None]:
+def _default(environ: Mapping[str, str]) -> tuple[Any, str | None]:
+    """Application default credentials; the message never shows ``GOOGLE_APPLICATION_CREDENTIALS``'s value."""
     try:
         return google.auth.default(scopes=SCOPES)  # type: ignore[no-any-return]
     except google.auth.exceptions.DefaultCredentialsError as error:
+        adc_file = environ.get(_ADC_ENV)
+        reason = (f"{_ADC_ENV} is set, but the file it names does not hold usable credentials"
+                  if adc_file else _describe(error))
         raise InvalidCredsError(
-            f"no credentials given and no application default credentials found ({_describe(error)}); "
-            "pass credentials='anonymous' for public data"
+            f"no credentials given and no application default credentials found ({reason}); run "
+            "`gcloud auth application-default login`, set GOOGLE_APPLICATION_CREDENTIALS to a key file, "
+            "or pass credentials='anonymous' for public data"
         ) from None
 
 

@@ -106,7 +106,9 @@ class GoogleStorageDriver(StorageDriver):
     :param secret: the path of that account's JSON key file (or its PEM private key).
     :param project: the project buckets are listed and created in; else the key file's
         or ``GOOGLE_CLOUD_PROJECT``.
-    :param credentials: a key-file path, its dict, google-auth ``Credentials`` or ``"anonymous"``.
+    :param credentials: a key-file path, its dict or JSON text, google-auth ``Credentials``,
+        ``"anonymous"``, or ``"default"`` / ``"cache"`` for application default credentials.
+    :param creds: a synonym of ``credentials`` (``open_url(url, creds=...)`` reads the same everywhere).
     :param endpoint_url: another endpoint (an emulator); ``STORAGE_EMULATOR_HOST`` also sets one.
     :param options: connection settings (``timeout``, ``retry``, ``verify``, ``pool_size``,
         ``transport``, ``hooks``: see :meth:`storagekit.http.Connection.from_options`) and
@@ -140,10 +142,11 @@ class GoogleStorageDriver(StorageDriver):
         project: str | None = None,
         *,
         credentials: Any = None,
+        creds: Any = None,
         endpoint_url: str | None = None,
         **options: Any,
     ) -> None:
-        resolved = resolve(key, secret, project, credentials, endpoint_url)
+        resolved = resolve(key, secret, project, credentials, endpoint_url, creds=creds)
         self.credentials = resolved.credentials
         self.project = resolved.project
         self.endpoint = resolved.endpoint

@@ -10,18 +10,22 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import pickle
+import sys
 from datetime import datetime, timezone
 from urllib.parse import parse_qsl
 
 import pytest
 import requests
 from azure.core.credentials import AccessToken, AccessTokenInfo, AzureNamedKeyCredential, AzureSasCredential
+from azure.identity import CredentialUnavailableError, DefaultAzureCredential
 
 from storagekit.drivers.azure_blobs._auth import BearerTokenAuth, SasAuth, SharedKeyAuth, string_to_sign
 from storagekit.drivers.azure_blobs._config import EMULATOR_KEY, resolve
 from storagekit.drivers.azure_blobs._sas import SAS_VERSION, UserDelegationKey, blob_sas
 from storagekit.secret import Secret, reveal
 from storagekit.types import InvalidCredsError, InvalidOptionError
+from storagekit.urls import open_url
 
 KEY = base64.b64encode(b"a test account key of 32 bytes!!").decode()
 EMPTY_STANDARD_HEADERS = "\n" * 11  # Content-Encoding ... Range, all absent
@@ -290,3 +294,86 @@ def test_no_form_of_credential_shows_in_reprs_or_vars() -> None:
             assert secret_text not in shown, (key, secret_text)
     delegation = UserDelegationKey("oid", "tid", "start", "expiry", "b", "2025-11-05", KEY)
     assert KEY not in repr(delegation) and KEY not in str(vars(delegation)) and delegation.value.reveal() == KEY
+
+
+# ---------------------------------------------------------------------- creds dicts, DefaultAzureCredential, anonymous
+
+
+@pytest.mark.parametrize("form", ["account-key", "sas", "connection-string", "credential"])
+def test_creds_dict_in_the_sdk_names(form: str) -> None:
+    sas = "sv=2020-12-06&ss=b&sig=c2FzLXNpZ25hdHVyZQ%3D%3D"
+    creds = {
+        "account-key": {"account_name": "acct", "account_key": KEY},
+        "sas": {"account_name": "acct", "sas_token": sas, "account_url": "https://acct.blob.core.windows.net"},
+        "connection-string": {"connection_string": f"AccountName=acct;AccountKey={KEY}"},
+        "credential": {"account_name": "acct", "credential": AzureNamedKeyCredential("acct", KEY)},
+    }[form]
+    config = resolve(None, None, None, None, None, None, environ={}, creds=creds)
+    assert (config.account, config.endpoint) == ("acct", "https://acct.blob.core.windows.net")
+    assert isinstance(config.auth, SasAuth if form == "sas" else SharedKeyAuth)
+    driver = open_url("az://container/key", creds=creds).driver
+    assert isinstance(driver._config.auth, type(config.auth))  # type: ignore[attr-defined]
+    copy = pickle.loads(pickle.dumps(driver))
+    assert copy._config.account == "acct" and isinstance(copy._config.auth, type(config.auth))
+
+
+def test_arguments_win_over_creds_and_unknown_creds_keys_are_named_not_shown() -> None:
+    config = resolve("other", None, None, None, None, None, environ={},
+                     creds={"account_name": "acct", "account_key": KEY})
+    assert config.account == "other" and config.shared_key.account_key()[0] == "other"  # type: ignore[union-attr]
+    with pytest.raises(InvalidOptionError, match="accountkey") as error:
+        resolve(None, None, None, None, None, None, environ={}, creds={"account_name": "acct", "accountkey": KEY})
+    assert KEY not in str(error.value) and "account_key" in str(error.value)
+    with pytest.raises(InvalidOptionError, match="dict"):
+        resolve(None, None, None, None, None, None, environ={}, creds=KEY)  # type: ignore[arg-type]
+
+
+def test_an_account_alone_uses_default_azure_credential() -> None:
+    config = resolve("acct", None, None, None, None, None, environ={})
+    assert isinstance(config.auth, BearerTokenAuth)
+    assert type(config.auth.credential) is DefaultAzureCredential
+    from_environment = resolve(None, None, None, None, None, None, environ={"AZURE_STORAGE_ACCOUNT": "acct"})
+    assert type(from_environment.bearer.credential) is DefaultAzureCredential  # type: ignore[union-attr]
+
+
+def test_an_account_alone_without_azure_identity_says_what_to_install_or_pass(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "azure.identity", None)  # what an environment without the extra imports
+    with pytest.raises(InvalidCredsError) as error:
+        resolve("acct", None, None, None, None, None, environ={})
+    message = str(error.value)
+    hints = ("storagekit[azure]", "azure-identity", "secret=", "sas_token=", "connection_string=", "anonymous=True")
+    for hint in hints:
+        assert hint in message
+
+
+def test_anonymous_sends_no_credential_and_goes_with_none() -> None:
+    config = resolve("acct", None, None, None, None, None, environ={"AZURE_STORAGE_KEY": KEY}, anonymous=True)
+    assert config.auth is None and config.endpoint == "https://acct.blob.core.windows.net"
+    with pytest.raises(InvalidOptionError, match="anonymous") as error:
+        resolve("acct", KEY, None, None, None, None, environ={}, anonymous=True)
+    assert KEY not in str(error.value)
+
+
+def test_bearer_token_is_refused_over_plain_http_before_a_token_is_asked_for() -> None:
+    asked: list[str] = []
+
+    class Credential:
+        def get_token(self, *scopes: str, **kwargs: object) -> AccessToken:
+            asked.append(scopes[0])
+            return AccessToken("bearer-token-value", 4_000_000_000)
+
+    auth = BearerTokenAuth(Credential())
+    request = requests.Request("GET", "http://127.0.0.1:10000/devstoreaccount1/c").prepare()
+    with pytest.raises(InvalidOptionError, match="only over HTTPS"):
+        auth(request)
+    assert asked == [] and "Authorization" not in request.headers
+
+
+def test_a_credential_that_gives_no_token_is_invalid_creds() -> None:
+    class Credential:
+        def get_token(self, *scopes: str, **kwargs: object) -> AccessToken:
+            raise CredentialUnavailableError(message="no managed identity endpoint found")
+
+    with pytest.raises(InvalidCredsError, match=r"Credential gave no token.*no managed identity"):
+        BearerTokenAuth(Credential())(requests.Request("GET", "https://acct.blob.core.windows.net/").prepare())

@@ -6,17 +6,14 @@ from __future__ import annotations
 import datetime
 import json
 import logging
+import pickle
 import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs
 
-import google.auth.jwt
 import pytest
 import requests
-from cryptography.hazmat.primitives import serialization
 from google.auth.credentials import AnonymousCredentials
 from google.oauth2 import service_account
 
@@ -26,8 +23,10 @@ from storagekit.models import Container
 from storagekit.options import UploadOptions
 from storagekit.providers import get_driver
 from storagekit.secret import Secret
-from storagekit.types import InvalidCredsError, Provider
+from storagekit.types import InvalidCredsError, InvalidOptionError, Provider
+from storagekit.urls import open_url
 from tests.support.google_storage import make_service_account_info, replayed_driver
+from tests.support.google_tokens import TokenService
 
 GCS = get_driver(Provider.GOOGLE_STORAGE)
 
@@ -130,51 +129,10 @@ def test_unusable_credentials(problem: str, tmp_path: Path, monkeypatch: pytest.
 # ---------------------------------------------------------------------- tokens
 
 
-class TokenService:
-    """A local OAuth token endpoint that checks the JWT grant's signature and audience."""
-
-    def __init__(self, public_pem: bytes) -> None:
-        self.public_pem = public_pem
-        self.issued = 0
-        self.refuse = False
-        service = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                form = parse_qs(self.rfile.read(int(self.headers["Content-Length"])).decode())
-                claims = google.auth.jwt.decode(form["assertion"][0], certs=service.public_pem,
-                                                audience="https://oauth2.googleapis.com/token")
-                assert form["grant_type"] == ["urn:ietf:params:oauth:grant-type:jwt-bearer"]
-                assert claims["scope"] == " ".join(SCOPES)
-                if service.refuse:
-                    status, body = 400, {"error": "invalid_grant", "error_description": "Invalid JWT Signature."}
-                else:
-                    service.issued += 1
-                    status, body = 200, {"access_token": f"tok-{service.issued}", "expires_in": 3600,
-                                         "token_type": "Bearer"}
-                payload = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.uri = f"http://127.0.0.1:{self.server.server_port}/token"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-
 @pytest.fixture
 def tokens(info: dict[str, Any]) -> Iterator[TokenService]:
-    key = serialization.load_pem_private_key(info["private_key"].encode(), password=None)
-    service = TokenService(key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
-    yield service
-    service.server.shutdown()
-    service.server.server_close()
+    with TokenService.for_key(info) as service:
+        yield service
 
 
 def _get(driver: GoogleStorageDriver) -> str:
@@ -270,3 +228,69 @@ def test_key_material_that_does_not_parse_is_never_quoted(form: str, damage: str
     message = str(error.value)
     assert _key_body(info) not in message and "BEGIN PRIVATE" not in message and info["private_key_id"] not in message
     assert "line" in message or "JSON object" in message or "not shown" in message
+
+
+# ---------------------------------------------------------------------- Deep Lake's spellings, creds=, browser
+
+
+@pytest.mark.parametrize("spelling", ["default", "cache", "google_default", "DEFAULT"])
+def test_default_and_cache_mean_application_default_credentials(spelling: str, monkeypatch: pytest.MonkeyPatch,
+                                                                key_file: Path, info: dict[str, Any]) -> None:
+    monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(key_file))
+    driver = GCS(credentials=spelling)
+    assert driver.credentials.service_account_email == info["client_email"]
+    assert driver.project == "storagekit-test"
+
+
+@pytest.mark.parametrize("form", ["path", "dict", "json-text", "anonymous", "default"])
+def test_creds_is_a_synonym_of_credentials(form: str, key_file: Path, info: dict[str, Any],
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(key_file))
+    value = {"path": str(key_file), "dict": info, "json-text": json.dumps(info), "anonymous": "anonymous",
+             "default": "default"}[form]
+    driver = GCS(creds=value, endpoint_url="http://127.0.0.1:1")
+    expected = None if form == "anonymous" else info["client_email"]
+    assert getattr(driver.credentials, "service_account_email", None) == expected
+    assert GCS(credentials=value, creds=value, endpoint_url="http://127.0.0.1:1").project == driver.project
+    rebuilt = pickle.loads(pickle.dumps(driver))  # the driver pickles to its constructor options, creds= included
+    assert getattr(rebuilt.credentials, "service_account_email", None) == expected
+
+
+def test_open_url_passes_creds_to_the_gcs_driver(info: dict[str, Any]) -> None:
+    location = open_url("gs://bucket/some/key", creds=info, endpoint_url="http://127.0.0.1:1")
+    assert location.driver.credentials.service_account_email == info["client_email"]
+
+
+def test_credentials_and_creds_that_differ_are_refused(key_file: Path, info: dict[str, Any]) -> None:
+    with pytest.raises(InvalidOptionError, match="synonyms") as error:
+        GCS(credentials=str(key_file), creds=json.dumps(info))
+    assert str(key_file) not in str(error.value) and _key_body(info) not in str(error.value)
+
+
+def test_browser_login_says_what_to_run_instead() -> None:
+    with pytest.raises(InvalidCredsError, match="gcloud auth application-default login"):
+        GCS(credentials="browser")
+
+
+def _key_like(info: dict[str, Any]) -> str:
+    """A run of the private key's base64 body: what a mistaken "path" may be made of."""
+    return "".join(info["private_key"].splitlines()[3:5])
+
+
+@pytest.mark.parametrize("form", ["missing-key-like-path", "one-line-key-body", "adc-key-like-path"])
+def test_no_path_or_key_fragment_in_the_message(form: str, tmp_path: Path, info: dict[str, Any],
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    key_like = _key_like(info)
+    path = str(tmp_path / f"{key_like[:80].replace('/', '_')}.json")
+    with pytest.raises(InvalidCredsError) as error:
+        if form == "missing-key-like-path":
+            GCS(credentials=path)
+        elif form == "one-line-key-body":
+            GCS(credentials=key_like)
+        else:
+            monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", path)
+            GCS(credentials="default")
+    shown = f"{error.value}\n{error.value!r}\n{error.value.args}"
+    for fragment in (key_like[:24], key_like[-24:], path, tmp_path.name, _key_body(info)):
+        assert fragment not in shown, fragment
+    assert "not shown" in shown or "GOOGLE_APPLICATION_CREDENTIALS is set" in shown
