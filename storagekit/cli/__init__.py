@@ -23,7 +23,7 @@ from ..types import (
     PermissionDeniedError,
     StorageKitError,
 )
-from . import objects, profiles, transfers
+from . import objects, profiles, transfers, whoami
 from ._common import Command, UsageError
 
 EXIT_CODES: list[tuple[type[BaseException], int]] = [
@@ -59,8 +59,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "(default: $STORAGEKIT_PROFILE)")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress output")
     parser.add_argument("--debug", action="store_true", help="log requests and show tracebacks")
+    parser.add_argument("--anonymous", "--no-sign-request", action="store_true", help="unsigned requests to s3:// URLs")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (objects, transfers, profiles):
+    for module in (objects, transfers, profiles, whoami):
         module.add_parsers(commands)
     return parser
 

@@ -70,7 +70,8 @@ class Command:
 
     def open(self, url: str) -> Location:
         """The location a URL names, with the command line's driver options."""
-        return open_url(url, **self.url_options())
+        unsigned = getattr(self.args, "anonymous", False) and url.lower().startswith("s3://")
+        return open_url(url, **self.url_options(), **({"anonymous": True} if unsigned else {}))
 
     def url_options(self) -> dict[str, Any]:
         """Options for :func:`~storagekit.urls.open_url` from the global flags and the profile."""

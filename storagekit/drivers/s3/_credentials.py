@@ -1,9 +1,9 @@
-"""Where S3 credentials, region and endpoint come from: arguments, a creds dict, or the AWS chain.
-
-The chain is the one every AWS tool follows: ``AWS_ACCESS_KEY_ID`` /
-``AWS_SECRET_ACCESS_KEY`` / ``AWS_SESSION_TOKEN``, then the profile (``AWS_PROFILE``,
-else ``default``) in the shared credentials file and the config file
+"""Where S3's explicit credentials, region and endpoint come from: arguments, a creds dict, the
+environment and the profile (``AWS_PROFILE``, else ``default``) of the shared files
 (``AWS_SHARED_CREDENTIALS_FILE`` / ``AWS_CONFIG_FILE``, else ``~/.aws/``).
+
+Only explicit keys (arguments or ``creds``) are resolved here, and used alone; without them
+the driver asks the AWS credential chain (:mod:`storagekit.credentials.aws`).
 """
 
 from __future__ import annotations
@@ -14,27 +14,35 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ...types import InvalidOptionError
+from ...secret import Secret, wrap
+from ...types import InvalidCredsError, InvalidOptionError
 
-_CREDS_KEYS = frozenset({"aws_access_key_id", "aws_secret_access_key", "aws_session_token", "endpoint_url", "region"})
+_CREDS_KEYS = frozenset({"aws_access_key_id", "aws_secret_access_key", "aws_session_token", "endpoint_url", "region",
+                         "role_arn", "external_id", "role_session_name", "duration_seconds"})
 
 
 @dataclass(frozen=True)
 class Credentials:
-    """An access key, its secret and an optional session token; the repr hides the secret."""
+    """An access key id, its secret and an optional session token.
+
+    The secret and the token are held as :class:`~storagekit.secret.Secret` (plain strings given
+    are wrapped), so neither the repr nor ``vars()`` shows them. The access key id is an
+    identifier AWS itself shows in consoles and logs, kept readable to tell keys apart.
+    """
 
     access_key: str
-    secret_key: str
-    token: str | None = None
+    secret_key: Secret[str]
+    token: Secret[str] | None = None
 
-    def __repr__(self) -> str:
-        token = "<hidden>" if self.token else None
-        return f"Credentials(access_key={self.access_key!r}, secret_key=<hidden>, token={token})"
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "secret_key", Secret(self.secret_key) if isinstance(self.secret_key, str)
+                           else self.secret_key)
+        object.__setattr__(self, "token", wrap(self.token))
 
 
 @dataclass(frozen=True)
 class Settings:
-    """What the chain resolved: credentials (None: anonymous), region, endpoint, addressing."""
+    """What was resolved: explicit credentials (None: ask the chain), region, endpoint, addressing."""
 
     credentials: Credentials | None
     region: str | None
@@ -61,10 +69,9 @@ def resolve(
     if unknown:
         known = ", ".join(sorted(_CREDS_KEYS))
         raise InvalidOptionError(f"unknown key(s) {', '.join(unknown)} in creds (known: {known})")
-    key = key or creds.get("aws_access_key_id") or environ.get("AWS_ACCESS_KEY_ID")
-    if key:
-        secret = secret or creds.get("aws_secret_access_key") or environ.get("AWS_SECRET_ACCESS_KEY")
-        token = token or creds.get("aws_session_token") or environ.get("AWS_SESSION_TOKEN")
+    key = key or creds.get("aws_access_key_id")
+    secret = secret or creds.get("aws_secret_access_key")
+    token = token or creds.get("aws_session_token")
     region = region or creds.get("region") or environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION")
     endpoint_url = (
         endpoint_url or creds.get("endpoint_url")
@@ -72,14 +79,13 @@ def resolve(
     )
     name = profile or environ.get("AWS_PROFILE")
     section = _profile(name or "default", environ)
-    if not key:
-        if name and not section:
-            raise InvalidOptionError(f"AWS profile {name!r} is in neither the AWS config nor credentials file")
-        key = section.get("aws_access_key_id")
-        secret, token = section.get("aws_secret_access_key"), section.get("aws_session_token")
-    if key and not secret:
-        raise InvalidOptionError("an S3 access key was given without its secret key")
-    credentials = Credentials(key, secret, token or None) if key and secret else None
+    if not key and name and not section:
+        raise InvalidOptionError(f"AWS profile {name!r} is in neither the AWS config nor credentials file")
+    if bool(key) != bool(secret):  # explicit keys are never completed from elsewhere
+        raise InvalidCredsError(f"an S3 {'access' if key else 'secret'} key was given without its "
+                                f"{'secret' if key else 'access'} key")
+    secret_key = wrap(secret)
+    credentials = Credentials(key, secret_key, wrap(token)) if key and secret_key else None
     return Settings(
         credentials,
         region or section.get("region"),
