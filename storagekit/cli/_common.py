@@ -70,8 +70,10 @@ class Command:
 
     def open(self, url: str) -> Location:
         """The location a URL names, with the command line's driver options."""
-        unsigned = getattr(self.args, "anonymous", False) and url.lower().startswith("s3://")
-        return open_url(url, **self.url_options(), **({"anonymous": True} if unsigned else {}))
+        options = self.url_options()
+        if getattr(self.args, "anonymous", False) and url.lower().startswith("s3://"):
+            options["anonymous"] = True
+        return open_url(url, **options)
 
     def url_options(self) -> dict[str, Any]:
         """Options for :func:`~storagekit.urls.open_url` from the global flags and the profile."""

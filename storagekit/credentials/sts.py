@@ -92,7 +92,7 @@ def _credentials_call(
         expiration = parse_time(found["Expiration"])
         return AwsCredentials(found["AccessKeyId"], Secret(found["SecretAccessKey"]),
                               Secret(found["SessionToken"]), expiration, source)
-    except (KeyError, ValueError):
+    except (KeyError, MalformedResponseError):
         raise MalformedResponseError(f"STS {action} answered without complete credentials") from None
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from ...secret import Secret, wrap
-from ...types import InvalidCredsError
+from ...types import InvalidCredsError, MalformedResponseError
 
 
 @dataclass(frozen=True)
@@ -76,9 +76,12 @@ def parse_time(text: str) -> datetime.datetime:
     """An AWS timestamp (``2026-11-30T12:40:00Z``, with or without fractions or an offset) in UTC.
 
     Raises:
-        ValueError: not an ISO 8601 time.
+        MalformedResponseError: not an ISO 8601 time.
     """
-    when = datetime.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    try:
+        when = datetime.datetime.fromisoformat(str(text).strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise MalformedResponseError(f"an expiry time is not ISO 8601: {text!r}") from None
     if when.tzinfo is None:
         when = when.replace(tzinfo=datetime.timezone.utc)
     return when.astimezone(datetime.timezone.utc)

@@ -17,7 +17,7 @@ import os
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from ...types import InvalidCredsError
+from ...types import InvalidCredsError, MalformedResponseError
 from . import endpoint
 from .base import AwsCredentials, parse_time
 
@@ -65,7 +65,7 @@ class SsoProvider:
             with open(path, encoding="utf-8") as file:
                 document = json.load(file)
             token, expires = document["accessToken"], parse_time(document["expiresAt"])
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        except (OSError, ValueError, KeyError, TypeError, MalformedResponseError):
             raise InvalidCredsError(f"no usable SSO token cached for profile {self.profile!r} ({path}): "
                                     f"{login}") from None
         if expires <= datetime.datetime.now(datetime.timezone.utc):

@@ -1,9 +1,9 @@
-"""Where S3's explicit credentials, region and endpoint come from: arguments, a creds dict, the
-environment and the profile (``AWS_PROFILE``, else ``default``) of the shared files
-(``AWS_SHARED_CREDENTIALS_FILE`` / ``AWS_CONFIG_FILE``, else ``~/.aws/``).
+"""What an S3 driver is told: explicit keys (arguments or a creds dict, used alone), and the
+region and endpoint from the arguments, the creds dict, the environment and the profile
+(``AWS_PROFILE``, else ``default``) of the shared files (``AWS_SHARED_CREDENTIALS_FILE`` /
+``AWS_CONFIG_FILE``, else ``~/.aws/``).
 
-Only explicit keys (arguments or ``creds``) are resolved here, and used alone; without them
-the driver asks the AWS credential chain (:mod:`storagekit.credentials.aws`).
+Without explicit keys the driver asks the AWS credential chain (:mod:`storagekit.credentials.aws`).
 """
 
 from __future__ import annotations
