@@ -220,6 +220,8 @@ class S3StorageDriver(StorageDriver):
                            role_session_name or creds.get("role_session_name"),
                            duration_seconds or creds.get("duration_seconds")) if role_arn else None
         keys = settings.credentials
+        if anonymous and (keys or role):
+            raise InvalidOptionError("anonymous=True sends unsigned requests: it takes no keys and no role_arn", self)
         self._credentials = None if anonymous else aws_credentials(
             *((keys.access_key, keys.secret_key, keys.token) if keys else ()), profile=profile, region=self.region,
             role=role)

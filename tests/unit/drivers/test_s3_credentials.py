@@ -144,6 +144,8 @@ def test_anonymous_only_when_asked() -> None:
     driver = s3(anonymous=True)
     assert driver._signer("us-east-1") is None
     assert driver.credential_source == "anonymous (unsigned requests)"
+    with pytest.raises(InvalidOptionError, match="no keys and no role_arn"):
+        s3("K", "S", anonymous=True)
 
 
 def test_a_key_without_secret_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
