@@ -27,7 +27,11 @@ _WHAT = "the instance metadata service"
 class InstanceMetadataProvider:
     """Reads its settings from the environment when loaded."""
 
-    name: str = "EC2 instance metadata (AWS_EC2_METADATA_SERVICE_ENDPOINT, else 169.254.169.254)"
+    @property
+    def name(self) -> str:
+        if _disabled():
+            return "EC2 instance metadata (off: AWS_EC2_METADATA_DISABLED)"
+        return "EC2 instance metadata (AWS_EC2_METADATA_SERVICE_ENDPOINT, else 169.254.169.254)"
 
     def load(self) -> AwsCredentials | None:
         """The instance role's credentials; None when disabled, unreachable, or no role is attached.
@@ -36,7 +40,7 @@ class InstanceMetadataProvider:
             InvalidCredsError: the service answers, but without usable credentials.
         """
         environ = os.environ
-        if environ.get("AWS_EC2_METADATA_DISABLED", "").strip().lower() == "true":
+        if _disabled():
             return None
         base = (environ.get("AWS_EC2_METADATA_SERVICE_ENDPOINT") or DEFAULT_ENDPOINT).rstrip("/")
         timeout = float(environ.get("AWS_METADATA_SERVICE_TIMEOUT") or 1)
@@ -73,6 +77,10 @@ class InstanceMetadataProvider:
                 return {}
             raise
         return {"x-aws-ec2-metadata-token": response.text.strip()}
+
+
+def _disabled() -> bool:
+    return os.environ.get("AWS_EC2_METADATA_DISABLED", "").strip().lower() == "true"
 
 
 __all__ = ["InstanceMetadataProvider"]
