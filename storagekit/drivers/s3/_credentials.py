@@ -52,8 +52,8 @@ class Settings:
 
 def resolve(
     key: str | None,
-    secret: str | None,
-    token: str | None,
+    secret: str | Secret[str] | None,
+    token: str | Secret[str] | None,
     region: str | None,
     endpoint_url: str | None,
     creds: Mapping[str, Any] | None = None,
@@ -62,7 +62,8 @@ def resolve(
 ) -> Settings:
     """Resolve the settings; each value comes from the first place that has it.
 
-    Order: arguments, ``creds`` (Deep Lake's lowercase dict), environment, profile files.
+    Order: arguments, ``creds`` (Deep Lake's lowercase dict), environment, profile files. The
+    secret and token may be plain strings or :class:`~storagekit.secret.Secret` (from a profile).
     """
     creds = dict(creds or {})
     unknown = sorted(set(creds) - _CREDS_KEYS)
