@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .base import StorageDriver
-from .config import load_profile
+from .config import load_profile, profiles
 from .models import Container
 from .providers import DRIVERS, get_driver
 from .types import ContainerDoesNotExistError, InvalidOptionError, Provider
@@ -137,7 +137,9 @@ def open_url(url: str, *, provider: Provider | str | None = None, local_root: st
     :param provider: an S3-compatible preset for ``s3://`` URLs (e.g. ``Provider.MINIO``).
     :param local_root: the root directory for ``local://`` URLs (default: $STORAGEKIT_LOCAL_ROOT).
     :param profile: a named profile (see :mod:`storagekit.config`); it applies to URLs of its
-        provider's kind only, so one profile can serve one end of a cross-provider copy.
+        provider's kind only, so one profile can serve one end of a cross-provider copy. For
+        ``s3://`` URLs, a name that is not a storagekit profile is an AWS profile of the shared
+        AWS files (a storagekit profile of that name wins).
     :param container_optional: accept ``scheme://`` alone (a whole store, as ``ls s3://`` lists
         containers); its location's ``container_name`` is "".
     :param driver_options: passed to the driver's constructor (``endpoint_url=``, ``region=``, ...).
@@ -152,7 +154,9 @@ def open_url(url: str, *, provider: Provider | str | None = None, local_root: st
     if not container_name and not (container_optional and not key):
         raise InvalidOptionError(f"{url!r} names no container: write {scheme}://<container>/<key>")
     kind = SCHEMES[scheme.lower()]
-    if profile:
+    if profile and kind is Provider.S3 and profile not in profiles():
+        driver_options = {**driver_options, "profile": profile}  # an AWS profile of ~/.aws/config
+    elif profile:
         settings = dict(load_profile(profile))
         chosen = settings.pop("provider", kind.value)
         if _family(chosen) == _family(kind):

@@ -5,5 +5,6 @@ pytest_plugins = [
     "tests.support.google_storage",
     "tests.support.local",
     "tests.support.memory",
+    "tests.support.moto_server",
     "tests.support.s3",
 ]

@@ -28,7 +28,7 @@ from ..types import (
     StorageKitError,
 )
 from ..urls import check_location
-from . import completion, moves, objects, profiles, transfers
+from . import completion, moves, objects, profiles, transfers, whoami
 from ._common import Command, OutputClosed, UsageError, printable
 from .profiles import config_error_message
 
@@ -84,6 +84,8 @@ def _add_global_options(parser: argparse.ArgumentParser, *, in_subcommand: bool)
                               "help": "never draw progress"}),
         (("--debug",), {"action": "store_true", "default": default(False),
                         "help": "log requests (signatures redacted) and show tracebacks"}),
+        (("--anonymous", "--no-sign-request"), {"action": "store_true", "default": default(False),
+                                                "help": "unsigned requests to s3:// URLs (public buckets)"}),
     ]
     group = parser.add_argument_group("global options")
     for flags, settings in options:
@@ -104,7 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"storagekit {__version__}")
     _add_global_options(parser, in_subcommand=False)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (objects, moves, transfers, profiles, completion):
+    for module in (objects, moves, transfers, profiles, whoami, completion):
         module.add_parsers(commands)
     for subparser in {id(sub): sub for sub in commands.choices.values()}.values():
         _add_global_options(subparser, in_subcommand=True)

@@ -129,7 +129,10 @@ class Command:
 
     def open(self, url: str, container_optional: bool = False) -> Location:
         """The location a URL names, with the command line's driver options."""
-        return open_url(url, container_optional=container_optional, **self.url_options())
+        options = self.url_options()
+        if getattr(self.args, "anonymous", False) and url.lower().startswith("s3://"):
+            options["anonymous"] = True
+        return open_url(url, container_optional=container_optional, **options)
 
     def url_options(self) -> dict[str, Any]:
         """Options for :func:`~storagekit.urls.open_url` from the global flags and the profile."""

@@ -115,18 +115,19 @@ def canonical_request(
 
 def authorization(
     method: str, path: str, query: str, headers: Mapping[str, str], payload_hash: str, amz_date: str,
-    credentials: Credentials, region: str,
+    credentials: Credentials, region: str, service: str = "s3",
 ) -> str:
     """The ``Authorization`` header value that signs exactly ``headers`` (names in any case).
 
     ``amz_date`` is the request time as ``YYYYMMDDTHHMMSSZ`` (the ``x-amz-date`` value,
-    which ``headers`` should include); ``payload_hash`` is the ``x-amz-content-sha256`` value.
+    which ``headers`` should include); ``payload_hash`` is the ``x-amz-content-sha256`` value;
+    ``service`` is the signing name (``s3``, or ``sts`` for the credential calls).
     """
     canonical, signed = canonical_request(method, path, query, headers, payload_hash)
     date = amz_date[:8]
-    scope = f"{date}/{region}/s3/aws4_request"
+    scope = f"{date}/{region}/{service}/aws4_request"
     to_sign = f"{ALGORITHM}\n{amz_date}\n{scope}\n{_SHA256(canonical.encode()).hexdigest()}"
-    key = _signing_key(credentials.secret_key.reveal(), date, region)
+    key = _signing_key(credentials.secret_key.reveal(), date, region, service)
     signature = hmac.digest(key, to_sign.encode(), "sha256").hex()
     # ", " between the parts, as AWS's SDKs send it (the published examples show "," alone: both are accepted)
     return f"{ALGORITHM} Credential={credentials.access_key}/{scope}, SignedHeaders={signed}, Signature={signature}"
@@ -155,18 +156,20 @@ def _amz_date(when: datetime.datetime) -> str:
 
 
 class SigV4Auth:
-    """Signs S3 requests in place with the ``Authorization`` header, for one region.
+    """Signs S3 requests in place with the ``Authorization`` header, for one region (and
+    service: ``sts`` signs the credential calls of :mod:`storagekit.credentials.sts`).
 
     Sets ``x-amz-date``, ``x-amz-security-token`` (temporary credentials),
     ``x-amz-content-sha256`` (kept if the caller set it) and ``Authorization``; signs
     ``host``, the headers in :data:`SIGNED_HEADERS` that are present and every ``x-amz-*``.
     """
 
-    __slots__ = ("credentials", "region")
+    __slots__ = ("credentials", "region", "service")
 
-    def __init__(self, credentials: Credentials, region: str) -> None:
+    def __init__(self, credentials: Credentials, region: str, service: str = "s3") -> None:
         self.credentials = credentials
         self.region = region
+        self.service = service
 
     def __repr__(self) -> str:
         return f"<SigV4Auth access_key={self.credentials.access_key!r} region={self.region!r}>"
@@ -193,7 +196,8 @@ class SigV4Auth:
             if key.startswith("x-amz-") or key in SIGNED_HEADERS:
                 signed[key] = value
         headers["Authorization"] = authorization(
-            request.method, path, query or "", signed, content_hash, stamp, self.credentials, self.region
+            request.method, path, query or "", signed, content_hash, stamp, self.credentials, self.region,
+            self.service,
         )
         return request
 
@@ -204,9 +208,9 @@ def header_auth(credentials: Credentials, region: str) -> SigV4Auth:
 
 
 @lru_cache(maxsize=32)
-def _signing_key(secret: str, date: str, region: str) -> bytes:
+def _signing_key(secret: str, date: str, region: str, service: str = "s3") -> bytes:
     key = hmac.new(f"AWS4{secret}".encode(), date.encode(), hashlib.sha256).digest()
-    for step in (region, "s3", "aws4_request"):
+    for step in (region, service, "aws4_request"):
         key = hmac.new(key, step.encode(), hashlib.sha256).digest()
     return key
 

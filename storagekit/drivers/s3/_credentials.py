@@ -1,9 +1,9 @@
-"""Where S3 credentials, region and endpoint come from: arguments, a creds dict, or the AWS chain.
+"""What an S3 driver is told: explicit keys (arguments or a creds dict, used alone), and the
+region and endpoint from the arguments, the creds dict, the environment and the profile
+(``AWS_PROFILE``, else ``default``) of the shared files (``AWS_SHARED_CREDENTIALS_FILE`` /
+``AWS_CONFIG_FILE``, else ``~/.aws/``).
 
-The chain is the one every AWS tool follows: ``AWS_ACCESS_KEY_ID`` /
-``AWS_SECRET_ACCESS_KEY`` / ``AWS_SESSION_TOKEN``, then the profile (``AWS_PROFILE``,
-else ``default``) in the shared credentials file and the config file
-(``AWS_SHARED_CREDENTIALS_FILE`` / ``AWS_CONFIG_FILE``, else ``~/.aws/``).
+Without explicit keys the driver asks the AWS credential chain (:mod:`storagekit.credentials.aws`).
 """
 
 from __future__ import annotations
@@ -16,9 +16,10 @@ from typing import Any
 
 from ...config import describe_parse_error
 from ...secret import Secret, wrap
-from ...types import InvalidOptionError
+from ...types import InvalidCredsError, InvalidOptionError
 
-_CREDS_KEYS = frozenset({"aws_access_key_id", "aws_secret_access_key", "aws_session_token", "endpoint_url", "region"})
+_CREDS_KEYS = frozenset({"aws_access_key_id", "aws_secret_access_key", "aws_session_token", "endpoint_url", "region",
+                         "role_arn", "external_id", "role_session_name", "duration_seconds"})
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,7 @@ class Credentials:
 
 @dataclass(frozen=True)
 class Settings:
-    """What the chain resolved: credentials (None: anonymous), region, endpoint, addressing."""
+    """What was resolved: explicit credentials (None: ask the chain), region, endpoint, addressing."""
 
     credentials: Credentials | None
     region: str | None
@@ -70,10 +71,9 @@ def resolve(
     if unknown:
         known = ", ".join(sorted(_CREDS_KEYS))
         raise InvalidOptionError(f"unknown key(s) {', '.join(unknown)} in creds (known: {known})")
-    key = key or creds.get("aws_access_key_id") or environ.get("AWS_ACCESS_KEY_ID")
-    if key:
-        secret = secret or creds.get("aws_secret_access_key") or environ.get("AWS_SECRET_ACCESS_KEY")
-        token = token or creds.get("aws_session_token") or environ.get("AWS_SESSION_TOKEN")
+    key = key or creds.get("aws_access_key_id")
+    secret = secret or creds.get("aws_secret_access_key")
+    token = token or creds.get("aws_session_token")
     region = region or creds.get("region") or environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION")
     endpoint_url = (
         endpoint_url or creds.get("endpoint_url")
@@ -81,13 +81,11 @@ def resolve(
     )
     name = profile or environ.get("AWS_PROFILE")
     section = _profile(name or "default", environ)
-    if not key:
-        if name and not section:
-            raise InvalidOptionError(f"AWS profile {name!r} is in neither the AWS config nor credentials file")
-        key = section.get("aws_access_key_id")
-        secret, token = section.get("aws_secret_access_key"), section.get("aws_session_token")
-    if key and not secret:
-        raise InvalidOptionError("an S3 access key was given without its secret key")
+    if not key and name and not section:
+        raise InvalidOptionError(f"AWS profile {name!r} is in neither the AWS config nor credentials file")
+    if bool(key) != bool(secret):  # explicit keys are never completed from elsewhere
+        raise InvalidCredsError(f"an S3 {'access' if key else 'secret'} key was given without its "
+                                f"{'secret' if key else 'access'} key")
     secret_key = wrap(secret)
     credentials = Credentials(key, secret_key, wrap(token)) if key and secret_key else None
     return Settings(

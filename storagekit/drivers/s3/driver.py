@@ -14,7 +14,6 @@ import logging
 import os
 import re
 import sys
-import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import closing
@@ -25,6 +24,7 @@ from urllib.parse import quote, urlsplit
 
 from ... import fields
 from ...base import Capabilities, StorageDriver
+from ...credentials.aws import RoleOptions, aws_credentials
 from ...http import Body, Connection, RequestContext
 from ...models import Container, MultipartUpload, Object, Part, StreamedPage
 from ...options import UploadOptions
@@ -179,9 +179,16 @@ class S3StorageDriver(StorageDriver):
         obj = s3.get_container("my-bucket").upload_object("report.pdf", "2024/report.pdf")
         url = s3.get_object_url(obj, expires_in=600)
 
+    Credentials: explicit ``key`` + ``secret`` [+ ``token``] (or the same in ``creds``) are used
+    alone; without them the AWS chain finds them (:mod:`storagekit.credentials.aws`: environment,
+    web identity, ``profile``, container, instance metadata) and nothing found is an
+    InvalidCredsError at the first request; ``anonymous=True`` sends unsigned requests;
+    ``role_arn`` (+ ``external_id``, ``role_session_name``, ``duration_seconds``) assumes a role
+    on top. Temporary credentials refresh themselves.
+
     Constructor options besides the documented arguments: ``creds`` (a dict with
     ``aws_access_key_id``, ``aws_secret_access_key``, ``aws_session_token``,
-    ``endpoint_url``, ``region``), ``profile``, ``addressing_style`` (``auto``,
+    ``endpoint_url``, ``region`` and the four role keys), ``addressing_style`` (``auto``,
     ``virtual``, ``path``), ``timeout`` (seconds, or a (connect, read) pair), ``verify``
     (TLS: bool or CA bundle path; by default ``AWS_CA_BUNDLE`` if set, as AWS tools do),
     ``pool_size``, ``retry`` (a RetryPolicy), ``deadline`` (seconds a request may take in all),
@@ -225,14 +232,25 @@ class S3StorageDriver(StorageDriver):
         self,
         key: str | None = None,
         secret: str | None = None,
-        token: str | None = None,
-        region: str | None = None,
-        endpoint_url: str | None = None,
         secure: bool = True,
+        host: str | None = None,
+        port: int | None = None,
+        region: str | None = None,
+        token: str | None = None,
+        *,
+        endpoint_url: str | None = None,
+        creds: Mapping[str, Any] | None = None,
+        profile: str | None = None,
+        anonymous: bool = False,
+        role_arn: str | None = None,
+        external_id: str | None = None,
+        role_session_name: str | None = None,
+        duration_seconds: int | None = None,
         **options: Any,
     ) -> None:
-        creds = options.pop("creds", None)
-        settings = resolve(key, secret, token, region, endpoint_url, creds, options.pop("profile", None))
+        if host and not endpoint_url:  # libcloud's host/port/secure
+            endpoint_url = f"{'https' if secure else 'http'}://{host}{f':{port}' if port else ''}"
+        settings = resolve(key, secret, token, region, endpoint_url, creds, profile)
         addressing = options.pop("addressing_style", None) or settings.addressing_style or "auto"
         if addressing not in ("auto", "virtual", "path"):
             raise InvalidOptionError(f"addressing_style must be auto, virtual or path, not {addressing!r}", self)
@@ -245,14 +263,22 @@ class S3StorageDriver(StorageDriver):
         self.region = settings.region or self.preset.region
         if not self.region:
             raise InvalidOptionError(f"{self.preset.title} needs a region (region=...)", self)
-        self._credentials: Credentials | None = settings.credentials
+        creds = creds or {}
+        role_arn = role_arn or creds.get("role_arn")
+        role = RoleOptions(role_arn, external_id or creds.get("external_id"),
+                           role_session_name or creds.get("role_session_name"),
+                           duration_seconds or creds.get("duration_seconds")) if role_arn else None
+        keys = settings.credentials
+        if anonymous and (keys or role):
+            raise InvalidOptionError("anonymous=True sends unsigned requests: it takes no keys and no role_arn", self)
+        self._credentials = None if anonymous else aws_credentials(
+            *((keys.access_key, keys.secret_key, keys.token) if keys else ()), profile=profile, region=self.region,
+            role=role)
         self._custom_endpoint = settings.endpoint_url is not None
         self._scheme, self._host, self._path_prefix = self._endpoint(settings.endpoint_url, secure)
         self._addressing = addressing
         self._bucket_regions: dict[str, str] = {}
         self._bases: dict[tuple[str, str], tuple[str, str]] = {}
-        self._auths: dict[str, _auth.SigV4Auth] = {}
-        self._lock = threading.Lock()
         # the checksum uploads carry instead of Content-MD5, where the service checks one
         self._crc: str | None = ("crc32c" if FAST_CRC32C else "crc32") if self.preset.flexible_checksums else None
 
@@ -302,14 +328,31 @@ class S3StorageDriver(StorageDriver):
     def _region_of(self, bucket: str) -> str:
         return self._bucket_regions.get(bucket, self.region) if bucket else self.region
 
-    def _signer(self, region: str) -> _auth.SigV4Auth | None:
+    @property
+    def credential_source(self) -> str:
+        """Where this driver's credentials come from and when they expire, never a secret
+        (``storagekit whoami``); loads them if that has not happened yet.
+
+        Raises:
+            InvalidCredsError: no credentials are found.
+        """
         if self._credentials is None:
-            return None
-        signer = self._auths.get(region)
-        if signer is None:
-            with self._lock:
-                signer = self._auths.setdefault(region, _auth.header_auth(self._credentials, region))
-        return signer
+            return "anonymous (unsigned requests)"
+        return str(self._credentials.get().describe())
+
+    def _current_credentials(self) -> Credentials:
+        """The credentials to sign with now (loaded, or refreshed, if need be)."""
+        if self._credentials is None:
+            raise InvalidCredsError("this driver is anonymous (anonymous=True): it has no credentials", self)
+        found = self._credentials.get()
+        return Credentials(found.access_key, found.secret_key, found.token)
+
+    def _signer(self, region: str) -> partial[Request] | None:
+        """The request signer for ``region``; it takes the current credentials at every attempt."""
+        return None if self._credentials is None else partial(self._sign, region)
+
+    def _sign(self, region: str, request: Request) -> Request:
+        return _auth.header_auth(self._current_credentials(), region)(request)
 
     def _request(
         self, method: str, bucket: str, key: str = "", query: str = "", *, headers: Mapping[str, str] | None = None,
@@ -721,7 +764,7 @@ class S3StorageDriver(StorageDriver):
         region = self._region_of(container.name)
         base, host = self._base(container.name, region)
         path = urlsplit(base).path + "/" + _quote_key(name)
-        query = _auth.presign(self._credentials, region, method, host, path, expires_in)
+        query = _auth.presign(self._current_credentials(), region, method, host, path, expires_in)
         return f"{base}/{_quote_key(name)}?{query}"
 
 

@@ -102,6 +102,6 @@ def test_anonymous_driver_cannot_presign(monkeypatch: pytest.MonkeyPatch, tmp_pa
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_CONFIG_FILE", f"{tmp_path}/none")
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", f"{tmp_path}/none")
-    driver = get_driver(Provider.S3)()
-    with pytest.raises(InvalidCredsError):
+    driver = get_driver(Provider.S3)(anonymous=True)
+    with pytest.raises(InvalidCredsError, match="anonymous"):
         driver.get_object_url(driver._as_container("examplebucket"), object_name="t")
