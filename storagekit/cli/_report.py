@@ -16,25 +16,6 @@ from typing import Any, TextIO
 from ._common import human_size
 
 
-def escape(name: str) -> str:
-    """A name safe to print on one line: backslash, control characters and undecodable bytes
-    as ``\\\\``, ``\\n``, ``\\t``, ``\\xNN`` (as ``ls -b`` does)."""
-    out = []
-    for char in name:
-        code = ord(char)
-        if char == "\\":
-            out.append("\\\\")
-        elif char in "\n\t\r":
-            out.append({"\n": "\\n", "\t": "\\t", "\r": "\\r"}[char])
-        elif 0xDC80 <= code <= 0xDCFF:  # an undecodable byte (surrogateescape)
-            out.append(f"\\x{code - 0xDC00:02x}")
-        elif code < 0x20 or 0x7F <= code < 0xA0 or 0xD800 <= code <= 0xDFFF:
-            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
-        else:
-            out.append(char)
-    return "".join(out)
-
-
 def print_json(document: Any, out: TextIO | None = None) -> None:
     """Print one JSON document (names exact; undecodable bytes as ``\\udcNN`` escapes)."""
     print(json.dumps(document, indent=2, sort_keys=True, default=str), file=out or sys.stdout)
@@ -48,13 +29,14 @@ def _duration(seconds: float) -> str:
 
 class Meter:
     """Progress of a transfer as files and bytes: a tqdm bar on a terminal, else a stats line
-    every ``interval`` seconds on stderr (``interval`` 0: none), nothing when quiet.
+    every ``interval`` seconds on stderr (``interval`` 0: none), nothing when quiet. ``bar``
+    forces the bar on (``--progress``) or off (``--no-progress``); by default it follows the terminal.
 
     ``update`` may be called from worker threads.
     """
 
     def __init__(self, what: str, *, quiet: bool, interval: float, unit: str = "B",
-                 stream: TextIO | None = None) -> None:
+                 stream: TextIO | None = None, bar: bool | None = None) -> None:
         self.what, self.unit = what, unit
         self.stream = stream or sys.stderr
         self.started = time.monotonic()
@@ -66,14 +48,14 @@ class Meter:
         self._thread: threading.Thread | None = None
         if quiet:
             return
-        if self.stream.isatty():
+        if self.stream.isatty() if bar is None else bar:
             try:
                 from tqdm import tqdm
             except ImportError:
                 return
             self._bar = tqdm(total=None, desc=what, unit=unit, unit_scale=unit == "B", unit_divisor=1024,
                              file=self.stream, leave=False, dynamic_ncols=True)
-        elif interval > 0:
+        elif interval > 0 and not self.stream.isatty():
             self._thread = threading.Thread(target=self._log_every, args=(interval,), daemon=True,
                                             name="storagekit-stats")
             self._thread.start()

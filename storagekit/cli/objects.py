@@ -13,16 +13,12 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..models import Object, Prefix
-from ..types import ObjectDoesNotExistError, Provider
-from ..urls import SCHEMES, Location
+from ..types import ObjectDoesNotExistError
+from ..urls import Location
 from ._common import Command, OutputClosed, UsageError, human_size, printable
 
 PROMPT_NAMES = 5
 """How many names the confirmation prompt of ``rm -r`` shows."""
-
-PRESIGN_MAXIMUM = {Provider.S3: 7 * 24 * 3600, Provider.GOOGLE_STORAGE: 7 * 24 * 3600}
-"""The longest a presigned URL may stay valid, by URL scheme's provider (SigV4 and GCS V4:
-7 days; an Azure service SAS has no maximum)."""
 
 
 def ls(cmd: Command) -> int:
@@ -189,11 +185,6 @@ def _confirmed(cmd: Command, location: Location, objects: list[Object]) -> bool:
 
 def url(cmd: Command) -> int:
     location = cmd.open(cmd.args.location)
-    kind = SCHEMES[location.url.partition("://")[0].lower()]
-    maximum = PRESIGN_MAXIMUM.get(kind)
-    if maximum is not None and cmd.args.expires > maximum:
-        raise UsageError(f"--expires {cmd.args.expires} is longer than {kind.value}'s maximum of {maximum} "
-                         f"seconds ({maximum // 86400} days)")
     cmd.output(location.driver.get_object_url(location.container, expires_in=cmd.args.expires,
                                                method=cmd.args.method, object_name=location.key))
     return 0

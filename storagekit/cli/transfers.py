@@ -22,8 +22,8 @@ from ..models import Object
 from ..sync import SyncInterrupted, SyncProgress, SyncReport
 from ..types import ContainerDoesNotExistError, NotSupportedError, Provider
 from ..urls import Location, is_url
-from ._common import Command, UsageError, human_size
-from ._report import Meter, escape, print_json, stats_interval
+from ._common import Command, UsageError, human_size, printable
+from ._report import Meter, print_json, stats_interval
 
 _NO_ACL_OR_SSE = (Provider.LOCAL.value, Provider.MEMORY.value)
 
@@ -138,13 +138,14 @@ def _copied(cmd: Command, source: str, destination: str, size: int) -> int:
     if _flag(cmd, "json"):
         print_json({"copied": [{"source": source, "destination": destination, "bytes": size}]})
     elif not _flag(cmd, "quiet"):
-        cmd.say(f"copied {escape(source)} -> {escape(destination)} ({human_size(size)})")
+        cmd.say(f"copied {printable(source)} -> {printable(destination)} ({human_size(size)})")
     return 0
 
 
 def _meter(cmd: Command, what: str, unit: str = "B") -> Meter:
     quiet = _flag(cmd, "quiet") or (_flag(cmd, "json") and not sys.stderr.isatty())
-    return Meter(what, quiet=quiet, interval=stats_interval(cmd.args), unit=unit)
+    return Meter(what, quiet=quiet, interval=stats_interval(cmd.args), unit=unit,
+                 bar=getattr(cmd.args, "progress", None))
 
 
 def sync(cmd: Command) -> int:
@@ -225,7 +226,7 @@ def _report(cmd: Command, report: SyncReport) -> int:
         print_json({"source": cmd.args.source, "destination": cmd.args.destination, **report.to_dict()})
         return status
     for name, error in sorted(report.errors.items()):
-        print(f"storagekit: failed {escape(name)}: {error}", file=sys.stderr)
+        print(f"storagekit: failed {printable(name)}: {error}", file=sys.stderr)
     if report.interrupted:
         print("storagekit: interrupted: the transfers under way finished, nothing was deleted", file=sys.stderr)
     if report.deletes_withheld:
@@ -234,11 +235,11 @@ def _report(cmd: Command, report: SyncReport) -> int:
         return status
     would = "would " if report.dry_run else ""
     for name in report.copied:
-        cmd.say(f"{would}copy {escape(name)}" if would else f"copied {escape(name)}")
+        cmd.say(f"{would}copy {printable(name)}" if would else f"copied {printable(name)}")
     for name in report.deleted:
-        cmd.say(f"{would}delete {escape(name)}" if would else f"deleted {escape(name)}")
+        cmd.say(f"{would}delete {printable(name)}" if would else f"deleted {printable(name)}")
     for name, reason in sorted(report.skipped.items()):
-        cmd.say(f"skipped {escape(name)}: {reason}")
+        cmd.say(f"skipped {printable(name)}: {reason}")
     cmd.say(_summary(report))
     return status
 
@@ -262,7 +263,7 @@ def verify(cmd: Command) -> int:
                     "problems": problems})
         return 6 if problems else 0
     for problem in problems:
-        print(f"storagekit: mismatch: {escape(problem)}", file=sys.stderr)
+        print(f"storagekit: mismatch: {printable(problem)}", file=sys.stderr)
     if not _flag(cmd, "quiet"):
         cmd.say(f"{total - len(problems)} of {total} files match the manifest")
     return 6 if problems else 0

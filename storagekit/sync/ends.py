@@ -18,7 +18,7 @@ from ..manifest import DATASET_FILE, MANIFEST_FILE
 from ..models import Object
 from ..paths import is_folder_marker, unsafe_reason
 from ..types import ContainerDoesNotExistError, InvalidOptionError, SourceNotFoundError, StorageKitError
-from ..urls import Location, is_url, open_url
+from ..urls import Location, check_location, is_url, open_url
 
 MD5_META = "storagekit_md5"
 """Metadata name under which sync records an uploaded file's MD5 (a valid Azure identifier)."""
@@ -26,7 +26,6 @@ TEMP_NAME = re.compile(r"\..+\.[0-9a-f]{12}\.part")
 """storagekit's own temp files (``transfer.write_file_atomically``): ``.<name>.<12 hex>.part``."""
 MANIFESTS = frozenset({DATASET_FILE, MANIFEST_FILE})
 NS = 1_000_000_000
-_SCHEME_LIKE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]+:/")
 """A scheme of two letters or more then ``:/``: a URL, perhaps mistyped (``C:/data`` is a path)."""
 
 
@@ -164,7 +163,7 @@ class Store:
     def __init__(self, location: Location) -> None:
         self.location = location
         self.driver = location.driver
-        self.prefix = location.key if location.is_prefix else location.key + "/"
+        self.prefix = location.directory_prefix
         self.container_missing = False
 
     def exists(self) -> bool:
@@ -261,7 +260,7 @@ def open_end(target: str | Location, **url_options: object) -> End:
     """
     if isinstance(target, Location):
         return Store(target)
-    if is_url(target) or _SCHEME_LIKE.match(target):
+    if is_url(check_location(target)):
         return Store(open_url(target, **url_options))  # type: ignore[arg-type]
     return Directory(target)
 

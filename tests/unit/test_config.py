@@ -96,7 +96,8 @@ def test_a_profile_s_wrapped_secrets_reach_the_drivers(tmp_path: Path, monkeypat
     save_profile("az", {"provider": "azure_blobs", "key": "acct", "secret": account_key}, path)
     save_profile("azsas", {"provider": "azure_blobs", "key": "acct", "sas_token": "sv=1&sig=abc"}, path)
     s3: Any = open_url("s3://bucket/key", profile="lab").driver
-    assert (s3._credentials.secret_key.reveal(), s3._credentials.token.reveal()) == (SECRET, "session")
+    credentials = s3._current_credentials()
+    assert (credentials.secret_key.reveal(), credentials.token.reveal()) == (SECRET, "session")
     azure: Any = open_url("az://container/blob", profile="az").driver
     assert azure._config.shared_key.account_key() == ("acct", b"k" * 32)
     sas: Any = open_url("az://container/blob", profile="azsas").driver

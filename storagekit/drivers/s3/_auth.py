@@ -27,6 +27,7 @@ from functools import lru_cache
 from typing import Any, Protocol, TypeVar
 from urllib.parse import quote, unquote_to_bytes
 
+from ...types import InvalidOptionError
 from ._credentials import Credentials
 
 ALGORITHM = "AWS4-HMAC-SHA256"
@@ -228,7 +229,13 @@ def presign(
 
     ``path`` is the already URI-encoded path; only the ``host`` header is signed and
     the payload is ``UNSIGNED-PAYLOAD``, as AWS's own presigners do.
+
+    Raises:
+        InvalidOptionError: ``expires_in`` is longer than SigV4 allows (7 days).
     """
+    if expires_in > MAX_PRESIGN_SECONDS:
+        raise InvalidOptionError(f"S3 presigned URLs expire within {MAX_PRESIGN_SECONDS} seconds (7 days), "
+                                 f"not {expires_in}")
     when = now or utcnow()
     stamp, date = when.strftime("%Y%m%dT%H%M%SZ"), when.strftime("%Y%m%d")
     scope = f"{date}/{region}/s3/aws4_request"
@@ -236,7 +243,7 @@ def presign(
         "X-Amz-Algorithm": ALGORITHM,
         "X-Amz-Credential": f"{credentials.access_key}/{scope}",
         "X-Amz-Date": stamp,
-        "X-Amz-Expires": str(min(expires_in, MAX_PRESIGN_SECONDS)),
+        "X-Amz-Expires": str(expires_in),
         "X-Amz-SignedHeaders": "host",
     }
     if credentials.token:

@@ -248,6 +248,9 @@ class S3StorageDriver(StorageDriver):
         duration_seconds: int | None = None,
         **options: Any,
     ) -> None:
+        if secure not in (True, False):  # a token passed where libcloud's positional order has `secure`
+            raise InvalidOptionError(f"secure must be True or False, not a {type(secure).__name__} "
+                                     "(the third positional argument is libcloud's secure: pass token= by name)", self)
         if host and not endpoint_url:  # libcloud's host/port/secure
             endpoint_url = f"{'https' if secure else 'http'}://{host}{f':{port}' if port else ''}"
         settings = resolve(key, secret, token, region, endpoint_url, creds, profile)

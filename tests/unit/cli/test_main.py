@@ -18,7 +18,8 @@ TYPOS = ["s4://bucket/x", "gs:/bucket", "s3:/b"]
 def _commands_with(typo: str, real: str) -> list[list[str]]:
     """Every subcommand that takes a location, with the typo in each location position."""
     single = [["ls", typo], ["du", typo], ["stat", typo], ["cat", typo], ["mb", typo], ["rb", typo],
-              ["rm", typo], ["rm", "-r", "--yes", typo], ["url", typo], ["check", typo], ["verify", typo]]
+              ["rm", typo], ["rm", "-r", "--yes", typo], ["url", typo], ["check", typo], ["verify", typo],
+              ["whoami", typo]]
     pairs = [[command, *sides] for command in ("cp", "mv", "sync") for sides in ((typo, real), (real, typo))]
     return single + pairs + [["cp", "-r", real, typo], ["sync", "--delete", real, typo]]
 

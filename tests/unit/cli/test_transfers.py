@@ -185,7 +185,7 @@ def test_cp_keeps_mtime_mode_and_the_given_properties(tree: Path, tmp_path: Path
     done = cli("cp", "--create", "--content-type", "text/x-notes", "--metadata", "owner=ann",
                str(tree / "notes.txt"), "local://b/n.txt", root=root)
     assert done.returncode == 0, done.stderr
-    info = json.loads(cli("stat", "local://b/n.txt", root=root).stdout)
+    info = json.loads(cli("stat", "--json", "local://b/n.txt", root=root).stdout)
     assert info["extra"]["content_type"] == "text/x-notes"
     assert info["meta_data"] == {"owner": "ann", "mtime": "1500000000.500000000", "mode": "100600"}
     assert cli("cp", "local://b/n.txt", str(tmp_path / "back.txt"), root=root).returncode == 0

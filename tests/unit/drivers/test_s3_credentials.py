@@ -206,4 +206,4 @@ def test_credentials_hold_secrets_wrapped(aws_files: Path) -> None:
     credentials = Credentials("AKIDEXAMPLE", "supersecretvalue", "sessiontokenvalue")
     assert isinstance(credentials.secret_key, Secret) and isinstance(credentials.token, Secret)
     assert "supersecretvalue" not in str(vars(s3("AKIDEXAMPLE", Secret("supersecretvalue"))))
-    assert s3("K", Secret("S"), Secret("T"))._credentials == Credentials("K", "S", "T")
+    assert s3("K", Secret("S"), token=Secret("T"))._current_credentials() == Credentials("K", "S", "T")

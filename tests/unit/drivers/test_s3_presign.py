@@ -17,7 +17,7 @@ import pytest
 from storagekit.drivers.s3 import _auth
 from storagekit.models import Object
 from storagekit.providers import get_driver
-from storagekit.types import InvalidCredsError, Provider
+from storagekit.types import InvalidCredsError, InvalidOptionError, Provider
 
 KEY = "AKIAIOSFODNN7EXAMPLE"
 SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
@@ -76,9 +76,11 @@ def test_presigned_put_and_path_style_match_the_reference(
     assert url == reference_presign("PUT", host, path, region, "20130524T000000Z", 600)
 
 
-def test_expiry_is_capped_at_seven_days(frozen_clock: None) -> None:
+def test_expiry_beyond_seven_days_is_refused_not_capped(frozen_clock: None) -> None:
     driver = get_driver(Provider.S3)(KEY, SECRET)
-    url = driver.get_object_url(driver._as_container("examplebucket"), expires_in=30 * 86400, object_name="t")
+    with pytest.raises(InvalidOptionError, match="604800"):
+        driver.get_object_url(driver._as_container("examplebucket"), expires_in=7 * 86400 + 1, object_name="t")
+    url = driver.get_object_url(driver._as_container("examplebucket"), expires_in=7 * 86400, object_name="t")
     assert parse_qs(urlsplit(url).query)["X-Amz-Expires"] == ["604800"]
 
 
