@@ -1,26 +1,17 @@
-"""The transfer commands' output helpers: escaped names, the files bar of verify, stats lines."""
+"""The transfer commands' output helpers: the files bar of verify, stats lines."""
 
 from __future__ import annotations
 
 import io
-import os
 
 import pytest
 
-from storagekit.cli._report import Meter, escape
+from storagekit.cli._report import Meter
 
 
 class _Terminal(io.StringIO):
     def isatty(self) -> bool:
         return True
-
-
-def test_names_are_escaped_as_ls_b_does() -> None:
-    assert escape("plain/name.txt") == "plain/name.txt"
-    assert escape("two\nlines\t\x1b[2J\\") == "two\\nlines\\t\\x1b[2J\\\\"
-    assert escape(os.fsdecode(b"caf\xe9")) == "caf\\xe9"
-    assert escape("caf\u00e9 \u65e5\u672c") == "caf\u00e9 \u65e5\u672c"  # printable Unicode stays
-    assert escape("\x9b31m") == "\\x9b31m"  # the one-byte CSI
 
 
 def test_the_verify_bar_counts_files_not_bytes(monkeypatch: pytest.MonkeyPatch) -> None:
