@@ -12,27 +12,29 @@ import pytest
 from storagekit.filters import FilterRules, Rule, glob_to_regex
 from storagekit.types import InvalidOptionError
 
-NAMES = ["a.jpg", "b.txt", "notes.md", "photos/cat.jpg", "photos/dog.png", "photos/raw/cat.cr2",
+NAMES = ["a.jpg", "b.txt", "notes.md", "photos/cat.jpg", "photos/dog.png", "photos/raw/cat.cr2", "photos/raw/r.jpg",
          "sub/x.jpg", "deep/sub/y.txt", "cache/tmp.bin", "top/cache/keep.jpg", "weird[1].jpg", "c*.txt"]
 
 # The examples of docs/filters.md: (options, names selected out of NAMES).
 EXAMPLES: list[tuple[dict[str, list[str]], list[str]]] = [
     ({"exclude": ["*.txt"]}, [n for n in NAMES if not n.endswith(".txt")]),
-    ({"include": ["*.jpg"]}, ["a.jpg", "photos/cat.jpg", "sub/x.jpg", "top/cache/keep.jpg", "weird[1].jpg"]),
+    ({"include": ["*.jpg"]}, ["a.jpg", "photos/cat.jpg", "photos/raw/r.jpg", "sub/x.jpg", "top/cache/keep.jpg", "weird[1].jpg"]),
     ({"include": ["/*.jpg"]}, ["a.jpg", "weird[1].jpg"]),
     ({"exclude": ["*"], "include": ["*.jpg"]},  # includes come first, as in rclone
-     ["a.jpg", "photos/cat.jpg", "sub/x.jpg", "top/cache/keep.jpg", "weird[1].jpg"]),
+     ["a.jpg", "photos/cat.jpg", "photos/raw/r.jpg", "sub/x.jpg", "top/cache/keep.jpg", "weird[1].jpg"]),
     ({"filters": ["- *"], "include": ["*.jpg"]},  # --filter comes after --include
-     ["a.jpg", "photos/cat.jpg", "sub/x.jpg", "top/cache/keep.jpg", "weird[1].jpg"]),
+     ["a.jpg", "photos/cat.jpg", "photos/raw/r.jpg", "sub/x.jpg", "top/cache/keep.jpg", "weird[1].jpg"]),
     ({"filters": ["- *", "+ *.jpg"]}, []),  # first match wins: '- *' takes everything
-    ({"filters": ["+ *.jpg", "- *"]}, ["a.jpg", "photos/cat.jpg", "sub/x.jpg", "top/cache/keep.jpg",
+    ({"filters": ["+ *.jpg", "- *"]}, ["a.jpg", "photos/cat.jpg", "photos/raw/r.jpg", "sub/x.jpg", "top/cache/keep.jpg",
                                       "weird[1].jpg"]),
     ({"exclude": ["sub/"]}, [n for n in NAMES if not n.startswith(("sub/", "deep/sub/"))]),
     ({"exclude": ["/cache/**"]}, [n for n in NAMES if n != "cache/tmp.bin"]),
-    ({"include": ["photos/**"]}, ["photos/cat.jpg", "photos/dog.png", "photos/raw/cat.cr2"]),
-    ({"include": ["*.{jpg,png}"], "exclude": ["photos/raw/**"]},
+    ({"include": ["photos/**"]}, ["photos/cat.jpg", "photos/dog.png", "photos/raw/cat.cr2", "photos/raw/r.jpg"]),
+    ({"include": ["*.{jpg,png}"], "exclude": ["photos/raw/**"]},  # the include is tested first
+     ["a.jpg", "photos/cat.jpg", "photos/dog.png", "photos/raw/r.jpg", "sub/x.jpg", "top/cache/keep.jpg", "weird[1].jpg"]),
+    ({"filters": ["- photos/raw/**", "+ *.{jpg,png}", "- *"]},
      ["a.jpg", "photos/cat.jpg", "photos/dog.png", "sub/x.jpg", "top/cache/keep.jpg", "weird[1].jpg"]),
-    ({"include": ["?.jpg"]}, ["a.jpg", "sub/x.jpg"]),
+    ({"include": ["?.jpg"]}, ["a.jpg", "photos/raw/r.jpg", "sub/x.jpg"]),
     ({"exclude": ["[ab].*"]}, [n for n in NAMES if n not in ("a.jpg", "b.txt")]),
     ({"include": ["weird\\[1\\].jpg", "c\\*.txt"]}, ["weird[1].jpg", "c*.txt"]),
 ]
