@@ -18,7 +18,8 @@ NAMES = ["a.jpg", "b.txt", "notes.md", "photos/cat.jpg", "photos/dog.png", "phot
 # The examples of docs/filters.md: (options, names selected out of NAMES).
 EXAMPLES: list[tuple[dict[str, list[str]], list[str]]] = [
     ({"exclude": ["*.txt"]}, [n for n in NAMES if not n.endswith(".txt")]),
-    ({"include": ["*.jpg"]}, ["a.jpg", "photos/cat.jpg", "photos/raw/r.jpg", "sub/x.jpg", "top/cache/keep.jpg", "weird[1].jpg"]),
+    ({"include": ["*.jpg"]},
+     ["a.jpg", "photos/cat.jpg", "photos/raw/r.jpg", "sub/x.jpg", "top/cache/keep.jpg", "weird[1].jpg"]),
     ({"include": ["/*.jpg"]}, ["a.jpg", "weird[1].jpg"]),
     ({"exclude": ["*"], "include": ["*.jpg"]},  # includes come first, as in rclone
      ["a.jpg", "photos/cat.jpg", "photos/raw/r.jpg", "sub/x.jpg", "top/cache/keep.jpg", "weird[1].jpg"]),
@@ -31,7 +32,8 @@ EXAMPLES: list[tuple[dict[str, list[str]], list[str]]] = [
     ({"exclude": ["/cache/**"]}, [n for n in NAMES if n != "cache/tmp.bin"]),
     ({"include": ["photos/**"]}, ["photos/cat.jpg", "photos/dog.png", "photos/raw/cat.cr2", "photos/raw/r.jpg"]),
     ({"include": ["*.{jpg,png}"], "exclude": ["photos/raw/**"]},  # the include is tested first
-     ["a.jpg", "photos/cat.jpg", "photos/dog.png", "photos/raw/r.jpg", "sub/x.jpg", "top/cache/keep.jpg", "weird[1].jpg"]),
+     ["a.jpg", "photos/cat.jpg", "photos/dog.png", "photos/raw/r.jpg", "sub/x.jpg", "top/cache/keep.jpg",
+      "weird[1].jpg"]),
     ({"filters": ["- photos/raw/**", "+ *.{jpg,png}", "- *"]},
      ["a.jpg", "photos/cat.jpg", "photos/dog.png", "sub/x.jpg", "top/cache/keep.jpg", "weird[1].jpg"]),
     ({"include": ["?.jpg"]}, ["a.jpg", "photos/raw/r.jpg", "sub/x.jpg"]),

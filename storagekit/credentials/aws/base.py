@@ -55,6 +55,23 @@ class AwsCredentials:
         return f"{self.source} (access key {self.access_key}), expires {when}"
 
 
+def read_token_file(path: str, what: str) -> str:
+    """The stripped text of a token file a source is configured with.
+
+    Args:
+        path: the file's path.
+        what: how an error names the file (e.g. "the web identity token file").
+
+    Raises:
+        InvalidCredsError: the file cannot be read (the message names it, never its content).
+    """
+    try:
+        with open(path, encoding="utf-8") as file:
+            return file.read().strip()
+    except OSError as error:
+        raise InvalidCredsError(f"cannot read {what} {path}: {error.strerror or type(error).__name__}") from None
+
+
 class CredentialProvider(Protocol):
     """One source of AWS credentials."""
 

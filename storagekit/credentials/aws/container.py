@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from ...types import InvalidCredsError
 from . import endpoint
-from .base import AwsCredentials, parse_time
+from .base import AwsCredentials, parse_time, read_token_file
 
 ECS_HOST = "http://169.254.170.2"
 _ALLOWED_HOSTS = frozenset({"localhost", "169.254.170.2", "169.254.170.23", "fd00:ec2::23"})
@@ -74,12 +74,7 @@ class ContainerProvider:
     def _authorization(environ: os._Environ[str]) -> str | None:
         path = environ.get("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE")
         if path:
-            try:
-                with open(path, encoding="utf-8") as file:
-                    token = file.read().strip()
-            except OSError as error:
-                raise InvalidCredsError(f"cannot read AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE {path}: "
-                                        f"{error.strerror or type(error).__name__}") from None
+            token = read_token_file(path, "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE")
         else:
             token = environ.get("AWS_CONTAINER_AUTHORIZATION_TOKEN", "")
         if "\r" in token or "\n" in token:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from ...types import InvalidCredsError
 from .. import sts
-from .base import AwsCredentials
+from .base import AwsCredentials, read_token_file
 
 
 def default_session_name() -> str:
@@ -46,12 +46,7 @@ class WebIdentityProvider:
             return None
         if not role_arn:
             raise InvalidCredsError("a web identity token file is configured without a role ARN (AWS_ROLE_ARN)")
-        try:
-            with open(token_file, encoding="utf-8") as file:
-                token = file.read().strip()
-        except OSError as error:
-            raise InvalidCredsError(f"cannot read the web identity token file {token_file}: "
-                                    f"{error.strerror or type(error).__name__}") from None
+        token = read_token_file(token_file, "the web identity token file")
         session = self.session_name or os.environ.get("AWS_ROLE_SESSION_NAME") or default_session_name()
         region = self.region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
         return sts.assume_role_with_web_identity(token, role_arn, session, region=region,

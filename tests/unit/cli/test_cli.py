@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from storagekit.cli import main
+from tests.support.cli import ok, run
 
 
 @pytest.fixture
@@ -28,17 +28,6 @@ def root(tmp_path: Path) -> str:
     return str(tmp_path / "store")
 
 
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
-
-
-def ok(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
-    """Run a command that must succeed; its standard output."""
-    code, out, err = run(capsys, *argv)
-    assert code == 0, err
-    return out
 
 
 def test_sync_up_list_and_back(tree: Path, root: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
