@@ -20,6 +20,8 @@ from typing import Any, TypeVar, cast
 _RECORD = 16384 + 2048
 """How much is read from the proxy's socket per turn: one TLS record (16 KiB) and its overhead."""
 
+_WRITE = 256 * 1024
+"""How much of a body is encrypted per turn before it is sent on."""
 _T = TypeVar("_T")
 
 
@@ -84,8 +86,8 @@ class TLSInTLS:
     def sendall(self, data: Any) -> None:
         """Encrypt and send all of ``data`` (bytes-like) to the origin."""
         view = memoryview(data).cast("B")
-        while view:
-            sent = self._turn(self._tls.write, view)
+        while view:  # a slice at a time, so a large body is not held encrypted whole in memory
+            sent = self._turn(self._tls.write, view[:_WRITE])
             view = view[sent:]
 
     def send(self, data: Any) -> int:

@@ -178,3 +178,16 @@ def test_a_proxy_scheme_other_than_http_or_https_is_an_invalid_option(monkeypatc
     monkeypatch.setenv("https_proxy", "socks5://127.0.0.1:1080")
     with pytest.raises(InvalidOptionError, match="proxy URL's scheme 'socks5' is not supported"):
         once().request("GET", "https://storage.example/b/k")
+
+
+def test_a_body_cut_short_inside_the_tunnel_is_a_broken_connection(proxy: HostileServer,
+                                                                   certificates: dict[str, Path]) -> None:
+    def truncate(peer: Peer) -> None:
+        peer.read_request()
+        peer.send(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc")
+        peer.sock.close()  # no close_notify: the TLS session just ends
+
+    with (hostile(truncate, tls=server_context(certificates["origin"], certificates["origin_key"])) as origin,
+          pytest.raises(ConnectionBrokenError, match="IncompleteRead") as info):
+        once(verify=str(certificates["bundle"])).request("GET", origin.url + "/b/k")
+    assert info.value.retryable
