@@ -26,6 +26,7 @@ Usage::
 
 from __future__ import annotations
 
+import functools
 import http.client
 import io
 import json
@@ -192,13 +193,15 @@ class Transport:
 
     Args:
         verify: True (the certifi bundle, or ``REQUESTS_CA_BUNDLE`` / ``CURL_CA_BUNDLE``),
-            False (no TLS verification at all) or a CA bundle file or directory.
+            False (no TLS verification at all) or a CA bundle file or directory; it checks
+            the certificates of the origins and of an HTTPS proxy alike.
         pool_size: idle connections kept per origin.
         deadline: seconds one request may take in all, body included (each read may
             still wait at most the read timeout, and the response headers must come within
             one read timeout of the request being sent).
 
-    Proxies come from ``HTTP(S)_PROXY`` / ``ALL_PROXY`` / ``NO_PROXY``, read once per origin.
+    Proxies come from ``HTTP(S)_PROXY`` / ``ALL_PROXY`` / ``NO_PROXY``, read once per origin;
+    an ``https://`` proxy is spoken to over TLS (TLS in TLS to an HTTPS origin behind it).
     Pooled connections belong to the process that opened them: a forked child opens its own.
 
     Raises:
@@ -308,15 +311,19 @@ class Transport:
         host, port = _host_port(netloc, 443 if scheme == "https" else 80)
         proxy = environment_proxy(scheme, host, port)
         context = self._context() if scheme == "https" else None
-
-        def connect() -> HTTPConnection:
-            if proxy is None:
-                return HTTPConnection(host, port, context=context)
-            proxy_host, proxy_port = _host_port(urlsplit(proxy).netloc.rpartition("@")[2], 80)
-            if scheme == "https":  # a CONNECT tunnel through the proxy, TLS to the origin inside it
-                return HTTPConnection(proxy_host, proxy_port, context=context, tunnel=(host, port, proxy_auth(proxy)))
-            return HTTPConnection(proxy_host, proxy_port)
-
+        if proxy is None:
+            return Pool(functools.partial(HTTPConnection, host, port, context=context), self._pool_size), None
+        proxy_parts = urlsplit(proxy)
+        if proxy_parts.scheme not in ("http", "https"):
+            raise InvalidOptionError(f"the proxy URL's scheme {proxy_parts.scheme!r} is not supported (http or https)")
+        proxy_host, proxy_port = _host_port(proxy_parts.netloc.rpartition("@")[2],
+                                            443 if proxy_parts.scheme == "https" else 80)
+        proxy_context = self._context() if proxy_parts.scheme == "https" else None
+        # an https origin: a CONNECT tunnel through the proxy, TLS to the origin inside it;
+        # an http origin: requests in absolute form to the proxy itself
+        tunnel = (host, port, proxy_auth(proxy)) if scheme == "https" else None
+        connect = functools.partial(HTTPConnection, proxy_host, proxy_port, context=context, tunnel=tunnel,
+                                    proxy_context=proxy_context)
         return Pool(connect, self._pool_size), proxy
 
     def _context(self) -> ssl.SSLContext:

@@ -12,8 +12,10 @@ body the same ``IncompleteRead``, and ignores bytes past ``Content-Length``. Her
 - :class:`HTTPResponse` reads past at most ``MAX_INTERIM`` 1xx responses, refuses a bad
   ``Content-Length``, tells invalid chunked encoding (MalformedResponseError) from a
   connection that broke (``IncompleteRead``), and notes bytes sent past the end of a body.
-- :class:`HTTPConnection` connects through a ``CONNECT`` tunnel of its own (IPv6 bracketed
-  once, no header injection) and turns a refused certificate into a TLSError.
+- :class:`HTTPConnection` connects to a proxy over TLS if it is an HTTPS proxy, through a
+  ``CONNECT`` tunnel of its own (IPv6 bracketed once, no header injection), with TLS in TLS
+  (``_tls_in_tls``) to an HTTPS origin behind an HTTPS proxy, and turns a refused
+  certificate (the proxy's or the origin's) into a TLSError naming that host.
 
 The overrides of ``http.client``'s ``_read_status``, ``_read_next_chunk_size``,
 ``_read_and_discard_trailer`` and ``_close_conn`` rely on methods stable since Python 3.5.
@@ -29,12 +31,14 @@ import re
 import socket
 import ssl
 import time
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from ..types import MalformedResponseError
 from ._pool import readable
 from ._proxy import connect_request
 from ._tls import handshake_error
+from ._tls_in_tls import TLSInTLS
 
 MAX_INTERIM = 10
 """How many 1xx responses (100 Continue, 103 Early Hints, ...) may come before the final status."""
@@ -44,6 +48,7 @@ _MAX_LINES = 100
 _BLOCK = 1024 * 1024
 """How much of a file body is sent per write (http.client's default is 8 KiB)."""
 _HEX = re.compile(rb"[0-9A-Fa-f]{1,16}")
+_S = TypeVar("_S")
 
 
 class Timing:
@@ -211,39 +216,45 @@ class HTTPResponse(http.client.HTTPResponse):
 
 
 class HTTPConnection(http.client.HTTPConnection):
-    """A connection to ``host:port``, with TLS when given a ``context`` and through a proxy's
-    ``CONNECT`` tunnel to ``tunnel`` = (origin host, port, proxy headers) when given one."""
+    """A connection to ``host:port``: over TLS to it first when given a ``proxy_context`` (an
+    HTTPS proxy), through its ``CONNECT`` tunnel to ``tunnel`` = (origin host, port, proxy
+    headers) when given one, then with TLS to the origin when given a ``context``."""
 
     def __init__(self, host: str, port: int, *, context: ssl.SSLContext | None = None,
-                 tunnel: tuple[str, int, dict[str, str]] | None = None) -> None:
+                 tunnel: tuple[str, int, dict[str, str]] | None = None,
+                 proxy_context: ssl.SSLContext | None = None) -> None:
         super().__init__(host, port, blocksize=_BLOCK)
         self.context = context
         self.tunnel = tunnel
+        self.proxy_context = proxy_context
         self.timing = Timing()
         self.response_class = functools.partial(HTTPResponse, timing=self.timing)  # type: ignore[assignment]
 
     def connect(self) -> None:
-        """Connect (within ``self.timeout``), open the tunnel if any, then shake hands for TLS.
+        """Connect, each step within ``self.timeout``: TLS to an HTTPS proxy, the tunnel if any,
+        then TLS to the origin.
 
         Raises:
-            TLSError: the origin's certificate or TLS handshake was refused.
+            TLSError: the proxy's or the origin's certificate or TLS handshake was refused.
             OSError: the connection failed (refused, reset, timed out, tunnel refused).
         """
-        sock = socket.create_connection((self.host, self.port), self.timeout)
+        sock: Any = socket.create_connection((self.host, self.port), self.timeout)
         try:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             origin = self.host
+            proxy_context = self.proxy_context
+            if proxy_context is not None:
+                sock = _handshake(functools.partial(proxy_context.wrap_socket, sock, server_hostname=self.host),
+                                  f"the proxy {self.host}")
             if self.tunnel is not None:
                 origin, port, headers = self.tunnel
                 _open_tunnel(sock, origin, port, headers)
             if self.context is not None:
-                try:
-                    sock = self.context.wrap_socket(sock, server_hostname=origin)
-                except ssl.SSLError as error:
-                    refused = handshake_error(error, origin)
-                    if refused is None:
-                        raise
-                    raise refused from None
+                if isinstance(sock, ssl.SSLSocket):  # the tunnel runs over TLS to the proxy
+                    sock = _handshake(functools.partial(TLSInTLS, sock, self.context, origin), origin)
+                else:
+                    sock = _handshake(functools.partial(self.context.wrap_socket, sock, server_hostname=origin),
+                                      origin)
         except BaseException:
             sock.close()
             raise
@@ -258,6 +269,22 @@ class HTTPConnection(http.client.HTTPConnection):
             super().send(data)
         except TimeoutError:
             raise self.timing.timed_out() from None
+
+
+def _handshake(shake: Callable[[], _S], host: str) -> _S:
+    """``shake()`` (a TLS handshake with ``host``), a refused certificate or handshake raised as a TLSError.
+
+    Raises:
+        TLSError: the certificate or the handshake was refused.
+        ssl.SSLError: (an OSError) the connection broke during the handshake.
+    """
+    try:
+        return shake()
+    except ssl.SSLError as error:
+        refused = handshake_error(error, host)
+        if refused is None:
+            raise
+        raise refused from None
 
 
 def _open_tunnel(sock: socket.socket, host: str, port: int, headers: dict[str, str]) -> None:

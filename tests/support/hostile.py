@@ -19,6 +19,7 @@ import contextlib
 import datetime
 import ipaddress
 import os
+import selectors
 import socket
 import ssl
 import sys
@@ -46,6 +47,8 @@ class Peer:
         self._stop = stop
         self._log = log
         self._buffer = b""
+        self.body = b""
+        """The body of the last request read (with a ``Content-Length``)."""
 
     def _recv(self) -> bytes:
         while not self._stop.is_set():
@@ -55,6 +58,15 @@ class Peer:
                 continue
         return b""
 
+    def peek_method(self) -> bytes:
+        """The method of the next request, left unread; b"" if the client closed first."""
+        while b" " not in self._buffer:
+            data = self._recv()
+            if not data:
+                return b""
+            self._buffer += data
+        return self._buffer.split(b" ", 1)[0]
+
     def read_request(self) -> bytes:
         """Read one request's head (and a ``Content-Length`` body); b"" if the client closed first."""
         while b"\r\n\r\n" not in self._buffer:
@@ -63,6 +75,7 @@ class Peer:
                 return b""
             self._buffer += data
         head, _, self._buffer = self._buffer.partition(b"\r\n\r\n")
+        self.body = b""
         for line in head.split(b"\r\n")[1:]:
             name, _, value = line.partition(b":")
             if name.strip().lower() == b"content-length":
@@ -72,7 +85,7 @@ class Peer:
                     if not data:
                         break
                     self._buffer += data
-                self._buffer = self._buffer[length:]
+                self.body, self._buffer = self._buffer[:length], self._buffer[length:]
         self._log.append(head)
         return head
 
@@ -87,6 +100,29 @@ class Peer:
                 return
             self.sock.sendall(bytes([byte]))
 
+    def relay(self, upstream: socket.socket) -> None:
+        """Pass bytes both ways between this connection and ``upstream`` until either side closes.
+
+        One thread does both directions: a TLS socket must not be read and written at once
+        from two threads.
+        """
+        with selectors.DefaultSelector() as selector, upstream:
+            selector.register(self.sock, selectors.EVENT_READ, upstream)
+            selector.register(upstream, selectors.EVENT_READ, self.sock)
+            while not self._stop.is_set():
+                for key, _ in selector.select(0.1):
+                    source, sink = key.fileobj, key.data
+                    assert isinstance(source, socket.socket)
+                    try:
+                        data = source.recv(65536)
+                        while isinstance(source, ssl.SSLSocket) and source.pending():
+                            data += source.recv(65536)  # decrypted already: poll would not see it
+                    except TimeoutError:  # half a TLS record arrived: the rest comes on the next turn
+                        continue
+                    if not data:
+                        return
+                    sink.sendall(data)
+
     def hold(self) -> None:
         """Keep the connection open without a word until the test ends or the client leaves."""
         while self._recv():
@@ -97,16 +133,17 @@ class HostileServer:
     """A listening socket whose connections each run ``script`` in a thread of their own."""
 
     def __init__(self, script: Callable[[Peer], None], *, host: str = "127.0.0.1",
-                 tls: ssl.SSLContext | None = None) -> None:
+                 tls: ssl.SSLContext | None = None, accepting: bool = True) -> None:
         self.script = script
         self.tls = tls
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
         self._listener = socket.socket(family, socket.SOCK_STREAM)
         self._listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._listener.bind((host, 0))
-        self._listener.listen(64)
+        self._listener.listen(64 if accepting else 0)
         self._listener.settimeout(0.1)  # so the accepting thread sees the end of the test
         self.port: int = self._listener.getsockname()[1]
+        self._fillers = [] if accepting else _fill_accept_queue(family, (host, self.port))
         authority = f"[{host}]" if ":" in host else host
         self.url = f"{'https' if tls else 'http'}://{authority}:{self.port}"
         self.connections = 0
@@ -115,6 +152,13 @@ class HostileServer:
         self._stop = threading.Event()
         self._peers: list[socket.socket] = []
         self._thread = threading.Thread(target=self._accept, daemon=True)
+        if accepting:
+            self._thread.start()
+
+    def accept(self) -> None:
+        """Start accepting (a server made with ``accepting=False``): a client's next SYN gets in."""
+        for filler in self._fillers:
+            filler.close()
         self._thread.start()
 
     def _accept(self) -> None:
@@ -148,14 +192,34 @@ class HostileServer:
         for sock in self._peers:
             with contextlib.suppress(OSError):
                 sock.close()
-        self._thread.join(5)
+        if self._thread.is_alive():
+            self._thread.join(5)
+        for filler in self._fillers:
+            filler.close()
+
+
+def _fill_accept_queue(family: socket.AddressFamily, address: tuple[str, int]) -> list[socket.socket]:
+    """Connect to a listener (backlog 0) that never accepts until its queue is full: the
+    kernel then drops each new SYN, so a client's connect waits until its own timeout."""
+    fillers: list[socket.socket] = []
+    while len(fillers) < 8:
+        filler = socket.socket(family, socket.SOCK_STREAM)
+        filler.settimeout(0.5)
+        try:
+            filler.connect(address)
+        except TimeoutError:
+            filler.close()
+            return fillers
+        fillers.append(filler)
+    raise RuntimeError("the listener's accept queue never filled up")
 
 
 @contextlib.contextmanager
-def hostile(script: Callable[[Peer], None], *, host: str = "127.0.0.1",
-            tls: ssl.SSLContext | None = None) -> Iterator[HostileServer]:
-    """A :class:`HostileServer` running ``script`` for the duration of the ``with`` block."""
-    server = HostileServer(script, host=host, tls=tls)
+def hostile(script: Callable[[Peer], None], *, host: str = "127.0.0.1", tls: ssl.SSLContext | None = None,
+            accepting: bool = True) -> Iterator[HostileServer]:
+    """A :class:`HostileServer` running ``script`` for the duration of the ``with`` block
+    (with ``accepting=False``, a full accept queue until its ``accept()``)."""
+    server = HostileServer(script, host=host, tls=tls, accepting=accepting)
     try:
         yield server
     finally:
@@ -168,6 +232,25 @@ def answer(response: bytes) -> Callable[[Peer], None]:
     def script(peer: Peer) -> None:
         while peer.read_request():
             peer.send(response)
+
+    return script
+
+
+def tunnel_proxy(plain: Callable[[Peer], None] | None = None) -> Callable[[Peer], None]:
+    """A proxy script: a ``CONNECT host:port`` opens a tunnel to the loopback server there;
+    any other request (absolute form, for an http origin) goes to ``plain``, which answers it
+    on the origin's behalf (403 to everything if None)."""
+
+    def script(peer: Peer) -> None:
+        method = peer.peek_method()
+        if method != b"CONNECT":
+            if method:
+                (plain or answer(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n"))(peer)
+            return
+        host, _, port = peer.read_request().split()[1].decode().rpartition(":")
+        upstream = socket.create_connection((host.strip("[]"), int(port)), timeout=5)
+        peer.send(b"HTTP/1.1 200 Connection established\r\n\r\n")
+        peer.relay(upstream)
 
     return script
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import resource
 import socket
+import threading
+import time
 
 import pytest
 
@@ -71,3 +73,19 @@ def test_an_idle_socket_is_not_readable_until_the_server_hangs_up() -> None:
         assert sock.recv(1) == b""  # the server hung up
         assert readable(sock)
         sock.close()
+
+
+def test_each_new_connection_waits_the_connect_timeout_of_the_request_that_opens_it() -> None:
+    with hostile(answer(OK), accepting=False) as server:  # every SYN dropped until accept()
+        transport = Transport()
+        get = Request("GET", server.url + "/k")
+        with pytest.raises(TimeoutError):
+            transport.send(get, timeout=(0.2, 5))  # the pool's first use, with a short connect timeout
+        answers: list[bytes] = []
+        patient = threading.Thread(target=lambda: answers.append(transport.send(get, timeout=(30, 5)).content))
+        patient.start()
+        time.sleep(0.5)  # longer than the first request's connect timeout: only 30 s lets it wait
+        server.accept()
+        patient.join(25)
+        assert answers == [b"ok"]
+        transport.close()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import socket
-import threading
 from pathlib import Path
 
 import pytest
@@ -11,7 +9,7 @@ import pytest
 from storagekit.transport import Request, Transport
 from storagekit.transport._proxy import bypassed, connect_request
 from storagekit.types import ConnectionBrokenError, InvalidOptionError
-from tests.support.hostile import Peer, answer, hostile, make_certificate, once, server_context
+from tests.support.hostile import answer, hostile, make_certificate, once, server_context, tunnel_proxy
 
 OK = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
 
@@ -63,33 +61,13 @@ def test_a_connect_tunnel_to_an_ipv6_host_brackets_it_once(monkeypatch: pytest.M
 
 def test_https_through_a_tunnel_to_an_ipv6_origin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     cert, key = make_certificate(tmp_path, ["::1"])
-
-    def tunnel(peer: Peer) -> None:
-        target = peer.read_request().split()[1].decode()  # [::1]:PORT
-        host, _, port = target.rpartition(":")
-        upstream = socket.create_connection((host.strip("[]"), int(port)))
-        peer.send(b"HTTP/1.1 200 Connection established\r\n\r\n")
-        peer.sock.settimeout(None)
-        threading.Thread(target=_pipe, args=(upstream, peer.sock), daemon=True).start()
-        _pipe(peer.sock, upstream)
-
-    with hostile(answer(OK), host="::1", tls=server_context(cert, key)) as origin, hostile(tunnel) as proxy:
+    with hostile(answer(OK), host="::1", tls=server_context(cert, key)) as origin, hostile(tunnel_proxy()) as proxy:
         monkeypatch.setenv("https_proxy", proxy.url)
         conn = once(verify=str(cert))
         assert [conn.request("GET", origin.url + "/k").content for _ in range(2)] == [b"ok", b"ok"]
         assert origin.requests[0].split(b"\r\n")[0] == b"GET /k HTTP/1.1"  # origin-form inside the tunnel
         assert f"Host: [::1]:{origin.port}".encode() in origin.requests[0]
         assert proxy.connections == 1  # the tunnel is kept alive and reused
-
-
-def _pipe(source: socket.socket, sink: socket.socket) -> None:
-    try:
-        while data := source.recv(65536):
-            sink.sendall(data)
-    except OSError:
-        pass
-    finally:
-        sink.close()
 
 
 def test_an_ipv6_endpoint_is_reached_with_a_bracketed_host_header() -> None:
