@@ -24,7 +24,7 @@ import math
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from . import connection_options, permissions, transfer
 from .models import Container, MultipartUpload, Object, ObjectPage, Part, PermissionReport, Prefix, StreamedPage
@@ -66,6 +66,9 @@ __all__ = [
 ]
 
 
+_Driver = TypeVar("_Driver", bound="StorageDriver")
+
+
 @dataclass(frozen=True)
 class Capabilities:
     """What a driver can do beyond the required primitives; tests and the CLI read these."""
@@ -94,11 +97,32 @@ class StorageDriver:
     transfer_config: transfer.TransferConfig = transfer.TransferConfig()
     _constructor_options: ConstructorOptions
 
-    def __new__(cls, *args: Any, **kwargs: Any) -> Any:
+    def __new__(cls: type[_Driver], *args: Any, **kwargs: Any) -> _Driver:
         """Record the constructor's arguments, so that the driver pickles to them (see :mod:`.pickling`)."""
         driver = super().__new__(cls)
         driver._constructor_options = ConstructorOptions(args, kwargs)
         return driver
+
+    if TYPE_CHECKING:  # each driver's own constructor runs; this is the shape type checkers see
+        def __init__(
+            self, key: str | os.PathLike[str] | None = None, secret: str | None = None, secure: bool = True,
+            host: str | None = None, port: int | None = None, **options: Any,
+        ) -> None:
+            """The constructor every driver has, in libcloud's shape: ``(key, secret, secure, host, port)``
+            then the driver's own options by name. Declared for type checkers only, so that a class from
+            ``get_driver(...)`` can be called as the README shows.
+
+            Args:
+                key: the account, access key or client id (the local driver's root directory).
+                secret: the secret that goes with ``key``.
+                secure: HTTPS (True) or HTTP, for drivers given a ``host``.
+                host: the service's host, for drivers that take one (``endpoint_url`` is the URL form).
+                port: the service's port, with ``host``.
+                **options: the driver's own options (``region``, ``endpoint_url``, ``timeout``, ...).
+
+            Raises:
+                InvalidOptionError: an option the driver does not know, or of the wrong type.
+            """
 
     def __reduce__(self) -> tuple[Any, ...]:
         """Pickle to the constructor's arguments; the copy opens its own connections on first use.

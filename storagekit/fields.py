@@ -15,7 +15,7 @@ import io
 import json
 import re
 import tempfile
-from typing import Any, BinaryIO
+from typing import Any
 
 from .types import MalformedResponseError
 from .xmlparser import Readable
@@ -109,7 +109,7 @@ SPOOL_IN_MEMORY = 1024 * 1024
 """A spooled body up to this size stays in memory; a larger one goes to a temporary file."""
 
 
-def spool(body: Readable) -> BinaryIO:
+def spool(body: Readable) -> io.BufferedIOBase:
     """Read ``body`` to its end now, into memory or (past :data:`SPOOL_IN_MEMORY`) a temporary file,
     and return that copy to read from its start.
 

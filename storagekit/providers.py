@@ -16,14 +16,20 @@ from __future__ import annotations
 
 import importlib
 import threading
+from collections.abc import Callable
 from importlib.metadata import entry_points
 from types import MappingProxyType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal, overload
 
 from .types import NotSupportedError, Provider, StorageKitError
 
 if TYPE_CHECKING:
     from .base import StorageDriver
+    from .drivers.azure_blobs import AzureBlobsStorageDriver
+    from .drivers.google_storage import GoogleStorageDriver
+    from .drivers.local import LocalStorageDriver
+    from .drivers.memory import MemoryStorageDriver
+    from .drivers.s3 import S3StorageDriver
 
 ENTRY_POINT_GROUP = "storagekit.drivers"
 
@@ -45,6 +51,17 @@ _DRIVERS: dict[str, tuple[str, str]] = {
 }
 DRIVERS = MappingProxyType(_DRIVERS)
 """Read-only view of the registry: provider name -> (module, class name)."""
+
+S3Provider = Literal[
+    Provider.S3, Provider.S3_AP_NORTHEAST, Provider.S3_AP_NORTHEAST1, Provider.S3_AP_NORTHEAST2,
+    Provider.S3_AP_SOUTH, Provider.S3_AP_SOUTHEAST, Provider.S3_AP_SOUTHEAST2, Provider.S3_CA_CENTRAL,
+    Provider.S3_CN_NORTH, Provider.S3_CN_NORTHWEST, Provider.S3_EU_CENTRAL, Provider.S3_EU_NORTH1,
+    Provider.S3_EU_WEST, Provider.S3_EU_WEST2, Provider.S3_SA_EAST, Provider.S3_US_EAST2,
+    Provider.S3_US_GOV_WEST, Provider.S3_US_WEST, Provider.S3_US_WEST_OREGON, Provider.BACKBLAZE_B2,
+    Provider.CEPH, Provider.CLOUDFLARE_R2, Provider.DIGITALOCEAN_SPACES, Provider.HUAWEI_OBS, Provider.MINIO,
+    Provider.SCALEWAY, Provider.SEAWEEDFS, Provider.WASABI,
+]
+"""The providers the S3 driver serves, for type checkers: ``get_driver`` of one is an S3StorageDriver class."""
 
 _lock = threading.Lock()
 _entry_points_loaded = False
@@ -69,6 +86,18 @@ def _load_entry_points() -> None:
             _DRIVERS.setdefault(entry.name.lower(), (module.strip(), class_name.strip()))
 
 
+@overload
+def get_driver(provider: Literal[Provider.AZURE_BLOBS]) -> type[AzureBlobsStorageDriver]: ...
+@overload
+def get_driver(provider: Literal[Provider.GOOGLE_STORAGE]) -> type[GoogleStorageDriver]: ...
+@overload
+def get_driver(provider: Literal[Provider.LOCAL]) -> type[LocalStorageDriver]: ...
+@overload
+def get_driver(provider: Literal[Provider.MEMORY]) -> type[MemoryStorageDriver]: ...
+@overload
+def get_driver(provider: S3Provider) -> type[S3StorageDriver]: ...
+@overload
+def get_driver(provider: Provider | str) -> type[StorageDriver]: ...
 def get_driver(provider: Provider | str) -> type[StorageDriver]:
     """The driver class for a provider (enum or name, any case), imported on first use.
 
@@ -89,7 +118,7 @@ def get_driver(provider: Provider | str) -> type[StorageDriver]:
         if error.name != module_name:
             raise
         raise NotSupportedError(f"the {key} driver ({module_name}) is not available in this release yet") from None
-    driver = getattr(module, class_name)
+    driver: type[StorageDriver] = getattr(module, class_name)
     if isinstance(provider, Provider) or key in Provider._value2member_map_:
         return _preset(driver, Provider(key))
     return driver
@@ -97,7 +126,7 @@ def get_driver(provider: Provider | str) -> type[StorageDriver]:
 
 def _preset(driver: type[StorageDriver], provider: Provider) -> type[StorageDriver]:
     """Drivers serving several providers (the S3 presets) pick theirs with ``for_provider``."""
-    for_provider = getattr(driver, "for_provider", None)
+    for_provider: Callable[[Provider], type[StorageDriver]] | None = getattr(driver, "for_provider", None)
     return for_provider(provider) if for_provider else driver
 
 
@@ -110,7 +139,8 @@ def set_driver(name: str, module: str, class_name: str) -> type[StorageDriver]:
             raise StorageKitError(f"a driver named {key!r} is already registered ({_DRIVERS[key][0]})")
         _DRIVERS[key] = (module, class_name)
     try:
-        return getattr(importlib.import_module(module), class_name)  # type: ignore[no-any-return]
+        driver: type[StorageDriver] = getattr(importlib.import_module(module), class_name)
+        return driver
     except (ImportError, AttributeError) as error:
         with _lock:
             del _DRIVERS[key]

@@ -10,8 +10,10 @@ from __future__ import annotations
 import hashlib
 import zlib
 from collections.abc import Iterable, Iterator
+from types import ModuleType
 from typing import IO, Protocol, Union
 
+_crc32c_ext: ModuleType | None
 try:  # the C implementation, if google-crc32c is installed (it comes with google-cloud-storage)
     import google_crc32c as _crc32c_ext
 except ImportError:  # pragma: no cover - depends on the environment

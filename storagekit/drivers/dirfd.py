@@ -18,7 +18,6 @@ import contextlib
 import errno
 import json
 import os
-import shutil
 import stat
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -128,8 +127,15 @@ def remove_tree(parent: int, name: str) -> None:
         stat_ = os.stat(name, dir_fd=parent, follow_symlinks=False)
     except FileNotFoundError:
         return
-    if stat.S_ISDIR(stat_.st_mode):
-        shutil.rmtree(name, dir_fd=parent)  # descriptor-based: never follows a symlink (avoids_symlink_attacks)
+    if stat.S_ISDIR(stat_.st_mode):  # by descriptors, as shutil.rmtree(dir_fd=) does from 3.11 on only
+        directory = os.open(name, DIR_FLAGS, dir_fd=parent)
+        try:
+            with os.scandir(directory) as entries:
+                for entry in entries:
+                    remove_tree(directory, entry.name)
+        finally:
+            os.close(directory)
+        os.rmdir(name, dir_fd=parent)
     else:
         os.unlink(name, dir_fd=parent)
 

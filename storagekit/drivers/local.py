@@ -497,7 +497,7 @@ class _UnhashedObject(Object):
             self._md5 = record["md5"] if record else None
         return self._md5
 
-    @property  # type: ignore[override]
+    @property
     def hash(self) -> str | None:
         return self._digest()
 
@@ -506,7 +506,7 @@ class _UnhashedObject(Object):
         if value is not None:
             self._md5, self._pending = value, None
 
-    @property  # type: ignore[override]
+    @property
     def checksums(self) -> dict[str, str]:
         md5 = self._digest()
         return {"md5": md5} if md5 else {}

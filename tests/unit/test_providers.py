@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import textwrap
+import typing
 from pathlib import Path
 
 import pytest
@@ -80,3 +81,13 @@ def test_set_driver_undoes_itself_when_the_import_fails(plugin_path: Path) -> No
     with pytest.raises(UnknownProviderError):
         set_driver("broken2", "acme_storage", "NoSuchClass")
     assert "broken2" not in providers._DRIVERS
+
+
+def test_s3_provider_names_exactly_the_providers_the_s3_driver_serves() -> None:
+    """get_driver's overload for S3Provider promises an S3StorageDriver class: the list must not drift."""
+    from storagekit.drivers.s3 import S3StorageDriver
+
+    typed = set(typing.get_args(providers.S3Provider))
+    assert typed == {p for p in Provider if providers.DRIVERS[p.value] == providers.DRIVERS[Provider.S3.value]}
+    for provider in typed:
+        assert issubclass(get_driver(provider), S3StorageDriver), provider

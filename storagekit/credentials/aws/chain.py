@@ -18,7 +18,7 @@ from ...secret import Secret, wrap
 from ...types import InvalidCredsError
 from ..refreshing import RefreshingCredentials
 from .assume_role import AssumeRoleProvider
-from .base import AwsCredentials
+from .base import AwsCredentials, CredentialProvider
 from .container import ContainerProvider
 from .imds import InstanceMetadataProvider
 from .profile import ProfileProvider
@@ -31,9 +31,9 @@ class ChainProvider:
 
     name = "the AWS credential chain"
 
-    def __init__(self, providers: tuple[Any, ...]) -> None:
+    def __init__(self, providers: tuple[CredentialProvider, ...]) -> None:
         self.providers = providers
-        self._found: Any = None
+        self._found: CredentialProvider | None = None
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
@@ -60,7 +60,7 @@ class ChainProvider:
             if credentials is not None:
                 with self._lock:
                     self._found = provider
-                return credentials  # type: ignore[no-any-return]
+                return credentials
             tried.append(provider.name)
         raise InvalidCredsError(
             "no AWS credentials found; tried: " + "; ".join(tried)
@@ -71,7 +71,7 @@ class ChainProvider:
 
 def default_chain(profile: str | None = None, region: str | None = None) -> ChainProvider:
     """The chain; a ``profile`` named by the caller skips the environment's keys (as botocore)."""
-    providers: tuple[Any, ...] = (WebIdentityProvider(region=region), ProfileProvider(profile, region),
+    providers: tuple[CredentialProvider, ...] = (WebIdentityProvider(region=region), ProfileProvider(profile, region),
                                   ContainerProvider(), InstanceMetadataProvider())
     return ChainProvider(providers if profile else (EnvironmentProvider(), *providers))
 

@@ -215,7 +215,7 @@ def _from_info(info: dict[str, Any], where: str) -> tuple[Any, str | None]:
 def _default(environ: Mapping[str, str]) -> tuple[Any, str | None]:
     """Application default credentials; the message never shows ``GOOGLE_APPLICATION_CREDENTIALS``'s value."""
     try:
-        return google.auth.default(scopes=SCOPES)  # type: ignore[no-any-return]
+        return google.auth.default(scopes=SCOPES)
     except google.auth.exceptions.DefaultCredentialsError as error:
         adc_file = environ.get(_ADC_ENV)
         reason = (f"{_ADC_ENV} is set, but the file it names does not hold usable credentials"

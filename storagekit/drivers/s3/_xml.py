@@ -143,13 +143,15 @@ def parse_delete_errors(data: bytes, driver: Any = None) -> list[dict[str, str]]
 
 
 def _document(root_tag: str, children: Iterable[etree._Element]) -> bytes:
-    root = etree.Element(f"{{{S3_NS}}}{root_tag}", nsmap={None: S3_NS})
+    # lxml-stubs type nsmap without the None (default namespace) prefix that lxml documents and takes
+    root = etree.Element(f"{{{S3_NS}}}{root_tag}", nsmap={None: S3_NS})  # type: ignore[dict-item]
     root.extend(children)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
 
 
 def _element(tag: str, *children: etree._Element, text: str | None = None) -> etree._Element:
-    element = etree.Element(f"{{{S3_NS}}}{tag}", nsmap={None: S3_NS})
+    # lxml-stubs type nsmap without the None (default namespace) prefix that lxml documents and takes
+    element = etree.Element(f"{{{S3_NS}}}{tag}", nsmap={None: S3_NS})  # type: ignore[dict-item]
     element.text = text
     element.extend(children)
     return element

@@ -215,13 +215,14 @@ class S3StorageDriver(StorageDriver):
     @classmethod
     def for_provider(cls, provider: Provider | str) -> type[S3StorageDriver]:
         """The driver class configured for one S3-speaking provider's preset."""
-        return _preset_class(cls, Provider(provider))
+        # mypy deems a type[...] value unhashable (its __hash__ is seen unbound), though every class is hashable
+        return _preset_class(cls, Provider(provider))  # type: ignore[arg-type]
 
     @classmethod
     def _pickle_factory(cls) -> Callable[..., StorageDriver]:
         """A preset's class is made at run time, so pickle cannot find it by name: unpickling asks
         its base class (``for_provider``) for it again."""
-        found: Any = sys.modules.get(cls.__module__)
+        found: object = sys.modules.get(cls.__module__)
         for part in cls.__qualname__.split("."):
             found = getattr(found, part, None)
         if found is cls:
@@ -263,9 +264,10 @@ class S3StorageDriver(StorageDriver):
         self.connection = Connection.from_options(
             options, error_parser=parse_error, driver=self, pool_size=max(16, 2 * self.transfer_config.max_concurrency)
         )
-        self.region = settings.region or self.preset.region
-        if not self.region:
+        region = settings.region or self.preset.region
+        if not region:
             raise InvalidOptionError(f"{self.preset.title} needs a region (region=...)", self)
+        self.region: str = region
         creds = creds or {}
         role_arn = role_arn or creds.get("role_arn")
         role = RoleOptions(role_arn, external_id or creds.get("external_id"),
@@ -744,7 +746,7 @@ class S3StorageDriver(StorageDriver):
         """UploadPartCopy: a multipart upload whose parts are ranges of the source, copied server-side."""
         upload = self._create_upload(container, name, options, crc=None)
         part_size = self.part_limits.part_size_for(obj.size, self.copy_part_size)
-        parts = []
+        parts: list[tuple[int, str, int, int | None]] = []
         try:
             for number, start in enumerate(range(0, obj.size, part_size), 1):
                 end = min(start + part_size, obj.size)
