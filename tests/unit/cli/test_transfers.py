@@ -165,7 +165,7 @@ def test_json_quiet_and_the_skipped_list(backed_up: Path, tree: Path) -> None:
     assert done.returncode == 0 and done.stdout == b"" and done.stderr == b""
     (tree / "newer\x1b[2J.txt").write_text("escape sequence")
     done = cli("sync", "--exclude", "*.tmp", str(tree), "local://backups/photos", root=backed_up)
-    assert b"copied newer\\x1b[2J.txt" in done.stdout and b"skipped link: symlink" in done.stdout
+    assert b"copied newer\\033[2J.txt" in done.stdout and b"skipped link: symlink" in done.stdout
     assert b"new\\nline.txt" not in done.stdout  # unchanged: not listed
 
 
@@ -173,7 +173,7 @@ def test_a_non_utf8_name_is_reported_not_a_traceback(backed_up: Path, tree: Path
     (tree / os.fsdecode(b"caf\xe9.txt")).write_text("latin-1")
     done = cli("sync", str(tree), "local://backups/photos", root=backed_up)
     assert done.returncode == 0 and b"Traceback" not in done.stderr
-    assert b"skipped caf\\xe9.txt: name is not valid UTF-8" in done.stdout
+    assert b"skipped caf\\351.txt: name is not valid UTF-8" in done.stdout
     report = json.loads(cli("sync", "--json", str(tree), "local://backups/photos", root=backed_up).stdout)
     assert list(report["skipped"]) == ["caf\udce9.txt"]
 
