@@ -48,18 +48,25 @@ from typing import Any
 
 
 class Provider(str, Enum):
-    """Every storage service storagekit ships a driver for (values are libcloud's)."""
+    """Every storage service storagekit ships a driver for, and every libcloud storage provider name
+    (values are libcloud's); ``NIMBUS`` and ``NINEFOLD`` name services that closed, and
+    ``get_driver`` says so."""
 
+    ALIYUN_OSS = "aliyun_oss"
+    AURORAOBJECTS = "auroraobjects"
     AZURE_BLOBS = "azure_blobs"
     BACKBLAZE_B2 = "backblaze_b2"
     CEPH = "ceph"
     CLOUDFLARE_R2 = "cloudflare_r2"
     DIGITALOCEAN_SPACES = "digitalocean_spaces"
+    DUMMY = "dummy"
     GOOGLE_STORAGE = "google_storage"
     HUAWEI_OBS = "huawei_obs"
     LOCAL = "local"
     MEMORY = "memory"
     MINIO = "minio"
+    NIMBUS = "nimbus"
+    NINEFOLD = "ninefold"
     S3 = "s3"
     S3_AP_NORTHEAST = "s3_ap_northeast"
     S3_AP_NORTHEAST1 = "s3_ap_northeast_1"
@@ -74,6 +81,9 @@ class Provider(str, Enum):
     S3_EU_NORTH1 = "s3_eu_north_1"
     S3_EU_WEST = "s3_eu_west"
     S3_EU_WEST2 = "s3_eu_west_2"
+    S3_EU_WEST3 = "s3_eu_west_3"
+    S3_RGW = "s3_rgw"
+    S3_RGW_OUTSCALE = "s3_rgw_outscale"
     S3_SA_EAST = "s3_sa_east"
     S3_US_EAST2 = "s3_us_east_2"
     S3_US_GOV_WEST = "s3_us_gov_west"
