@@ -39,7 +39,8 @@ _DRIVERS: dict[str, tuple[str, str]] = {
     **{
         p.value: _S3
         for p in (
-            Provider.ALIYUN_OSS, Provider.AURORAOBJECTS, Provider.BACKBLAZE_B2, Provider.CEPH, Provider.CLOUDFLARE_R2, Provider.DIGITALOCEAN_SPACES,
+            Provider.ALIYUN_OSS, Provider.AURORAOBJECTS, Provider.BACKBLAZE_B2, Provider.CEPH,
+            Provider.CLOUDFLARE_R2, Provider.DIGITALOCEAN_SPACES,
             Provider.HUAWEI_OBS, Provider.MINIO, Provider.SCALEWAY, Provider.SEAWEEDFS, Provider.WASABI,
         )
     },
