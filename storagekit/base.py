@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from . import connection_options, permissions, transfer
+from . import connection_options, libcloud_options, permissions, transfer
 from .models import Container, MultipartUpload, Object, ObjectPage, Part, PermissionReport, Prefix, StreamedPage
 from .options import HTTP_PROPERTIES, UploadOptions, with_storage_class
 from .pagination import PageTokens
@@ -126,9 +126,13 @@ class StorageDriver:
         ``progress``) from a constructor's keyword options into this driver's transfer config,
         and check the types of the connection settings left for :class:`~storagekit.http.Connection`.
 
+        libcloud's keywords that cannot apply here are dropped with a one-time warning
+        (:mod:`.libcloud_options`).
+
         Raises:
             InvalidOptionError: a setting of the wrong type or out of range, named.
         """
+        libcloud_options.drop_ignored(options)
         connection_options.check(options, self)
         names = set(transfer.TransferConfig.__dataclass_fields__)
         given = {name: options.pop(name) for name in sorted(names & set(options))}
