@@ -469,7 +469,7 @@ class StorageDriver:
         hours = CDN_URL_EXPIRY_HOURS if ex_expiry is None else ex_expiry
         if not isinstance(hours, (int, float)) or isinstance(hours, bool) or not hours > 0:
             raise InvalidOptionError(f"ex_expiry must be a positive number of hours, not {hours!r}", self)
-        return self.get_object_url(obj, expires_in=hours * 3600)
+        return self.get_object_url(obj, expires_in=math.ceil(hours * 3600))
 
     def enable_container_cdn(self, container: Container, **kwargs: Any) -> bool:
         raise NotSupportedError(f"{self.name} has no CDN to enable", self)

@@ -62,9 +62,9 @@ def entra_credential(tenant_id: str | None, identity: str | None, secret: str | 
             azure-identity (the ``azure`` extra) is not installed.
         InvalidOptionError: an unknown ``cloud_environment``.
     """
-    missing = [label for label, value in (("tenant_id", tenant_id), ("identity (the client id)", identity),
-                                          ("secret (the client secret)", secret)) if not value]
-    if missing:
+    if not (tenant_id and identity and secret):
+        missing = [label for label, value in (("tenant_id", tenant_id), ("identity (the client id)", identity),
+                                              ("secret (the client secret)", secret)) if not value]
         raise InvalidCredsError(f"auth_type='azureAd' needs {', '.join(missing)}")
     if cloud_environment not in AUTHORITIES:
         raise InvalidOptionError(
