@@ -453,15 +453,16 @@ class StorageDriver:
     def get_container_cdn_url(self, container: Container) -> str:
         raise NotSupportedError(f"{self.name} has no CDN URLs for containers", self)
 
-    def get_object_cdn_url(self, obj: Object, ex_expiry: float | None = None) -> str:
-        """libcloud's CDN URL: cloud drivers return a presigned GET URL, as libcloud does.
+    def get_object_cdn_url(self, obj: Object, ex_expiry: float | None = None, ex_method: str = "GET") -> str:
+        """libcloud's CDN URL: cloud drivers return a presigned URL, as libcloud does.
 
         Args:
             obj: the object.
             ex_expiry: hours the URL stays valid (libcloud's unit; default 24, as libcloud's).
+            ex_method: ``"GET"`` or ``"PUT"`` (libcloud's S3 also signs ``DELETE``: NotSupportedError here).
 
         Raises:
-            NotSupportedError: the driver cannot sign URLs (local, memory).
+            NotSupportedError: the driver cannot sign URLs (local, memory), or ``ex_method`` is DELETE.
             InvalidOptionError: ``ex_expiry`` is not a positive number of hours.
         """
         if not self.capabilities.signed_urls:
@@ -469,7 +470,7 @@ class StorageDriver:
         hours = CDN_URL_EXPIRY_HOURS if ex_expiry is None else ex_expiry
         if not isinstance(hours, (int, float)) or isinstance(hours, bool) or not hours > 0:
             raise InvalidOptionError(f"ex_expiry must be a positive number of hours, not {hours!r}", self)
-        return self.get_object_url(obj, expires_in=math.ceil(hours * 3600))
+        return self.get_object_url(obj, expires_in=math.ceil(hours * 3600), method=ex_method)
 
     def enable_container_cdn(self, container: Container, **kwargs: Any) -> bool:
         raise NotSupportedError(f"{self.name} has no CDN to enable", self)

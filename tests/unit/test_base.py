@@ -15,7 +15,7 @@ import pytest
 from storagekit.base import StorageDriver
 from storagekit.models import Container, Object
 from storagekit.providers import get_driver
-from storagekit.types import InvalidObjectNameError, InvalidOptionError, Provider
+from storagekit.types import InvalidObjectNameError, InvalidOptionError, NotSupportedError, Provider
 from tests.support.hostile_clouds import CLOUDS, RawServer, cloud_driver, response
 
 DRIVERS = (*CLOUDS, "local", "memory")
@@ -190,6 +190,9 @@ def test_cdn_url_expiry_is_in_hours_as_in_libcloud() -> None:
     obj = Object("a.txt", 1, None, {}, {}, Container("bucket", {}, driver), driver)
     assert "X-Amz-Expires=86400" in driver.get_object_cdn_url(obj)
     assert "X-Amz-Expires=5400" in driver.get_object_cdn_url(obj, ex_expiry=1.5)
+    assert "X-Amz-Expires=3600" in driver.get_object_cdn_url(obj, ex_expiry=1, ex_method="PUT")
+    with pytest.raises(NotSupportedError):
+        driver.get_object_cdn_url(obj, ex_method="DELETE")
     for bad in (0, -1, "2", True):
         with pytest.raises(InvalidOptionError, match="ex_expiry"):
             driver.get_object_cdn_url(obj, ex_expiry=bad)  # type: ignore[arg-type]
