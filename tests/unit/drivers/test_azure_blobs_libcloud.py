@@ -47,3 +47,10 @@ def test_azure_ad_makes_a_client_secret_credential() -> None:
     credential = driver._config.auth.credential  # type: ignore[union-attr]
     assert isinstance(credential, ClientSecretCredential)
     assert "client-secret" not in repr(driver)
+
+
+def test_a_driver_built_the_libcloud_way_pickles_to_the_same_endpoint() -> None:
+    import pickle
+
+    driver = get_driver(Provider.AZURE_BLOBS)("devstoreaccount1", EMULATOR_KEY, False, "127.0.0.1", 10000)
+    assert pickle.loads(pickle.dumps(driver))._endpoint == "http://127.0.0.1:10000/devstoreaccount1"
