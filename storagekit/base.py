@@ -26,9 +26,9 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
-from . import connection_options, permissions, transfer
+from . import connection_options, libcloud_options, permissions, transfer
 from .models import Container, MultipartUpload, Object, ObjectPage, Part, PermissionReport, Prefix, StreamedPage
-from .options import HTTP_PROPERTIES, UploadOptions
+from .options import HTTP_PROPERTIES, UploadOptions, with_storage_class
 from .pagination import PageTokens
 from .pickling import ConstructorOptions, rebuild_driver
 from .streams import RangeReader, Source
@@ -49,6 +49,8 @@ CHUNK_SIZE = 8096
 DEFAULT_CONTENT_TYPE = "application/octet-stream"
 STREAM_CHUNK_SIZE = 256 * 1024
 """Chunk size of ``download_object_as_stream`` when the caller gives none."""
+CDN_URL_EXPIRY_HOURS = 24.0
+"""How long ``get_object_cdn_url`` URLs last when no ``ex_expiry`` is given (libcloud's default)."""
 
 __all__ = [
     "CHUNK_SIZE",
@@ -148,9 +150,13 @@ class StorageDriver:
         ``progress``) from a constructor's keyword options into this driver's transfer config,
         and check the types of the connection settings left for :class:`~storagekit.http.Connection`.
 
+        libcloud's keywords that cannot apply here are dropped with a one-time warning
+        (:mod:`.libcloud_options`).
+
         Raises:
             InvalidOptionError: a setting of the wrong type or out of range, named.
         """
+        libcloud_options.drop_ignored(options)
         connection_options.check(options, self)
         names = set(transfer.TransferConfig.__dataclass_fields__)
         given = {name: options.pop(name) for name in sorted(names & set(options))}
@@ -284,11 +290,15 @@ class StorageDriver:
         verify_hash: bool = True,
         headers: Mapping[str, str] | None = None,
         ex_meta: Mapping[str, Any] | None = None,
+        ex_storage_class: str | None = None,
         **kwargs: Any,
     ) -> Object:
-        """Upload a local file; the content type is guessed from the name unless given."""
+        """Upload a local file; the content type is guessed from the name unless given.
+
+        ``ex_storage_class`` is libcloud's keyword for ``extra["storage_class"]``.
+        """
         self._check_object_name(object_name)
-        options = UploadOptions.parse(extra, ex_meta, headers)
+        options = UploadOptions.parse(with_storage_class(extra, ex_storage_class), ex_meta, headers)
         options.content_type = options.content_type or transfer.guess_content_type(object_name, file_path)
         with open(file_path, "rb") as file:
             size = os.fstat(file.fileno()).st_size
@@ -302,11 +312,15 @@ class StorageDriver:
         extra: Mapping[str, Any] | None = None,
         headers: Mapping[str, str] | None = None,
         ex_meta: Mapping[str, Any] | None = None,
+        ex_storage_class: str | None = None,
         **kwargs: Any,
     ) -> Object:
-        """Upload from an iterator of bytes, a binary file object or bytes, of any length."""
+        """Upload from an iterator of bytes, a binary file object or bytes, of any length.
+
+        ``ex_storage_class`` is libcloud's keyword for ``extra["storage_class"]``.
+        """
         self._check_object_name(object_name)
-        options = UploadOptions.parse(extra, ex_meta, headers)
+        options = UploadOptions.parse(with_storage_class(extra, ex_storage_class), ex_meta, headers)
         options.content_type = options.content_type or transfer.guess_content_type(object_name)
         return self._upload(container, object_name, iterator, None, options, True, **kwargs)
 
@@ -339,7 +353,17 @@ class StorageDriver:
         end_bytes: int | None = None, overwrite_existing: bool = False, delete_on_failure: bool = True,
         **transfer_options: Any,
     ) -> bool:
-        """Download bytes ``start_bytes`` to ``end_bytes`` (exclusive) of an object to a file."""
+        """Download bytes ``start_bytes`` to ``end_bytes`` (exclusive) of an object to a file.
+
+        An ``obj`` whose ``size`` is None (built by hand) is looked up first; the bytes received
+        are then checked against the size the service announced.
+
+        Raises:
+            InvalidRangeError: (a ValueError) the range is not inside the object, or is empty.
+            DestinationExistsError: the file exists and ``overwrite_existing`` is False.
+        """
+        _check_bounds(self, obj, start_bytes, end_bytes)
+        obj = self._sized(obj)
         end = self._check_range(obj, start_bytes, end_bytes)
         destination = os.fspath(destination_path)
         if os.path.isdir(destination):
@@ -363,20 +387,35 @@ class StorageDriver:
         self, obj: Object, start_bytes: int, end_bytes: int | None = None, chunk_size: int | None = None,
         **transfer_options: Any,
     ) -> Iterator[bytes]:
-        """Yield bytes ``start_bytes`` to ``end_bytes`` (exclusive) in chunks of ``chunk_size``."""
-        end = self._check_range(obj, start_bytes, end_bytes)
-        chunks = self._read(obj, start_bytes, end, **transfer_options)
-        return transfer.rechunked(chunks, chunk_size or STREAM_CHUNK_SIZE)
+        """Yield bytes ``start_bytes`` to ``end_bytes`` (exclusive) in chunks of ``chunk_size``.
+
+        As in libcloud, nothing is checked or sent until the first chunk is asked for: a bad
+        range raises InvalidRangeError (a ValueError) from the iteration.
+        """
+        def stream() -> Iterator[bytes]:
+            _check_bounds(self, obj, start_bytes, end_bytes)
+            sized = self._sized(obj)
+            end = self._check_range(sized, start_bytes, end_bytes)
+            chunks = self._read(sized, start_bytes, end, **transfer_options)
+            yield from transfer.rechunked(chunks, chunk_size or STREAM_CHUNK_SIZE)
+
+        return stream()
 
     def _read(self, obj: Object, start: int, end: int, **transfer_options: Any) -> Iterator[memoryview]:
         config = self.transfer_config.merged(**transfer_options)
         return transfer.read_range(self, obj, start, end, config)
 
+    def _sized(self, obj: Object) -> Object:
+        """``obj`` itself, or, when its size is unknown (libcloud's ``Object(..., size=None, ...)``
+        idiom), the object as the service describes it now: size, ETag and digests, which the
+        read is then pinned to and verified against."""
+        if obj.size is not None:
+            return obj
+        return self._head_object(self._as_container(obj.container), obj.name)
+
     def _check_range(self, obj: Object, start: int, end: int | None) -> int:
         """The exclusive end of a valid range; InvalidRangeError names what is wrong."""
         end = obj.size if end is None else end
-        if not (isinstance(start, int) and isinstance(end, int)):
-            raise InvalidRangeError("range bounds must be integers", self, object_name=obj.name)
         if start < 0 or end > obj.size or end < start:
             raise InvalidRangeError(
                 f"range {start}-{end} is outside the object's {obj.size} bytes "
@@ -438,11 +477,24 @@ class StorageDriver:
     def get_container_cdn_url(self, container: Container) -> str:
         raise NotSupportedError(f"{self.name} has no CDN URLs for containers", self)
 
-    def get_object_cdn_url(self, obj: Object) -> str:
-        """libcloud's CDN URL; cloud drivers return a presigned GET URL, as libcloud does."""
-        if self.capabilities.signed_urls:
-            return self.get_object_url(obj)
-        raise NotSupportedError(f"{self.name} has no CDN URLs", self)
+    def get_object_cdn_url(self, obj: Object, ex_expiry: float | None = None, ex_method: str = "GET") -> str:
+        """libcloud's CDN URL: cloud drivers return a presigned URL, as libcloud does.
+
+        Args:
+            obj: the object.
+            ex_expiry: hours the URL stays valid (libcloud's unit; default 24, as libcloud's).
+            ex_method: ``"GET"`` or ``"PUT"`` (libcloud's S3 also signs ``DELETE``: NotSupportedError here).
+
+        Raises:
+            NotSupportedError: the driver cannot sign URLs (local, memory), or ``ex_method`` is DELETE.
+            InvalidOptionError: ``ex_expiry`` is not a positive number of hours.
+        """
+        if not self.capabilities.signed_urls:
+            raise NotSupportedError(f"{self.name} has no CDN URLs", self)
+        hours = CDN_URL_EXPIRY_HOURS if ex_expiry is None else ex_expiry
+        if not isinstance(hours, (int, float)) or isinstance(hours, bool) or not hours > 0:
+            raise InvalidOptionError(f"ex_expiry must be a positive number of hours, not {hours!r}", self)
+        return self.get_object_url(obj, expires_in=math.ceil(hours * 3600), method=ex_method)
 
     def enable_container_cdn(self, container: Container, **kwargs: Any) -> bool:
         raise NotSupportedError(f"{self.name} has no CDN to enable", self)
@@ -576,3 +628,27 @@ class StorageDriver:
     def _sign_url(self, container: Container, name: str, method: str, expires_in: int) -> str:
         raise NotSupportedError(f"{self.name} cannot make presigned URLs", self)
 
+
+
+def _check_bounds(driver: StorageDriver, obj: Object, start: int, end: int | None) -> None:
+    """Refuse a range by libcloud's rules, with libcloud's words (its tests match them), before
+    anything is asked of the service: non-negative integers, and an explicit end after the start.
+
+    Raises:
+        InvalidRangeError: (a ValueError) what is wrong with the bounds.
+    """
+    fields = {"object_name": obj.name, "container_name": getattr(obj.container, "name", None)}
+    if not isinstance(start, int) or isinstance(start, bool) or not (
+        end is None or (isinstance(end, int) and not isinstance(end, bool))
+    ):
+        raise InvalidRangeError(f"start_bytes and end_bytes must be integers, not {start!r} and {end!r}",
+                                driver, **fields)
+    if start < 0:
+        raise InvalidRangeError(f"start_bytes must be greater than 0 or equal to it, not {start}", driver, **fields)
+    if end is not None and start > end:
+        raise InvalidRangeError(f"start_bytes must be smaller than end_bytes ({start} > {end})", driver, **fields)
+    if end is not None and start == end:
+        raise InvalidRangeError(
+            f"start_bytes and end_bytes can't be the same ({start}): end_bytes is exclusive, so the range "
+            "would be empty", driver, **fields,
+        )

@@ -62,6 +62,16 @@ class Container:
     def download_object_as_stream(self, obj: Object, chunk_size: int | None = None) -> Iterator[bytes]:
         return self.driver.download_object_as_stream(obj, chunk_size)
 
+    def download_object_range(self, obj: Object, destination_path: str, start_bytes: int,
+                              end_bytes: int | None = None, overwrite_existing: bool = False,
+                              delete_on_failure: bool = True) -> bool:
+        return self.driver.download_object_range(obj, destination_path, start_bytes, end_bytes,
+                                                 overwrite_existing, delete_on_failure)
+
+    def download_object_range_as_stream(self, obj: Object, start_bytes: int, end_bytes: int | None = None,
+                                        chunk_size: int | None = None) -> Iterator[bytes]:
+        return self.driver.download_object_range_as_stream(obj, start_bytes, end_bytes, chunk_size)
+
     def delete_object(self, obj: Object) -> bool:
         return self.driver.delete_object(obj)
 

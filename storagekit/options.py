@@ -128,3 +128,20 @@ def _safe(value: Any, what: str) -> str:
             "values go into HTTP headers, where CR and LF would start new ones"
         )
     return value
+
+
+def with_storage_class(extra: Mapping[str, Any] | None, storage_class: str | None) -> Mapping[str, Any] | None:
+    """``extra`` with libcloud's ``ex_storage_class`` keyword folded in as ``storage_class``.
+
+    Raises:
+        InvalidOptionError: ``extra`` names a different storage class already.
+    """
+    if storage_class is None:
+        return extra
+    given = {key: value for key, value in (extra or {}).items()
+             if key in _ALIASES["storage_class"] and value != storage_class}
+    if given:
+        raise InvalidOptionError(
+            f"ex_storage_class={storage_class!r} and extra {', '.join(sorted(given))} disagree: give one"
+        )
+    return {**(extra or {}), "storage_class": storage_class}

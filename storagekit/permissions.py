@@ -39,7 +39,7 @@ def check_permissions(driver: StorageDriver, container: Container, prefix: str =
                                                                      container, name)):
         if listed:  # reading needs no probe: try the first byte of the object the listing found
             attempt("read", lambda: b"".join(driver.download_object_range_as_stream(
-                listed[0], 0, min(1, listed[0].size))))
+                listed[0], 0, min(1, listed[0].size) or None)))
         else:
             report.errors["read"] = "not tried: nothing to read and the probe object could not be written"
         for check in ("overwrite", "delete"):

@@ -37,6 +37,7 @@ _S3 = ("storagekit.drivers.s3", "S3StorageDriver")
 # Alphabetical; S3 regions and S3-compatible services share one class (presets are data).
 _DRIVERS: dict[str, tuple[str, str]] = {
     Provider.AZURE_BLOBS.value: ("storagekit.drivers.azure_blobs", "AzureBlobsStorageDriver"),
+    Provider.DUMMY.value: ("storagekit.drivers.memory", "MemoryStorageDriver"),
     Provider.GOOGLE_STORAGE.value: ("storagekit.drivers.google_storage", "GoogleStorageDriver"),
     Provider.LOCAL.value: ("storagekit.drivers.local", "LocalStorageDriver"),
     Provider.MEMORY.value: ("storagekit.drivers.memory", "MemoryStorageDriver"),
@@ -44,7 +45,8 @@ _DRIVERS: dict[str, tuple[str, str]] = {
     **{
         p.value: _S3
         for p in (
-            Provider.BACKBLAZE_B2, Provider.CEPH, Provider.CLOUDFLARE_R2, Provider.DIGITALOCEAN_SPACES,
+            Provider.ALIYUN_OSS, Provider.AURORAOBJECTS, Provider.BACKBLAZE_B2, Provider.CEPH,
+            Provider.CLOUDFLARE_R2, Provider.DIGITALOCEAN_SPACES,
             Provider.HUAWEI_OBS, Provider.MINIO, Provider.SCALEWAY, Provider.SEAWEEDFS, Provider.WASABI,
         )
     },
@@ -59,9 +61,16 @@ S3Provider = Literal[
     Provider.S3_EU_WEST, Provider.S3_EU_WEST2, Provider.S3_SA_EAST, Provider.S3_US_EAST2,
     Provider.S3_US_GOV_WEST, Provider.S3_US_WEST, Provider.S3_US_WEST_OREGON, Provider.BACKBLAZE_B2,
     Provider.CEPH, Provider.CLOUDFLARE_R2, Provider.DIGITALOCEAN_SPACES, Provider.HUAWEI_OBS, Provider.MINIO,
-    Provider.SCALEWAY, Provider.SEAWEEDFS, Provider.WASABI,
+    Provider.SCALEWAY, Provider.SEAWEEDFS, Provider.WASABI, Provider.S3_EU_WEST3, Provider.S3_RGW,
+    Provider.S3_RGW_OUTSCALE, Provider.AURORAOBJECTS, Provider.ALIYUN_OSS,
 ]
 """The providers the S3 driver serves, for type checkers: ``get_driver`` of one is an S3StorageDriver class."""
+
+CLOSED: MappingProxyType[str, str] = MappingProxyType({
+    Provider.NIMBUS.value: "Nimbus.io closed its storage service",
+    Provider.NINEFOLD.value: "Ninefold closed its cloud (and its Atmos storage) in 2016",
+})
+"""libcloud provider names whose service no longer exists: ``get_driver`` says so instead of "unknown"."""
 
 _lock = threading.Lock()
 _entry_points_loaded = False
@@ -101,10 +110,13 @@ def get_driver(provider: Provider | str) -> type[StorageDriver]: ...
 def get_driver(provider: Provider | str) -> type[StorageDriver]:
     """The driver class for a provider (enum or name, any case), imported on first use.
 
-    Raises UnknownProviderError (a LookupError) naming the known providers, or
-    NotSupportedError when the provider's driver is not part of this release.
+    Raises UnknownProviderError (a LookupError) naming the known providers (or saying the
+    service closed, for libcloud's ``NIMBUS`` and ``NINEFOLD``), or NotSupportedError when the
+    provider's driver is not part of this release.
     """
     key = _key(provider)
+    if key in CLOSED:
+        raise UnknownProviderError(f"no storage driver for {key}: the service closed ({CLOSED[key]})")
     if key not in _DRIVERS:
         _load_entry_points()
     try:

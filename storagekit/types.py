@@ -4,13 +4,15 @@ This module imports nothing else of storagekit. Exceptions also inherit the buil
 caller would naturally catch (``FileNotFoundError`` for a missing object, ``ValueError``
 for a bad name, ...)::
 
-    StorageKitError
-     +-- InvalidCredsError               (PermissionError)
-     +-- PermissionDeniedError           (PermissionError)
-     +-- RateLimitReachedError           retry_after
-     +-- ServiceUnavailableError
-     |    +-- ConnectionBrokenError      (ConnectionError)
-     +-- MalformedResponseError
+    StorageKitError                      also named LibcloudError
+     +-- ProviderError                   the provider refused (libcloud's name)
+     |    +-- InvalidCredsError          (PermissionError) also named InvalidCredsException
+     |    +-- PermissionDeniedError      (PermissionError)
+     |    +-- ServiceUnavailableError
+     |         +-- ConnectionBrokenError (ConnectionError)
+     +-- BaseHTTPError                   an HTTP answer libcloud reports by status (libcloud's name)
+     |    +-- RateLimitReachedError      retry_after, headers
+     +-- MalformedResponseError          body
      +-- TLSError                        never retried
      +-- NotSupportedError               (NotImplementedError)
      +-- InvalidOptionError              (ValueError)
@@ -29,6 +31,13 @@ for a bad name, ...)::
           +-- DestinationExistsError     (FileExistsError)
      +-- SyncRefusedError                a sync would do something drastic; nothing was changed
           +-- SourceNotFoundError        (FileNotFoundError) the source is missing or not a directory
+
+libcloud code keeps working: ``LibcloudError`` is the root itself, every exception takes
+libcloud's positional form (``ObjectDoesNotExistError(value, driver, object_name)``,
+``ContainerError(value, driver, container_name)``, ``ProviderError(value, http_code, driver)``,
+``MalformedResponseError(value, body, driver)``, ``BaseHTTPError(code, message, headers)``) as
+well as storagekit's keywords, and carries ``.value`` (the message) and ``.http_code`` (the
+HTTP status, also ``.http_status``).
 """
 
 from __future__ import annotations
@@ -39,18 +48,25 @@ from typing import Any
 
 
 class Provider(str, Enum):
-    """Every storage service storagekit ships a driver for (values are libcloud's)."""
+    """Every storage service storagekit ships a driver for, and every libcloud storage provider name
+    (values are libcloud's); ``NIMBUS`` and ``NINEFOLD`` name services that closed, and
+    ``get_driver`` says so."""
 
+    ALIYUN_OSS = "aliyun_oss"
+    AURORAOBJECTS = "auroraobjects"
     AZURE_BLOBS = "azure_blobs"
     BACKBLAZE_B2 = "backblaze_b2"
     CEPH = "ceph"
     CLOUDFLARE_R2 = "cloudflare_r2"
     DIGITALOCEAN_SPACES = "digitalocean_spaces"
+    DUMMY = "dummy"
     GOOGLE_STORAGE = "google_storage"
     HUAWEI_OBS = "huawei_obs"
     LOCAL = "local"
     MEMORY = "memory"
     MINIO = "minio"
+    NIMBUS = "nimbus"
+    NINEFOLD = "ninefold"
     S3 = "s3"
     S3_AP_NORTHEAST = "s3_ap_northeast"
     S3_AP_NORTHEAST1 = "s3_ap_northeast_1"
@@ -65,6 +81,9 @@ class Provider(str, Enum):
     S3_EU_NORTH1 = "s3_eu_north_1"
     S3_EU_WEST = "s3_eu_west"
     S3_EU_WEST2 = "s3_eu_west_2"
+    S3_EU_WEST3 = "s3_eu_west_3"
+    S3_RGW = "s3_rgw"
+    S3_RGW_OUTSCALE = "s3_rgw_outscale"
     S3_SA_EAST = "s3_sa_east"
     S3_US_EAST2 = "s3_us_east_2"
     S3_US_GOV_WEST = "s3_us_gov_west"
@@ -142,6 +161,33 @@ class StorageKitError(Exception):
             state["driver"] = DriverRef.of(state["driver"])
         return _rebuild_error, (type(self), self.message, state)
 
+    @property
+    def value(self) -> str:
+        """The message (libcloud's name for it)."""
+        return self.message
+
+    @value.setter
+    def value(self, value: str) -> None:
+        self.message = value
+
+    @property
+    def http_code(self) -> int | None:
+        """The HTTP status the service answered, if any (libcloud's name for ``http_status``)."""
+        return self.http_status
+
+    @http_code.setter
+    def http_code(self, value: int | None) -> None:
+        self.http_status = value
+
+
+LibcloudError = StorageKitError
+"""libcloud's name for the root of the hierarchy: the same class, so ``except LibcloudError`` catches all."""
+
+
+def _is_driver(value: Any) -> bool:
+    """Whether a positional argument is storagekit's ``driver`` rather than libcloud's data in that place."""
+    return value is not None and not isinstance(value, (str, bytes, bytearray, int, dict))
+
 
 def _rebuild_error(cls: type[StorageKitError], message: str, state: dict[str, Any]) -> StorageKitError:
     """Unpickle an error without replaying its constructor's keyword arguments."""
@@ -151,25 +197,92 @@ def _rebuild_error(cls: type[StorageKitError], message: str, state: dict[str, An
     return error
 
 
-class InvalidCredsError(StorageKitError, PermissionError):
+class ProviderError(StorageKitError):
+    """The provider refused or failed a request (libcloud's ``ProviderError(value, http_code, driver)``).
+
+    Args:
+        value: the message.
+        http_code: the HTTP status (storagekit's ``(message, driver)`` order is accepted too).
+        driver: the driver that made the request.
+        kwargs: storagekit's keywords (``http_status``, ``code``, ``object_name``, ...).
+    """
+
+    def __init__(self, value: str, http_code: Any = None, driver: Any = None, **kwargs: Any) -> None:
+        if _is_driver(http_code):
+            driver, http_code = http_code, None
+        if http_code is not None:
+            kwargs.setdefault("http_status", http_code)
+        super().__init__(value, driver, **kwargs)
+
+
+class InvalidCredsError(ProviderError, PermissionError):
     """The service rejected the credentials (unknown key, bad signature, expired token)."""
 
+    def __init__(self, value: str = "Invalid credentials with the provider", driver: Any = None, **kwargs: Any) -> None:
+        StorageKitError.__init__(self, value, driver, **kwargs)
 
-class PermissionDeniedError(StorageKitError, PermissionError):
+
+InvalidCredsException = InvalidCredsError
+"""libcloud's older name for :class:`InvalidCredsError`."""
+
+
+class PermissionDeniedError(ProviderError, PermissionError):
     """The credentials are valid but not allowed to do this."""
 
+    def __init__(self, value: str, driver: Any = None, **kwargs: Any) -> None:
+        StorageKitError.__init__(self, value, driver, **kwargs)
 
-class RateLimitReachedError(StorageKitError):
-    """The service is throttling requests; ``retry_after`` is its advice in seconds."""
 
-    def __init__(self, message: str, driver: Any = None, *, retry_after: float | None = None, **kwargs: Any) -> None:
+class BaseHTTPError(StorageKitError):
+    """An HTTP answer reported by its status (libcloud's ``BaseHTTPError(code, message, headers)``).
+
+    ``.code`` stays storagekit's provider error code (a string such as ``SlowDown``); the status
+    is ``.http_code`` / ``.http_status``, and is given first, by position. A message given first
+    means storagekit's ``(message, driver)`` order.
+
+    Args:
+        status: the HTTP status (libcloud's ``code``).
+        message: what happened.
+        headers: the response's headers, if known.
+        kwargs: storagekit's keywords (``driver``, ``code``, ``retryable``, ...).
+    """
+
+    def __init__(self, status: int | str | None = None, /, message: Any = "",
+                 headers: dict[str, str] | None = None, **kwargs: Any) -> None:
+        driver = kwargs.pop("driver", None)
+        if isinstance(status, str):  # storagekit's (message, driver) order
+            status, message, driver = None, status, message if _is_driver(message) else driver
+        kwargs.setdefault("http_status", status)
+        super().__init__(message or f"HTTP {status}", driver, **kwargs)
+        self.headers = headers
+
+
+class RateLimitReachedError(BaseHTTPError):
+    """The service is throttling requests; ``retry_after`` is its advice in seconds.
+
+    Built as storagekit does (``(message, driver, retry_after=...)``) or as libcloud does
+    (``RateLimitReachedError(headers=...)``, the advice then read from ``Retry-After``).
+    """
+
+    def __init__(self, message: str = "Rate limit exceeded", driver: Any = None, *,
+                 retry_after: float | None = None, headers: dict[str, str] | None = None, **kwargs: Any) -> None:
         kwargs.setdefault("retryable", True)
-        super().__init__(message, driver, **kwargs)
+        kwargs.setdefault("http_status", 429)
+        super().__init__(kwargs.pop("http_status"), message, headers, driver=driver, **kwargs)
+        if retry_after is None and headers:
+            advice = {name.lower(): value for name, value in headers.items()}.get("retry-after")
+            try:
+                retry_after = float(advice) if advice is not None else None
+            except ValueError:
+                retry_after = None
         self.retry_after = retry_after
 
 
-class ServiceUnavailableError(StorageKitError):
+class ServiceUnavailableError(ProviderError):
     """The service failed or could not be reached."""
+
+    def __init__(self, value: str = "Service unavailable at provider", driver: Any = None, **kwargs: Any) -> None:
+        StorageKitError.__init__(self, value, driver, **kwargs)
 
 
 class ConnectionBrokenError(ServiceUnavailableError, ConnectionError):
@@ -177,7 +290,16 @@ class ConnectionBrokenError(ServiceUnavailableError, ConnectionError):
 
 
 class MalformedResponseError(StorageKitError):
-    """The service answered something storagekit cannot make sense of."""
+    """The service answered something storagekit cannot make sense of; ``body`` is what it sent, if kept.
+
+    Takes libcloud's ``(value, body, driver)`` and storagekit's ``(message, driver)`` alike.
+    """
+
+    def __init__(self, value: str, body: Any = None, driver: Any = None, **kwargs: Any) -> None:
+        if _is_driver(body):
+            driver, body = body, None
+        super().__init__(value, driver, **kwargs)
+        self.body = body
 
 
 class TLSError(StorageKitError):
@@ -201,7 +323,10 @@ class InsufficientStorageError(StorageKitError, OSError):
 
 
 class ContainerError(StorageKitError):
-    """Something is wrong with a container."""
+    """Something is wrong with a container; libcloud's ``(value, driver, container_name)`` works too."""
+
+    def __init__(self, value: str, driver: Any = None, container_name: str | None = None, **kwargs: Any) -> None:
+        super().__init__(value, driver, container_name=container_name, **kwargs)
 
 
 class ContainerDoesNotExistError(ContainerError, FileNotFoundError):
@@ -221,7 +346,10 @@ class InvalidContainerNameError(ContainerError, ValueError):
 
 
 class ObjectError(StorageKitError):
-    """Something is wrong with an object."""
+    """Something is wrong with an object; libcloud's ``(value, driver, object_name)`` works too."""
+
+    def __init__(self, value: str, driver: Any = None, object_name: str | None = None, **kwargs: Any) -> None:
+        super().__init__(value, driver, object_name=object_name, **kwargs)
 
 
 class ObjectDoesNotExistError(ObjectError, FileNotFoundError):
@@ -257,6 +385,7 @@ class SourceNotFoundError(SyncRefusedError, FileNotFoundError):
 
 
 __all__ = [
+    "BaseHTTPError",
     "ConnectionBrokenError",
     "ContainerAlreadyExistsError",
     "ContainerDoesNotExistError",
@@ -267,9 +396,11 @@ __all__ = [
     "InsufficientStorageError",
     "InvalidContainerNameError",
     "InvalidCredsError",
+    "InvalidCredsException",
     "InvalidObjectNameError",
     "InvalidOptionError",
     "InvalidRangeError",
+    "LibcloudError",
     "MalformedResponseError",
     "NotSupportedError",
     "ObjectDoesNotExistError",
@@ -278,6 +409,7 @@ __all__ = [
     "PermissionDeniedError",
     "PreconditionFailedError",
     "Provider",
+    "ProviderError",
     "RateLimitReachedError",
     "ServiceUnavailableError",
     "SourceNotFoundError",

@@ -141,12 +141,14 @@ class LocalStorageDriver(StorageDriver):
 
     def _iter_containers(self) -> Iterator[Container]:
         with os.scandir(self.root) as entries:
-            names = sorted(e.name for e in entries if e.is_dir(follow_symlinks=False) and not e.name.startswith("."))
-        return iter([Container(name, {}, self) for name in names])
+            found = sorted((e.name, e.stat(follow_symlinks=False)) for e in entries
+                           if e.is_dir(follow_symlinks=False) and not e.name.startswith("."))
+        return iter([Container(name, file_times(stat_), self) for name, stat_ in found])
 
     def _get_container(self, name: str) -> Container:
         container = Container(name, {}, self)
-        with self._container_dir(container):
+        with self._container_dir(container) as fd:
+            container.extra.update(file_times(os.fstat(fd)))
             return container
 
     def _create_container(self, name: str) -> Container:
@@ -159,7 +161,7 @@ class LocalStorageDriver(StorageDriver):
                 ) from None
             if self.fsync:
                 os.fsync(root)
-        return Container(name, {}, self)
+            return Container(name, file_times(os.stat(name, dir_fd=root, follow_symlinks=False)), self)
 
     def _delete_container(self, container: Container) -> None:
         with self._tree.open(()) as root:
@@ -258,7 +260,8 @@ class LocalStorageDriver(StorageDriver):
         """The object a file and its sidecar record describe; its MD5 is computed later if not known."""
         properties = dict(record["properties"]) if record else {}
         properties.setdefault("content_type", guess_content_type(name))
-        extra = {**properties, "last_modified": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(stat_.st_mtime))}
+        extra = {**properties, "last_modified": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(stat_.st_mtime)),
+                 **file_times(stat_)}
         meta_data = dict(record["meta_data"]) if record else {}
         md5 = record.get("md5") if record else None
         if md5:
@@ -479,6 +482,12 @@ class LocalStorageDriver(StorageDriver):
                 yield
             finally:
                 os.close(lock)  # releases the flock
+
+
+def file_times(stat_: os.stat_result) -> dict[str, float]:
+    """libcloud's local ``extra`` keys: ``creation_time`` (``st_ctime``: on POSIX the inode's last
+    change), ``modify_time`` and ``access_time``, in seconds since the epoch."""
+    return {"creation_time": stat_.st_ctime, "modify_time": stat_.st_mtime, "access_time": stat_.st_atime}
 
 
 class _UnhashedObject(Object):

@@ -47,7 +47,11 @@ class MemoryStorageDriver(StorageDriver):
         driver = get_driver(Provider.MEMORY)()
         container = driver.create_container("scratch")
 
+    It also answers libcloud's ``Provider.DUMMY``, whose ``DummyStorageDriver(api_key, api_secret)``
+    takes two credentials it never uses: so are ``key`` and ``secret`` here.
+
     Args:
+        key, secret: accepted and ignored, as libcloud's dummy driver does.
         options: transfer settings (``part_size``, ``max_concurrency``, ``progress``, ...).
 
     Raises:
@@ -58,7 +62,7 @@ class MemoryStorageDriver(StorageDriver):
     provider = Provider.MEMORY
     capabilities = Capabilities(server_side_copy=False)
 
-    def __init__(self, **options: Any) -> None:
+    def __init__(self, key: str | None = None, secret: str | None = None, **options: Any) -> None:
         self._take_transfer_options(options)
         if options:
             raise InvalidOptionError(

@@ -15,7 +15,7 @@ import pytest
 from storagekit.base import StorageDriver
 from storagekit.models import Container, Object
 from storagekit.providers import get_driver
-from storagekit.types import InvalidObjectNameError, InvalidOptionError, Provider
+from storagekit.types import InvalidObjectNameError, InvalidOptionError, NotSupportedError, Provider
 from tests.support.hostile_clouds import CLOUDS, RawServer, cloud_driver, response
 
 DRIVERS = (*CLOUDS, "local", "memory")
@@ -144,3 +144,55 @@ def test_metadata_size_counts_utf8_bytes_of_names_and_values() -> None:
         with pytest.raises(InvalidOptionError, match="takes 2050 bytes"):  # 1 + 1024 two-byte characters + 1
             driver.upload_object_via_stream(iter([b"a"]), box(driver), "a.txt", ex_meta={"k": "é" * 1024, "v": ""})
     assert server.requests == []
+
+
+# ---------------------------------------------------------------- libcloud's idioms
+
+
+def test_libclouds_range_rules_and_words(memory_driver: StorageDriver, tmp_path: Path) -> None:
+    """libcloud's messages (its own tests match them); a stream checks only when it is read."""
+    container = memory_driver.create_container("ranges-libcloud")
+    obj = container.upload_object_via_stream([b"0123456789"], "r")
+    for start, end, words in ((-1, None, "start_bytes must be greater than 0"),
+                              (5, 4, "start_bytes must be smaller than end_bytes"),
+                              (5, 5, "start_bytes and end_bytes can't be the same"),
+                              ("1", None, "must be integers")):
+        stream = memory_driver.download_object_range_as_stream(obj, start, end)  # type: ignore[arg-type]
+        with pytest.raises(ValueError, match=words):
+            b"".join(stream)
+        with pytest.raises(ValueError, match=words):
+            container.download_object_range(obj, str(tmp_path / "r.bin"), start, end)  # type: ignore[arg-type]
+    assert not (tmp_path / "r.bin").exists()
+    assert b"".join(container.download_object_range_as_stream(obj, 2, 4)) == b"23"
+
+
+def test_an_object_of_unknown_size_is_read_whole_and_checked(memory_driver: StorageDriver, tmp_path: Path) -> None:
+    container = memory_driver.create_container("unsized-libcloud")
+    container.upload_object_via_stream([b"hello world"], "h")
+    blind = Object("h", None, None, {}, {}, container, memory_driver)  # type: ignore[arg-type]
+    assert b"".join(memory_driver.download_object_as_stream(blind)) == b"hello world"
+    assert b"".join(memory_driver.download_object_range_as_stream(blind, 6)) == b"world"
+    assert memory_driver.download_object(blind, str(tmp_path / "h")) and (tmp_path / "h").read_bytes() == b"hello world"
+    assert blind.size is None  # the caller's object is left as it was
+
+
+def test_ex_storage_class_is_extras_storage_class(memory_driver: StorageDriver) -> None:
+    container = memory_driver.create_container("class-libcloud")
+    obj = memory_driver.upload_object_via_stream([b"x"], container, "c", ex_storage_class="COLD")
+    assert memory_driver.get_object(container.name, obj.name).extra["storage_class"] == "COLD"
+    with pytest.raises(InvalidOptionError, match="disagree"):
+        memory_driver.upload_object_via_stream([b"x"], container, "c", extra={"storage_class": "HOT"},
+                                               ex_storage_class="COLD")
+
+
+def test_cdn_url_expiry_is_in_hours_as_in_libcloud() -> None:
+    driver = get_driver(Provider.S3)("AKIDEXAMPLE", "secret", region="us-east-1")
+    obj = Object("a.txt", 1, None, {}, {}, Container("bucket", {}, driver), driver)
+    assert "X-Amz-Expires=86400" in driver.get_object_cdn_url(obj)
+    assert "X-Amz-Expires=5400" in driver.get_object_cdn_url(obj, ex_expiry=1.5)
+    assert "X-Amz-Expires=3600" in driver.get_object_cdn_url(obj, ex_expiry=1, ex_method="PUT")
+    with pytest.raises(NotSupportedError):
+        driver.get_object_cdn_url(obj, ex_method="DELETE")
+    for bad in (0, -1, "2", True):
+        with pytest.raises(InvalidOptionError, match="ex_expiry"):
+            driver.get_object_cdn_url(obj, ex_expiry=bad)  # type: ignore[arg-type]

@@ -43,7 +43,7 @@ from ...types import (
     Provider,
     ServiceUnavailableError,
 )
-from . import _config, _sas, _xml
+from . import _config, _libcloud, _sas, _xml
 from ._errors import parse_error
 
 __all__ = ["X_MS_VERSION", "AzureBlobsStorageDriver"]
@@ -118,6 +118,9 @@ class AzureBlobsStorageDriver(StorageDriver):
         self,
         key: str | None = None,
         secret: str | None = None,
+        secure: bool = True,
+        host: str | None = None,
+        port: int | None = None,
         *,
         sas_token: str | None = None,
         credential: Any = None,
@@ -125,12 +128,23 @@ class AzureBlobsStorageDriver(StorageDriver):
         connection_string: str | None = None,
         creds: Mapping[str, Any] | None = None,
         anonymous: bool = False,
+        auth_type: str | None = None,
+        tenant_id: str | None = None,
+        identity: str | None = None,
+        cloud_environment: str = "default",
         **options: Any,
     ) -> None:
         """Connect to an account (nothing is sent until the first call).
 
+        The first five arguments are libcloud's, in libcloud's order.
+
         Args:
             key: the account name. secret: its key (Shared Key).
+            secure, host, port: libcloud's way to name the endpoint (see :mod:`._libcloud`):
+                ``("devstoreaccount1", key, host="127.0.0.1", port=10000, secure=False)`` is Azurite.
+            auth_type, tenant_id, identity, cloud_environment: libcloud's Entra ID sign-in:
+                ``auth_type="azureAd"`` makes ``identity`` (client id) and ``secret`` (client secret)
+                a ``ClientSecretCredential`` in ``tenant_id`` (azure-identity needed).
             sas_token: a SAS token instead of a key.
             credential: an ``AzureNamedKeyCredential``, ``AzureSasCredential``, any
                 azure-core ``TokenCredential`` (Entra ID), or a key / SAS string.
@@ -148,6 +162,19 @@ class AzureBlobsStorageDriver(StorageDriver):
             InvalidCredsError: no account could be determined, or no credential and no azure-identity.
             InvalidOptionError: a malformed connection string, endpoint, credential or key (never shown).
         """
+        if auth_type not in (None, "azureAd"):
+            raise InvalidOptionError(f"auth_type must be None or 'azureAd' (libcloud's values), not {auth_type!r}",
+                                     self)
+        if auth_type == "azureAd":
+            if credential is not None:
+                raise InvalidOptionError("auth_type='azureAd' makes the credential: pass no credential=", self)
+            credential, secret = _libcloud.entra_credential(tenant_id, identity, secret, cloud_environment), None
+        elif tenant_id or identity:
+            raise InvalidOptionError("tenant_id and identity go with auth_type='azureAd'", self)
+        if (host or port or secure is not True) and not endpoint_url and key:
+            endpoint_url = _libcloud.endpoint(key, secure, host, port)
+        elif secure not in (True, False):
+            raise InvalidOptionError(f"secure must be True or False, not a {type(secure).__name__}", self)
         self._config = _config.resolve(key, secret, sas_token, credential, endpoint_url, connection_string,
                                        creds=creds, anonymous=anonymous)
         self._endpoint = self._config.endpoint

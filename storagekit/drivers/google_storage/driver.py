@@ -146,6 +146,7 @@ class GoogleStorageDriver(StorageDriver):
         endpoint_url: str | None = None,
         **options: Any,
     ) -> None:
+        _check_auth_type(options.pop("auth_type", None), key, self)
         resolved = resolve(key, secret, project, credentials, endpoint_url, creds=creds)
         self.credentials = resolved.credentials
         self.project = resolved.project
@@ -615,3 +616,26 @@ class GoogleStorageDriver(StorageDriver):
 
     def _sign_url(self, container: Container, name: str, method: str, expires_in: int) -> str:
         return presign(self.credentials, self.endpoint, container.name, name, method, expires_in).url
+
+
+def _check_auth_type(auth_type: str | None, key: str | None, driver: StorageDriver) -> None:
+    """libcloud's ``auth_type``: ``"SA"`` (a service account: ``key`` is its e-mail, ``secret`` its key
+    file or PEM key) and ``"GCE"`` (the VM's metadata server, found by Application Default
+    Credentials when no key is given) are what storagekit does anyway; the others are refused.
+
+    Raises:
+        InvalidOptionError: ``"IA"`` (an interactive browser login), ``"GCS_S3"`` (HMAC keys, an
+            S3 dialect this JSON-API driver does not speak), ``"GCE"`` with a key, or an unknown value.
+    """
+    if auth_type in (None, "SA") or (auth_type == "GCE" and key is None):
+        return
+    reasons = {
+        "IA": "an installed-application (browser) login is not supported: run `gcloud auth application-default "
+              "login` once and pass no key",
+        "GCS_S3": "HMAC keys are not supported by this driver: use a service account, or the S3 driver with "
+                  "endpoint_url='https://storage.googleapis.com'",
+        "GCE": "auth_type='GCE' uses the VM's own credentials: pass no key",
+    }
+    raise InvalidOptionError(
+        f"auth_type={auth_type!r}: {reasons.get(str(auth_type), 'libcloud knows SA, IA, GCE and GCS_S3')}", driver
+    )

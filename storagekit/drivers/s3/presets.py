@@ -67,6 +67,10 @@ def _custom(
 
 # Alphabetical by provider; the S3_* rows are libcloud's region names.
 PRESETS: Mapping[Provider, S3Preset] = MappingProxyType({
+    Provider.ALIYUN_OSS: S3Preset("Alibaba Cloud OSS", "oss-{region}.aliyuncs.com", "cn-hangzhou",
+                                  website="https://www.alibabacloud.com/product/object-storage-service"),
+    Provider.AURORAOBJECTS: S3Preset("AuroraObjects", "o.auroraobjects.eu", "us-east-1", "path",
+                                     website="https://www.pcextreme.com/aurora/objects"),
     Provider.BACKBLAZE_B2: S3Preset("Backblaze B2", "s3.{region}.backblazeb2.com", None,
                                     website="https://www.backblaze.com/cloud-storage"),
     Provider.CEPH: _custom("Ceph RGW", "https://ceph.io/"),
@@ -91,6 +95,11 @@ PRESETS: Mapping[Provider, S3Preset] = MappingProxyType({
     Provider.S3_EU_NORTH1: _aws("eu-north-1"),
     Provider.S3_EU_WEST: _aws("eu-west-1"),
     Provider.S3_EU_WEST2: _aws("eu-west-2"),
+    Provider.S3_EU_WEST3: _aws("eu-west-3"),
+    Provider.S3_RGW: _custom("Ceph RGW", "https://ceph.io/", region="default"),
+    Provider.S3_RGW_OUTSCALE: S3Preset("OUTSCALE Object Storage", "osu.{region}.outscale.com", "eu-west-2", "path",
+                                       region_endpoints={"cn-southeast-1": "osu.cn-southeast-1.outscale.hk"},
+                                       website="https://docs.outscale.com/en/userguide/OUTSCALE-Object-Storage-OOS.html"),
     Provider.S3_SA_EAST: _aws("sa-east-1"),
     Provider.S3_US_EAST2: _aws("us-east-2"),
     Provider.S3_US_GOV_WEST: _aws("us-gov-west-1"),

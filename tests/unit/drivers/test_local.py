@@ -426,3 +426,15 @@ def test_a_verified_download_of_a_listed_file_computes_and_keeps_its_digest(
     assert (tmp_path / "out").read_bytes() == b"by hand"
     [relisted] = LocalStorageDriver(driver.root).list_container_objects(container)
     assert relisted.extra["etag"] == hashlib.md5(b"by hand").hexdigest()
+
+
+def test_libclouds_time_keys_are_floats_beside_storagekits(tmp_path: Path) -> None:
+    driver = get_driver(Provider.LOCAL)(str(tmp_path))
+    created = driver.create_container("times")
+    obj = created.upload_object_via_stream([b"x"], "t.txt")
+    stat_ = (tmp_path / "times" / "t.txt").stat()
+    for extra in (obj.extra, driver.get_object("times", "t.txt").extra, next(iter(created.list_objects())).extra):
+        assert extra["modify_time"] == stat_.st_mtime and extra["access_time"] == stat_.st_atime
+        assert isinstance(extra["creation_time"], float) and "last_modified" in extra
+    for container in (created, driver.get_container("times"), *driver.list_containers()):
+        assert {type(container.extra[key]) for key in ("creation_time", "modify_time", "access_time")} == {float}

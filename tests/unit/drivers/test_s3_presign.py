@@ -93,9 +93,10 @@ def test_session_token_is_signed_into_the_url(frozen_clock: None) -> None:
 
 
 def test_cdn_url_is_a_presigned_get(frozen_clock: None) -> None:
+    """libcloud's default: valid for 24 hours."""
     driver = get_driver(Provider.S3)(KEY, SECRET)
     obj = driver._as_container("examplebucket")
-    expected = driver.get_object_url(obj, object_name="test.txt")
+    expected = driver.get_object_url(obj, object_name="test.txt", expires_in=24 * 3600)
     assert driver.get_object_cdn_url(Object("test.txt", 1, None, {}, {}, obj, driver)) == expected
 
 
