@@ -134,6 +134,6 @@ def test_s3_provider_names_exactly_the_providers_the_s3_driver_serves() -> None:
     from storagekit.drivers.s3 import S3StorageDriver
 
     typed = set(typing.get_args(providers.S3Provider))
-    assert typed == {p for p in Provider if providers.DRIVERS[p.value] == providers.DRIVERS[Provider.S3.value]}
+    assert typed == {p for p in Provider if providers.DRIVERS.get(p.value) == providers.DRIVERS[Provider.S3.value]}
     for provider in typed:
         assert issubclass(get_driver(provider), S3StorageDriver), provider
