@@ -140,7 +140,7 @@ _TRANSLATIONS: tuple[tuple[type[StorageKitError], type[CloudBridgeBaseException]
 )
 
 
-def _cloudbridge_error(error: StorageKitError) -> CloudBridgeBaseException:
+def _cloudbridge_error(error: StorageKitError) -> StorageKitError:
     """The CloudBridge exception standing for a storagekit error (same message and details)."""
     if isinstance(error, (CloudBridgeBaseException, NotSupportedError)):
         return error  # CloudBridge has no "not supported": storagekit's says what is missing
