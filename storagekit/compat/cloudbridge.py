@@ -409,6 +409,7 @@ class BucketObjectService:
     def __init__(self, bucket: Bucket) -> None:
         self.bucket = bucket
 
+    @_translated
     def create(self, name: str) -> BucketObject:
         """A handle for a new object; nothing exists on the store until content is uploaded."""
         self.bucket.container.driver._check_object_name(name)
