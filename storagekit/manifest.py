@@ -57,7 +57,7 @@ class Datafile:
             return f"{self.name}: {size} bytes, the manifest says {self.size}"
         for algorithm in ("md5", "crc32c"):
             expected = getattr(self, algorithm)
-            if expected is not None and digests.get(algorithm) not in (None, expected):
+            if expected and digests.get(algorithm) not in (None, expected):  # "": not known
                 return f"{self.name}: {algorithm} {digests[algorithm]}, the manifest says {expected}"
         return None
 
