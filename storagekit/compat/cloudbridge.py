@@ -127,17 +127,19 @@ class DuplicateResourceException(CloudBridgeBaseException):
 
 
 _TRANSLATIONS: tuple[tuple[type[StorageKitError], type[CloudBridgeBaseException]], ...] = (
-    ((InvalidContainerNameError, InvalidNameException)),
-    ((InvalidObjectNameError, InvalidNameException)),
-    ((ContainerAlreadyExistsError, DuplicateResourceException)),
-    ((DestinationExistsError, DuplicateResourceException)),
-    ((InvalidCredsError, ProviderConnectionException)),
-    ((PermissionDeniedError, ProviderConnectionException)),
-    ((ConnectionBrokenError, ProviderConnectionException)),
-    ((ServiceUnavailableError, ProviderConnectionException)),
-    ((InvalidOptionError, InvalidConfigurationException)),
-    ((InvalidRangeError, InvalidValueException)),
+    (InvalidContainerNameError, InvalidNameException),
+    (InvalidObjectNameError, InvalidNameException),
+    (ContainerAlreadyExistsError, DuplicateResourceException),
+    (DestinationExistsError, DuplicateResourceException),
+    (InvalidCredsError, ProviderConnectionException),
+    (PermissionDeniedError, ProviderConnectionException),
+    (ConnectionBrokenError, ProviderConnectionException),
+    (ServiceUnavailableError, ProviderConnectionException),
+    (InvalidOptionError, InvalidConfigurationException),
+    (InvalidRangeError, InvalidValueException),
 )
+"""storagekit's errors and the CloudBridge exception each becomes (the first match wins; the rest
+become ProviderInternalException)."""
 
 
 def _cloudbridge_error(error: StorageKitError) -> StorageKitError:
@@ -399,7 +401,9 @@ class Bucket:
         """Delete the bucket, emptied first with ``delete_contents=True``."""
         driver = self.container.driver
         if delete_contents:
-            driver.delete_objects(list(driver.iterate_container_objects(self.container)))
+            errors = driver.delete_objects(list(driver.iterate_container_objects(self.container)))
+            if errors:
+                raise errors[0]
         driver.delete_container(self.container)
 
 

@@ -268,8 +268,7 @@ class Dataset:
         self.project_name = project_name
         self.url_options = url_options
         if path is not None and is_url(path):
-            loaded = core.Dataset.from_cloud(_directory(path), **_options(path, project_name, url_options))
-            self._adopt(loaded)
+            self._adopt(core.Dataset.from_cloud(_directory(path), **_options(path, project_name, url_options)))
         else:
             chosen = [file if isinstance(file, Datafile) else Datafile(file) for file in files]
             if path is not None:
@@ -285,6 +284,14 @@ class Dataset:
         self.id = id or self.id
         self.labels = set(labels) if labels is not None else self.labels
         self.tags = dict(tags) if tags is not None else self.tags
+
+    @classmethod
+    def _from_core(cls, dataset: core.Dataset, project_name: str | None, url_options: Mapping[str, Any]) -> Dataset:
+        """The dataset storagekit's manifest describes (no request is made)."""
+        octue = cls.__new__(cls)
+        octue.project_name, octue.url_options = project_name, dict(url_options)
+        octue._adopt(dataset)
+        return octue
 
     def _adopt(self, dataset: core.Dataset) -> None:
         """Take the name, id, labels, tags and files of a stored dataset."""
@@ -411,14 +418,8 @@ class Manifest:
         url = _cloud_url(project_name, bucket_name, path_to_manifest_file, cloud_path, "path_to_manifest_file")
         options = _options(url, project_name, url_options)
         stored = core.Manifest.from_cloud(url, **options)
-        datasets = {}
-        for key, dataset in stored.datasets.items():
-            assert isinstance(dataset, core.Dataset)  # from_cloud loads every dataset
-            octue = Dataset.__new__(Dataset)
-            octue.project_name, octue.url_options = project_name, dict(url_options)
-            octue._adopt(dataset)
-            datasets[key] = octue
-        return cls(datasets)
+        return cls({key: Dataset._from_core(dataset, project_name, url_options)
+                    for key, dataset in stored.datasets.items() if isinstance(dataset, core.Dataset)})
 
 
 def _directory(url: str) -> str:
