@@ -195,12 +195,12 @@ class Datafile:
         if cloud_path is None and bucket_name is None and path_in_bucket is None and self.cloud_path:
             cloud_path = self.cloud_path
         url = _cloud_url(project_name, bucket_name, path_in_bucket, cloud_path, "path_in_bucket")
-        if project_name:
-            self.project_name = project_name
-        self.url_options.update(url_options)
-        location = self._location(url)
-        location.ensure_container()
-        with self._local_copy() as local:
+        with self._local_copy() as local:  # a cloud datafile is read with its own options
+            if project_name:
+                self.project_name = project_name
+            self.url_options = dict(url_options) if url_options else self.url_options  # the new place's
+            location = self._location(url)
+            location.ensure_container()
             entry = self.entry(os.path.basename(location.key))
             core.upload_datafile(local, location, entry)
         self._entry, self.cloud_path = entry, url
@@ -340,15 +340,14 @@ class Dataset:
         if cloud_path is None:
             directory = _cloud_url(project_name, bucket_name, output_directory, None, "output_directory")
             cloud_path = f"{directory.rstrip('/')}/{self.name}"
-        self.project_name = project_name or self.project_name
-        self.url_options.update(url_options)
-        options = _options(cloud_path, self.project_name, self.url_options)
         source = self._core()
-        if is_url(source.location):  # cloud to cloud: through a verified local copy
-            with tempfile.TemporaryDirectory() as scratch:
-                source = source.download(scratch, **options)
-                self._adopt(source.to_cloud(_directory(cloud_path), **options))
-        else:
+        source_options = _options(self.path, self.project_name, self.url_options)
+        self.project_name = project_name or self.project_name
+        self.url_options = dict(url_options) if url_options else self.url_options  # the new place's
+        options = _options(cloud_path, self.project_name, self.url_options)
+        with tempfile.TemporaryDirectory() as scratch:
+            if is_url(source.location):  # cloud to cloud: through a verified local copy
+                source = source.download(scratch, **source_options)
             self._adopt(source.to_cloud(_directory(cloud_path), **options))
         return self.path
 

@@ -52,3 +52,15 @@ def test_a_dataset_of_loose_files_lives_in_their_common_directory(tmp_path: Path
     listed = open_url(url).driver.list_container_objects(open_url(url).container, prefix="out/loose/")
     assert sorted(obj.name for obj in listed) == ["out/loose/.storagekit-dataset.json", "out/loose/1.txt",
                                                   "out/loose/y/2.txt"]
+
+
+def test_a_cloud_dataset_copied_to_another_store_keeps_its_identity(tmp_path: Path) -> None:
+    (tmp_path / "set").mkdir()
+    (tmp_path / "set" / "a.txt").write_bytes(b"a" * 100)
+    first = Dataset(path=str(tmp_path / "set"), labels={"raw"})
+    first.to_cloud(cloud_path="memory://octue-unit/first/set")
+    copied = Dataset.from_cloud(cloud_path="memory://octue-unit/first/set")
+    url = copied.to_cloud(cloud_path="local://octue-unit/second/set", local_root=str(tmp_path / "store"))
+    assert (tmp_path / "store" / "octue-unit" / "second" / "set" / "a.txt").read_bytes() == b"a" * 100
+    again = Dataset.from_cloud(cloud_path=url, local_root=str(tmp_path / "store"))
+    assert (again.id, again.labels, [f.id for f in again.files]) == (first.id, {"raw"}, [f.id for f in first.files])
