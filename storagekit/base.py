@@ -504,9 +504,11 @@ class StorageDriver:
 
     # ------------------------------------------------------------------ checks
 
-    def check_permissions(self, container: Container | str, prefix: str = "") -> PermissionReport:
-        """Try listing, writing, reading, overwriting and deleting a probe object under ``prefix``."""
-        return permissions.check_permissions(self, self._as_container(container), prefix)
+    def check_permissions(self, container: Container | str, prefix: str = "",
+                          purpose: str = "lightly") -> PermissionReport:
+        """Try what ``purpose`` needs under ``prefix``: ``"input"`` lists and reads, never writes;
+        ``"lightly"`` lists, writes, reads, overwrites and deletes a probe object."""
+        return permissions.check_permissions(self, self._as_container(container), prefix, purpose)
 
     # ------------------------------------------------------------------ helpers
 

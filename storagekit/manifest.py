@@ -2,9 +2,11 @@
 
 A :class:`Dataset` is a set of files (local or in any store) described by a JSON manifest
 kept beside them (``.storagekit-dataset.json``): every file's name, size, MD5, CRC32C,
-content type and metadata, plus the dataset's name, labels and tags. A :class:`Manifest`
-names several datasets, which may live in different providers. Integrity is checked
-against the manifest before upload and after download.
+content type and metadata, plus the dataset's id, name, labels and tags. A :class:`Manifest`
+names several datasets, which may live in different providers; it is stored as
+``.storagekit-manifest.json`` under a prefix, or as the ``.json`` file a URL names. Integrity
+is checked against the manifest before upload and after download.
+:mod:`storagekit.compat.octue` is Octue's door into the same code.
 
 Usage::
 
@@ -17,8 +19,10 @@ Usage::
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
+import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -53,7 +57,7 @@ class Datafile:
             return f"{self.name}: {size} bytes, the manifest says {self.size}"
         for algorithm in ("md5", "crc32c"):
             expected = getattr(self, algorithm)
-            if expected is not None and digests.get(algorithm) not in (None, expected):
+            if expected and digests.get(algorithm) not in (None, expected):  # "": not known
                 return f"{self.name}: {algorithm} {digests[algorithm]}, the manifest says {expected}"
         return None
 
@@ -69,6 +73,8 @@ class Dataset:
     tags: dict[str, str] = field(default_factory=dict)
     skipped: dict[str, str] = field(default_factory=dict, compare=False)
     """Files a download left out, each with the reason (not part of the manifest)."""
+    id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    """The dataset's identity, kept wherever it is copied."""
 
     # ------------------------------------------------------------ building
 
@@ -84,9 +90,7 @@ class Dataset:
                 relative = os.path.relpath(full, root).replace(os.sep, "/")
                 if relative == DATASET_FILE:
                     continue
-                size, digests = _hash_file(full)
-                files.append(Datafile(relative, size, digests["md5"], digests.get("crc32c"),
-                                      guess_content_type(relative)))
+                files.append(describe_file(full, relative))
         files.sort(key=lambda datafile: datafile.name)
         return cls(root, files, name or os.path.basename(root), set(labels), dict(tags or {}))
 
@@ -111,21 +115,23 @@ class Dataset:
         for name in [*changed, *(name for name in unchanged if name not in known)]:
             if os.path.basename(name) == DATASET_FILE:
                 continue
-            size, digests = _hash_file(local_path(directory, name))
-            files.append(Datafile(name, size, digests["md5"], digests.get("crc32c"), guess_content_type(name)))
+            files.append(describe_file(local_path(directory, name), name))
         files.sort(key=lambda datafile: datafile.name)
-        return Dataset(self.location, files, self.name, set(self.labels), dict(self.tags))
+        return dataclasses.replace(self, files=files, labels=set(self.labels), tags=dict(self.tags))
 
     # ------------------------------------------------------------ serialization
 
     def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "labels": sorted(self.labels), "tags": self.tags,
+        return {"id": self.id, "name": self.name, "labels": sorted(self.labels), "tags": self.tags,
                 "files": [asdict(datafile) for datafile in self.files]}
 
     @classmethod
     def from_dict(cls, location: str, data: Mapping[str, Any]) -> Dataset:
         files = [Datafile(**item) for item in data.get("files", [])]
-        return cls(location, files, data.get("name", ""), set(data.get("labels", [])), dict(data.get("tags", {})))
+        dataset = cls(location, files, data.get("name", ""), set(data.get("labels", [])), dict(data.get("tags", {})))
+        if data.get("id"):
+            dataset.id = str(data["id"])
+        return dataset
 
     # ------------------------------------------------------------ moving
 
@@ -136,20 +142,14 @@ class Dataset:
             of the dataset's manifest is written then.
         """
         base = open_url(url, **url_options)
-        container = base.ensure_container()
+        base.ensure_container()
         for datafile in self.files:
-            path = local_path(self.location, datafile.name)
-            size, digests = _hash_file(path)
-            problem = datafile.problem_with(size, digests)
-            if problem:
-                raise ObjectHashMismatchError(f"not uploaded: {problem}", base.driver, object_name=datafile.name)
-            base.driver.upload_object(path, container, base.child(datafile.name).key,
-                                      extra={"content_type": datafile.content_type}, ex_meta=datafile.meta_data)
+            upload_datafile(local_path(self.location, datafile.name), base.child(datafile.name), datafile)
         return self.write_manifest(url, **url_options)
 
     def write_manifest(self, url: str, **url_options: Any) -> Dataset:
         """Store this dataset's manifest at ``url`` (whose files are already there); the dataset there."""
-        moved = Dataset(url, self.files, self.name, set(self.labels), dict(self.tags))
+        moved = dataclasses.replace(self, location=url, labels=set(self.labels), tags=dict(self.tags), skipped={})
         _write_json(open_url(url, **url_options).child(DATASET_FILE), moved.to_dict())
         return moved
 
@@ -180,14 +180,10 @@ class Dataset:
             if reason:
                 skipped[datafile.name] = f"cannot be a local path: {reason}"
                 continue
-            obj = base.driver.get_object(base.container_name, base.child(datafile.name).key)
-            checksum = Checksum(_ALGORITHMS)
-            target = local_path(directory, datafile.name)
-            os.makedirs(os.path.dirname(target), exist_ok=True)
-            write_file_atomically(_checked(obj.as_stream(chunk_size=_READ_SIZE), checksum, datafile),
-                                  target, overwrite=True)
+            download_datafile(base.child(datafile.name), datafile, local_path(directory, datafile.name))
         kept = [datafile for datafile in self.files if datafile.name not in skipped]
-        local = Dataset(os.path.abspath(directory), kept, self.name, set(self.labels), dict(self.tags), skipped)
+        local = dataclasses.replace(self, location=os.path.abspath(directory), files=kept, labels=set(self.labels),
+                                    tags=dict(self.tags), skipped=skipped)
         with open(os.path.join(directory, DATASET_FILE), "w", encoding="utf-8") as file:
             json.dump(local.to_dict(), file, indent=2)
         return local
@@ -229,27 +225,78 @@ class Manifest:
     def to_cloud(self, url: str, *, store_datasets: bool = True, **url_options: Any) -> Manifest:
         """Write the manifest to ``url``; with ``store_datasets`` upload local datasets beside it too.
 
-        With ``store_datasets=False`` every dataset stays where it is and the manifest
-        references its location.
+        ``url`` is a prefix (the manifest is ``.storagekit-manifest.json`` below it) or, when its
+        last segment ends in ``.json``, the manifest file itself. Stored datasets go to
+        ``datasets/<key>/`` beside the manifest. With ``store_datasets=False`` every dataset
+        stays where it is and the manifest references its location; a local dataset's
+        description is kept in the manifest, so it is read back from its local path.
         """
-        base = open_url(url, **url_options)
+        manifest, directory = _manifest_locations(url, **url_options)
         entries: dict[str, Any] = {}
         stored: dict[str, Dataset | str] = {}
         for key, dataset in self.datasets.items():
             if isinstance(dataset, Dataset) and store_datasets and not is_url(dataset.location):
-                dataset = dataset.to_cloud(base.child(f"datasets/{key}/").url, **url_options)
+                dataset = dataset.to_cloud(directory.child(f"datasets/{key}/").url, **url_options)
             location = dataset.location if isinstance(dataset, Dataset) else dataset
             entries[key] = {"location": location}
+            if isinstance(dataset, Dataset) and not is_url(dataset.location):
+                entries[key]["dataset"] = dataset.to_dict()
             stored[key] = dataset
-        _write_json(base.child(MANIFEST_FILE), {"datasets": entries})
+        _write_json(manifest, {"datasets": entries})
         return Manifest(stored)
 
     @classmethod
     def from_cloud(cls, url: str, **url_options: Any) -> Manifest:
-        """The manifest stored at ``url``; its datasets are loaded from wherever they live."""
-        data = _read_json(open_url(url, **url_options).child(MANIFEST_FILE))
-        return cls({key: Dataset.from_cloud(entry["location"], **url_options)
+        """The manifest stored at ``url`` (a prefix or a ``.json`` file, as :meth:`to_cloud` takes);
+        its datasets are loaded from wherever they live."""
+        data = _read_json(_manifest_locations(url, **url_options)[0])
+        return cls({key: Dataset.from_dict(entry["location"], entry["dataset"]) if "dataset" in entry
+                    else Dataset.from_cloud(entry["location"], **url_options)
                     for key, entry in data.get("datasets", {}).items()})
+
+
+def _manifest_locations(url: str, **url_options: Any) -> tuple[Location, Location]:
+    """The manifest file's location and its directory's, for a prefix or a ``.json`` file URL."""
+    base = open_url(url, **url_options)
+    if base.is_prefix or not base.key.rsplit("/", 1)[-1].endswith(".json"):
+        return base.child(MANIFEST_FILE), base
+    parent_key = base.key.rpartition("/")[0]
+    directory = Location(base.driver, base.container_name, parent_key + "/" if parent_key else "",
+                         url.rpartition("/")[0] + "/")
+    return base, directory
+
+
+def upload_datafile(path: str, location: Location, datafile: Datafile) -> None:
+    """Upload the local file ``path`` to ``location`` with the datafile's content type and metadata,
+    checked against the datafile's size and digests first.
+
+    Raises:
+        ObjectHashMismatchError: the file no longer matches; nothing is uploaded.
+    """
+    size, digests = _hash_file(path)
+    problem = datafile.problem_with(size, digests)
+    if problem:
+        raise ObjectHashMismatchError(f"not uploaded: {problem}", location.driver, object_name=datafile.name)
+    location.driver.upload_object(path, location.container, location.key,
+                                  extra={"content_type": datafile.content_type}, ex_meta=datafile.meta_data)
+
+
+def download_datafile(location: Location, datafile: Datafile, target: str) -> None:
+    """Download the object at ``location`` to the local path ``target``, verified against the datafile.
+
+    Raises:
+        ObjectHashMismatchError: the object does not match (nothing is left at ``target``).
+    """
+    obj = location.driver.get_object(location.container_name, location.key)
+    os.makedirs(os.path.dirname(os.path.abspath(target)), exist_ok=True)
+    write_file_atomically(_checked(obj.as_stream(chunk_size=_READ_SIZE), Checksum(_ALGORITHMS), datafile),
+                          target, overwrite=True)
+
+
+def describe_file(path: str, name: str, meta_data: Mapping[str, str] | None = None) -> Datafile:
+    """The manifest entry of the local file ``path`` under ``name`` (hashed now)."""
+    size, digests = _hash_file(path)
+    return Datafile(name, size, digests["md5"], digests.get("crc32c"), guess_content_type(name), dict(meta_data or {}))
 
 
 def _hash_file(path: str) -> tuple[int, dict[str, str]]:

@@ -256,6 +256,13 @@ class MultipartUpload:
     state: dict[str, Any] = field(default_factory=dict)
 
 
+PERMISSION_PURPOSES: dict[str, tuple[str, ...]] = {
+    "input": ("list", "read"),
+    "lightly": ("list", "read", "write", "overwrite", "delete"),
+}
+"""The checks each purpose of a location needs (Lightly's datasources), in the order they are tried."""
+
+
 @dataclass
 class PermissionReport:
     """What the credentials may do at a location, and why each failed check failed."""
@@ -266,7 +273,15 @@ class PermissionReport:
     can_overwrite: bool = False
     can_delete: bool = False
     errors: dict[str, str] = field(default_factory=dict)
+    purpose: str = "lightly"
+    """What the location is for: ``"input"`` needs list and read, ``"lightly"`` all five checks."""
+
+    @property
+    def checks(self) -> tuple[str, ...]:
+        """The checks the purpose needs (``list``, ``read``, ...), in the order they are tried."""
+        return PERMISSION_PURPOSES[self.purpose]
 
     @property
     def ok(self) -> bool:
-        return self.can_list and self.can_read and self.can_write and self.can_overwrite and self.can_delete
+        """True when every check the purpose needs passed."""
+        return all(getattr(self, f"can_{check}") for check in self.checks)

@@ -5,6 +5,9 @@ The part after the scheme is always ``<container>/<object name or prefix>``::
     s3://my-bucket/photos/2024/cat.jpg      Amazon S3, or any S3-compatible preset (provider=)
     gs://my-bucket/key   gcs://my-bucket/key Google Cloud Storage
     az://my-container/blob                  Azure Blob Storage (account from the environment)
+    obs://my-bucket/key                     Huawei OBS (endpoint: endpoint_url=, obs_endpoint= or
+                                            $OBS_ENDPOINT; keys: key=/secret=, obs_access_key_id=/
+                                            obs_secret_access_key=, or the AWS credential chain)
     local://backups/photos/                 the local driver, under a root directory
                                             (local_root= or STORAGEKIT_LOCAL_ROOT)
     memory://scratch/key                    the in-memory driver shared by this process
@@ -39,8 +42,12 @@ SCHEMES = {
     "azure": Provider.AZURE_BLOBS,
     "local": Provider.LOCAL,
     "memory": Provider.MEMORY,
+    "obs": Provider.HUAWEI_OBS,
 }
 LOCAL_ROOT_ENV = "STORAGEKIT_LOCAL_ROOT"
+OBS_ENDPOINT_ENV = "OBS_ENDPOINT"
+_OBS_OPTIONS = {"obs_endpoint": "endpoint_url", "obs_access_key_id": "key", "obs_secret_access_key": "secret"}
+"""Lightly's names of the OBS settings, and the S3 driver's."""
 
 _URL_LIKE = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]+):(/|$)|^([A-Za-z][A-Za-z0-9+.-]*):(?=[^/\\])")
 """``word:/...`` (two letters or more: ``C:/`` and ``C:\\`` are Windows drives), or ``word:rest``."""
@@ -184,6 +191,8 @@ def _driver_for(kind: Provider, provider: Provider | str | None, local_root: str
         return get_driver(Provider.LOCAL)(root)
     if provider is not None and kind is not Provider.S3:
         raise InvalidOptionError(f"provider= applies to s3:// URLs only, not {kind.value}")
+    if kind is Provider.HUAWEI_OBS:
+        options = _obs_options(options)
     cls = get_driver(provider or kind)
     return cls(**{k: v for k, v in options.items() if v is not None})
 
@@ -195,3 +204,15 @@ def shared_memory_driver() -> StorageDriver:
         if _memory_driver is None:
             _memory_driver = get_driver(Provider.MEMORY)()
         return _memory_driver
+
+
+def _obs_options(options: dict[str, Any]) -> dict[str, Any]:
+    """The S3 driver's options for an ``obs://`` URL: Lightly's ``obs_*`` names become ``endpoint_url``,
+    ``key`` and ``secret`` (an explicit ``endpoint_url`` wins), the endpoint defaults to $OBS_ENDPOINT."""
+    translated = {name: value for name, value in options.items() if name not in _OBS_OPTIONS}
+    for lightly_name, name in _OBS_OPTIONS.items():
+        if translated.get(name) is None and options.get(lightly_name) is not None:
+            translated[name] = options[lightly_name]
+    if translated.get("endpoint_url") is None and os.environ.get(OBS_ENDPOINT_ENV):
+        translated["endpoint_url"] = os.environ[OBS_ENDPOINT_ENV]
+    return translated

@@ -12,7 +12,7 @@ import sys
 from collections.abc import Iterator
 from typing import Any
 
-from ..models import Object, Prefix
+from ..models import PERMISSION_PURPOSES, Object, Prefix
 from ..types import ObjectDoesNotExistError
 from ..urls import Location
 from ._common import Command, OutputClosed, UsageError, human_size, printable
@@ -190,16 +190,14 @@ def url(cmd: Command) -> int:
     return 0
 
 
-CHECKS = ("list", "read", "write", "overwrite", "delete")
-
-
 def check(cmd: Command) -> int:
     location = cmd.open(cmd.args.location)
-    report = location.driver.check_permissions(location.container, prefix=location.key)
+    report = location.driver.check_permissions(location.container, prefix=location.key, purpose=cmd.args.purpose)
     results: dict[str, dict[str, Any]] = {
-        name: {"allowed": bool(getattr(report, f"can_{name}")), "reason": report.errors.get(name)} for name in CHECKS}
+        name: {"allowed": bool(getattr(report, f"can_{name}")), "reason": report.errors.get(name)}
+        for name in report.checks}
     if cmd.args.json:
-        cmd.output_json({"location": location.url, "ok": report.ok, "checks": results})
+        cmd.output_json({"location": location.url, "purpose": report.purpose, "ok": report.ok, "checks": results})
     else:
         for name, result in results.items():
             reason = "" if result["allowed"] else printable(result["reason"] or "")
@@ -244,6 +242,9 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     check_ = commands.add_parser("check", help="what the credentials may do at a location")
     check_.add_argument("location")
     check_.add_argument("--json", action="store_true", help="a JSON document")
+    check_.add_argument("--purpose", choices=tuple(PERMISSION_PURPOSES), default="lightly",
+                        help="input: list and read only, nothing written; lightly (default): list, read, "
+                             "write, overwrite and delete a probe object")
     check_.set_defaults(run=check)
 
     rm_ = commands.add_parser("rm", help="delete an object (everything under a location with -r)")

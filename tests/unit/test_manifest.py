@@ -108,3 +108,24 @@ def test_refreshed_hashes_only_what_changed(survey: Path) -> None:
     assert [f.name for f in fresh.files] == ["images/a.png", "new.txt", "readings.csv"]
     assert fresh.files[0] is dataset.files[0]
     assert fresh.files[2].md5 == hashlib.md5(b"t,v\n1,3\n").hexdigest()
+
+
+def test_a_manifest_url_ending_in_json_is_the_manifest_file(survey: Path) -> None:
+    local = Dataset.from_directory(str(survey), name="local")
+    Manifest({"local": local}).to_cloud("memory://runs/9/path/to/file.json")
+    stored = open_url("memory://runs/9/path/to/file.json")
+    names = [obj.name for obj in stored.driver.list_container_objects(stored.container, prefix="9/")]
+    assert "9/path/to/file.json" in names and "9/path/to/datasets/local/readings.csv" in names
+    assert not any(name.startswith("9/path/to/file.json/") for name in names)
+    loaded = Manifest.from_cloud("memory://runs/9/path/to/file.json")
+    assert loaded.datasets["local"].location == "memory://runs/9/path/to/datasets/local/"  # type: ignore[union-attr]
+    assert loaded.datasets["local"].id == local.id  # type: ignore[union-attr]
+
+
+def test_a_local_dataset_referenced_by_a_manifest_is_read_back_from_its_path(survey: Path) -> None:
+    local = Dataset.from_directory(str(survey), name="local", labels={"raw"})
+    Manifest({"local": local}).to_cloud("memory://runs/10/manifest.json", store_datasets=False)
+    loaded = Manifest.from_cloud("memory://runs/10/manifest.json").datasets["local"]
+    assert isinstance(loaded, Dataset) and loaded.location == str(survey)
+    assert (loaded.id, loaded.labels, loaded.files) == (local.id, {"raw"}, local.files)
+    assert loaded.verify() == []

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from storagekit.drivers.local import LocalStorageDriver
-from storagekit.types import InvalidOptionError, NotSupportedError
+from storagekit.types import InvalidOptionError, NotSupportedError, Provider
 from storagekit.urls import is_url, open_url, shared_memory_driver
 
 
@@ -71,3 +71,20 @@ def test_a_whole_store_only_where_asked() -> None:
         open_url("memory://")
     with pytest.raises(InvalidOptionError, match="names no container"):
         open_url("memory:///key", container_optional=True)
+
+
+def test_obs_urls_are_huawei_obs_with_lightly_option_names(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("OBS_ENDPOINT", raising=False)
+    location = open_url("obs://bucket/input/", obs_endpoint="http://127.0.0.1:9",
+                        obs_access_key_id="OBS-ACCESS-KEY", obs_secret_access_key="OBS-SECRET-ACCESS-KEY")
+    assert is_url("obs://bucket/input/") and location.driver.provider == Provider.HUAWEI_OBS
+    assert (location.container_name, location.key) == ("bucket", "input/")
+    assert "endpoint=127.0.0.1:9" in repr(location.driver) and "OBS-SECRET" not in repr(location.driver)
+
+
+def test_obs_endpoint_from_the_environment_and_endpoint_url_wins(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OBS_ENDPOINT", "http://127.0.0.1:7")
+    assert "endpoint=127.0.0.1:7" in repr(open_url("obs://bucket/k", key="a", secret="b").driver)
+    chosen = open_url("obs://bucket/k", key="a", secret="b", endpoint_url="http://127.0.0.1:8",
+                      obs_endpoint="http://127.0.0.1:6").driver
+    assert "endpoint=127.0.0.1:8" in repr(chosen)

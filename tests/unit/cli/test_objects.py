@@ -148,3 +148,14 @@ def test_url_expiry_beyond_the_maximum_is_an_error(monkeypatch: pytest.MonkeyPat
     assert (code, out) == (2, "") and "604800" in err and "7 days" in err
     out = ok(capsys, "url", "--expires", "604800", "s3://bucket/key")
     assert "X-Amz-Expires=604800" in out
+
+
+def test_check_purpose_input_lists_and_reads_only(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = tmp_path / "store"
+    ok(capsys, "--local-root", str(root), "mb", "local://checked")
+    (root / "checked" / "input").mkdir()
+    (root / "checked" / "input" / "cat.png").write_bytes(b"pixels")
+    report = json.loads(ok(capsys, "--local-root", str(root), "check", "--json", "--purpose", "input",
+                           "local://checked/input/"))
+    assert report["purpose"] == "input" and report["ok"] is True and list(report["checks"]) == ["list", "read"]
+    assert sorted(path.name for path in (root / "checked" / "input").iterdir()) == ["cat.png"]
