@@ -205,7 +205,10 @@ def test_a_sync_restore_of_a_flipped_byte_writes_no_file(setup, tmp_path: Path) 
 
     proxy, via, container, _ = setup
     via.upload_object_via_stream([os.urandom(200_000)], container, "backup/a.bin")
-    proxy.inject(Fault("flip", after=99_999, method="GET", path_contains="a.bin"))
+    # the object's bytes, not GCS's metadata GET (which a restore sends first to read the stored mtime)
+    is_content = lambda method, path, headers: (  # noqa: E731
+        method == "GET" and "a.bin" in path and ("alt=media" in path or not path.startswith("/storage/v1/")))
+    proxy.inject(Fault("flip", after=99_999, when=is_content))
     report = sync(Location(via, container.name, "backup/", f"x://{container.name}/backup/"), str(tmp_path))
     assert report.copied == []
     assert "a.bin" in report.errors and "corrupt" in report.errors["a.bin"]
