@@ -189,6 +189,7 @@ class LocalStorageDriver(StorageDriver):
             names = stack.enter_context(contextlib.closing(
                 self._walk(start, directory + "/" if directory else "", prefix, token, shallow)
             ))
+            files: list[tuple[str, os.stat_result]] = []
             for count, (name, stat_) in enumerate(names):
                 if count == _PAGE_SIZE:
                     page.next_token = token
@@ -196,9 +197,10 @@ class LocalStorageDriver(StorageDriver):
                 if stat_ is None:
                     page.prefixes.append(name)
                 else:
-                    record = self._sidecars.record(container.name, name, stat_)
-                    page.objects.append(self._object(container, name, stat_, record))
+                    files.append((name, stat_))
                 token = name
+        records = self._sidecars.matching(container.name, files)  # the whole page's sidecars at once
+        page.objects = [self._object(container, name, stat_, records.get(name)) for name, stat_ in files]
         if delimiter and not shallow:
             return page_of(page.objects, prefix, delimiter, page.next_token)
         return page
@@ -257,7 +259,8 @@ class LocalStorageDriver(StorageDriver):
     def _object(self, container: Container, name: str, stat_: os.stat_result, record: Record | None) -> Object:
         """The object a file and its sidecar record describe; its MD5 is computed later if not known."""
         properties = dict(record["properties"]) if record else {}
-        properties.setdefault("content_type", guess_content_type(name))
+        if "content_type" not in properties:
+            properties["content_type"] = guess_content_type(name)
         extra = {**properties, "last_modified": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(stat_.st_mtime))}
         meta_data = dict(record["meta_data"]) if record else {}
         md5 = record.get("md5") if record else None

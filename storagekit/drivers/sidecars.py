@@ -55,26 +55,63 @@ class Sidecars:
 
     def record(self, container: str, name: str, stat_: os.stat_result) -> Record | None:
         """The record of the file version ``stat_`` describes, None if it has none."""
-        wanted = stamp(stat_)
-        return next((record for record in self.records(container, name) if record.get("file") == wanted), None)
+        return self.matching(container, [(name, stat_)]).get(name)
+
+    def matching(self, container: str, files: Sequence[tuple[str, os.stat_result]]) -> dict[str, Record]:
+        """The records of many file versions of one container (a listing page), by object name.
+
+        The container's sidecar directory is opened once and each ``<hh>`` directory once for all
+        the names it holds, so a page costs about one open per sidecar, not a walk from the root
+        for each. A file without a record of its version is left out.
+        """
+        wanted = {name: stamp(stat_) for name, stat_ in files}
+        found: dict[str, Record] = {}
+        for name, records in self._records_of(container, list(wanted)).items():
+            record = next((record for record in records if record.get("file") == wanted[name]), None)
+            if record is not None:
+                found[name] = record
+        return found
 
     def records(self, container: str, name: str) -> list[Record]:
         """The records of an object's sidecar, newest first (the first layout's if there is no other)."""
-        key = _key(name)
-        try:
-            with self._tree.open((*SIDECARS, container, key[:2])) as directory:
-                sidecar = load_json(directory, key + ".json")
-            if sidecar.get("name") == name:
-                return [record for record in sidecar["records"] if isinstance(record, dict)]
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
-            pass
-        parts = name.split("/")
-        try:
-            with self._tree.open((*LEGACY, container, *parts[:-1])) as directory:
-                legacy = load_json(directory, parts[-1] + ".json")
-        except (OSError, ValueError):
-            return []
-        return [legacy] if isinstance(legacy, dict) else []
+        return self._records_of(container, [name]).get(name, [])
+
+    def _records_of(self, container: str, names: Sequence[str]) -> dict[str, list[Record]]:
+        """The records of each name's sidecar (names without one are left out), newest first."""
+        by_bucket: dict[str, list[tuple[str, str]]] = {}
+        for name in names:
+            key = _key(name)
+            by_bucket.setdefault(key[:2], []).append((name, key))
+        found: dict[str, list[Record]] = {}
+        with contextlib.suppress(OSError), self._tree.open((*SIDECARS, container)) as sidecars:
+            for bucket, members in sorted(by_bucket.items()):
+                try:
+                    with self._tree.open_in(sidecars, (bucket,)) as directory:
+                        for name, key in members:
+                            records = _records_in(directory, key + ".json", name)
+                            if records is not None:
+                                found[name] = records
+                except OSError:  # no sidecar in this bucket (or one that cannot be read)
+                    continue
+        missing = [name for name in names if name not in found]
+        if missing:
+            found.update(self._legacy_records(container, missing))
+        return found
+
+    def _legacy_records(self, container: str, names: Sequence[str]) -> dict[str, list[Record]]:
+        """The first layout's sidecars of ``names``, for those that have one."""
+        found: dict[str, list[Record]] = {}
+        with contextlib.suppress(OSError), self._tree.open((*LEGACY, container)) as legacy:
+            for name in names:
+                parts = name.split("/")
+                try:
+                    with self._tree.open_in(legacy, parts[:-1]) as directory:
+                        record = load_json(directory, parts[-1] + ".json")
+                except (OSError, ValueError):
+                    continue
+                if isinstance(record, dict):
+                    found[name] = [record]
+        return found
 
     def save(self, container: str, name: str, record: Record, keep: Callable[[Record], bool]) -> None:
         """Make ``record`` the newest, keeping the most recent other record for which ``keep`` is true.
@@ -124,6 +161,17 @@ class Sidecars:
         with contextlib.suppress(FileNotFoundError, NotADirectoryError), \
                 self._tree.open((*LEGACY, container, *parts[:-1])) as directory:
             os.unlink(parts[-1] + ".json", dir_fd=directory)
+
+
+def _records_in(directory: int, leaf: str, name: str) -> list[Record] | None:
+    """The records of sidecar ``leaf`` of ``directory`` if it is ``name``'s and readable, else None."""
+    try:
+        sidecar = load_json(directory, leaf)
+        if sidecar.get("name") == name:
+            return [record for record in sidecar["records"] if isinstance(record, dict)]
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        pass
+    return None
 
 
 def _key(name: str) -> str:
