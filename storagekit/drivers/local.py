@@ -52,7 +52,7 @@ from ..types import (
 )
 from .dirfd import NEW_FILE_FLAGS, READ_FLAGS, DirectoryTree, SymlinkError, file_stat
 from .listing import page_of
-from .sidecars import SIDECARS, Record, Sidecars, stamp
+from .sidecars import SIDECARS, Draft, Record, Sidecars, stamp
 
 try:
     import fcntl
@@ -322,25 +322,32 @@ class LocalStorageDriver(StorageDriver):
         with self._state_dir(_TMP) as tmp:
             self._remove_stale_temps(tmp)
             temp = uuid.uuid4().hex
+            draft: Draft | None = None
             try:
                 with disk_full_is_typed(f"uploading {name} to {container.name}", self,
                                         container_name=container.name, object_name=name):
                     stat_, md5 = self._write_temp(tmp, temp, chunks)
-                    with self._commit_lock(), self._object_errors(container, name, writing=True), \
-                            self._container_dir(container) as base, \
-                            self._tree.open_in(base, parts[:-1], create=True) as parent:
-                        current = self._current(container, name, parent, parts[-1])
-                        self._check_preconditions(container, name, parent, current, options)
-                        record = {"file": stamp(stat_), "md5": md5, "properties": options.stored_properties(),
-                                  "meta_data": options.meta_data}
-                        # The replaced version's record stays until the next write: should the process
-                        # die before the rename below, the surviving file keeps its metadata.
-                        survivor = stamp(current) if current else None
-                        self._sidecars.save(container.name, name, record, lambda old: old.get("file") == survivor)
-                        self._publish(tmp, temp, parent, parts[-1])
+                    record = {"file": stamp(stat_), "md5": md5, "properties": options.stored_properties(),
+                              "meta_data": options.meta_data}
+                    draft = self._sidecars.draft(container.name, name, record)  # flushed before the lock
+                    with self._object_errors(container, name, writing=True), \
+                            self._container_dir(container) as base, contextlib.ExitStack() as held:
+                        with self._commit_lock():
+                            parent = held.enter_context(self._tree.open_in(base, parts[:-1], create=True))
+                            current = self._current(container, name, parent, parts[-1])
+                            self._check_preconditions(container, name, parent, current, options)
+                            # The replaced version's record stays until the next write: should the process
+                            # die before the rename below, the surviving file keeps its metadata.
+                            survivor = stamp(current) if current else None
+                            self._sidecars.commit(draft, lambda old: old.get("file") == survivor)
+                            self._publish(tmp, temp, parent, parts[-1])
+                        if self.fsync:  # after the lock (other uploads publish meanwhile), before returning
+                            os.fsync(parent)
             finally:
                 with contextlib.suppress(FileNotFoundError):
                     os.unlink(temp, dir_fd=tmp)
+                if draft is not None:
+                    self._sidecars.discard(draft)
         return self._object(container, name, stat_, record)
 
     # ------------------------------------------------------------ writing steps
@@ -358,10 +365,9 @@ class LocalStorageDriver(StorageDriver):
             return os.fstat(file.fileno()), digest.hexdigest()
 
     def _publish(self, tmp: int, temp: str, parent: int, leaf: str) -> None:
-        """Rename the finished temp file into its directory (held open, so no symlink can redirect it)."""
+        """Rename the finished temp file into its directory (held open, so no symlink can redirect it);
+        the caller flushes the directory once the commit lock is released."""
         os.replace(temp, leaf, src_dir_fd=tmp, dst_dir_fd=parent)
-        if self.fsync:
-            os.fsync(parent)
 
     def _current(self, container: Container, name: str, parent: int, leaf: str) -> os.stat_result | None:
         """The stat of the file an upload will replace, None if there is none."""

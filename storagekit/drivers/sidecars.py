@@ -16,6 +16,7 @@ storagekit's back matches no record: it is reported with no metadata and its MD5
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import json
 import os
@@ -37,6 +38,20 @@ LEGACY = (".storagekit", "meta")
 def stamp(stat_: os.stat_result) -> Stamp:
     """The Stamp of a file version."""
     return [stat_.st_ino, stat_.st_size, stat_.st_mtime_ns]
+
+
+@dataclasses.dataclass
+class Draft:
+    """An object's next sidecar, written to a temp file and flushed, waiting to be renamed into place."""
+
+    container: str
+    name: str
+    record: Record
+    document: bytes
+    """The sidecar as written to ``temp``."""
+    temp: str
+    """Its file name in the store's temp directory."""
+    committed: bool = False
 
 
 class Sidecars:
@@ -119,24 +134,69 @@ class Sidecars:
         The caller holds the store's commit lock. The sidecar is written to a temp file, fsynced and
         renamed into place, so a crash leaves the old sidecar or the new one, never half of one.
         """
-        others = [old for old in self.records(container, name) if old.get("file") != record["file"] and keep(old)]
-        key = _key(name)
+        draft = self.draft(container, name, record)
+        try:
+            self.commit(draft, keep)
+        finally:
+            self.discard(draft)
+
+    def draft(self, container: str, name: str, record: Record) -> Draft:
+        """Write ``name``'s next sidecar to a temp file and flush it, before the commit lock is taken.
+
+        The flush is the slow part of a sidecar write; done here, uploads of different objects
+        flush in parallel instead of one after another under the lock. The draft keeps the newest
+        other record, as it would if the file being replaced is that record's version (true
+        unless the file changed behind storagekit's back or another writer got in first);
+        :meth:`commit` checks that under the lock and writes the sidecar again if it is not so.
+        Pass the draft to :meth:`discard` in a ``finally``.
+        """
+        document = self._document(container, name, record, lambda old: True)
+        draft = Draft(container, name, record, document, f"sidecar-{uuid.uuid4().hex}")
+        with self._tree.open(self._tmp, create=True) as tmp:
+            self._write(tmp, draft)
+        return draft
+
+    def commit(self, draft: Draft, keep: Callable[[Record], bool]) -> None:
+        """Rename a draft into place, keeping the most recent other record for which ``keep`` is true.
+
+        The caller holds the store's commit lock. If the draft kept another record than ``keep``
+        chooses now, the sidecar is written (and flushed) again first. The sidecar's directory is
+        flushed before this returns, so the sidecar is on disk before the data rename that follows.
+        """
+        document = self._document(draft.container, draft.name, draft.record, keep)
+        key = _key(draft.name)
         with self._tree.open(self._tmp, create=True) as tmp, \
-                self._tree.open((*SIDECARS, container, key[:2]), create=True) as directory:
-            temp = f"sidecar-{uuid.uuid4().hex}"
-            try:
-                with os.fdopen(os.open(temp, NEW_FILE_FLAGS, 0o666, dir_fd=tmp), "w", encoding="utf-8") as file:
-                    json.dump({"name": name, "records": [record, *others[:1]]}, file)
-                    file.flush()
-                    if self._fsync:
-                        os.fsync(file.fileno())
-                os.replace(temp, key + ".json", src_dir_fd=tmp, dst_dir_fd=directory)
-                if self._fsync:
-                    os.fsync(directory)
-            finally:
+                self._tree.open((*SIDECARS, draft.container, key[:2]), create=True) as directory:
+            if document != draft.document:
                 with contextlib.suppress(FileNotFoundError):
-                    os.unlink(temp, dir_fd=tmp)
-        self._remove_legacy(container, name)
+                    os.unlink(draft.temp, dir_fd=tmp)
+                draft.document, draft.temp = document, f"sidecar-{uuid.uuid4().hex}"
+                self._write(tmp, draft)
+            os.replace(draft.temp, key + ".json", src_dir_fd=tmp, dst_dir_fd=directory)
+            draft.committed = True
+            if self._fsync:
+                os.fsync(directory)
+        self._remove_legacy(draft.container, draft.name)
+
+    def discard(self, draft: Draft) -> None:
+        """Remove the temp file of a draft that was not committed (a failed or refused upload)."""
+        if draft.committed:
+            return
+        with self._tree.open(self._tmp, create=True) as tmp, contextlib.suppress(FileNotFoundError):
+            os.unlink(draft.temp, dir_fd=tmp)
+
+    def _document(self, container: str, name: str, record: Record, keep: Callable[[Record], bool]) -> bytes:
+        """The sidecar of ``name`` with ``record`` newest and the most recent other one ``keep`` chooses."""
+        others = [old for old in self.records(container, name) if old.get("file") != record["file"] and keep(old)]
+        return json.dumps({"name": name, "records": [record, *others[:1]]}).encode()
+
+    def _write(self, tmp: int, draft: Draft) -> None:
+        """Write a draft's document to its temp file in directory ``tmp``, flushed if ``fsync``."""
+        with os.fdopen(os.open(draft.temp, NEW_FILE_FLAGS, 0o666, dir_fd=tmp), "wb") as file:
+            file.write(draft.document)
+            file.flush()
+            if self._fsync:
+                os.fsync(file.fileno())
 
     def remove(self, container: str, name: str) -> None:
         """Remove an object's sidecar (both layouts); a missing one is fine."""

@@ -70,3 +70,20 @@ def test_a_page_of_files_finds_each_its_own_record_in_either_layout(sidecars: Si
         **{name: name for name in list(files)[1:200]}, "d/f250": "legacy",
     }
     assert sidecars.matching("missing", list(files.items())) == {}
+
+
+def test_a_draft_that_kept_the_wrong_record_is_written_again_at_commit(sidecars: Sidecars, tmp_path: Path) -> None:
+    sidecars.save("c", "x", record(1), lambda old: True)
+    sidecars.save("c", "x", record(2), lambda old: True)
+    draft = sidecars.draft("c", "x", record(3))  # guesses that version 2 is being replaced
+    sidecars.commit(draft, lambda old: old["file"] == [1, 1, 1])  # but version 1 is on disk
+    sidecars.discard(draft)
+    assert [r["file"] for r in sidecars.records("c", "x")] == [[3, 3, 3], [1, 1, 1]]
+    assert os.listdir(tmp_path / ".storagekit" / "tmp") == []
+
+
+def test_a_discarded_draft_leaves_nothing_and_changes_nothing(sidecars: Sidecars, tmp_path: Path) -> None:
+    sidecars.save("c", "x", record(1), lambda old: True)
+    sidecars.discard(sidecars.draft("c", "x", record(2)))
+    assert [r["file"] for r in sidecars.records("c", "x")] == [[1, 1, 1]]
+    assert os.listdir(tmp_path / ".storagekit" / "tmp") == []
