@@ -7,6 +7,7 @@ carries no metadata), ``--jobs`` at a time.
 Run::
 
     PYTHONPATH=. python -m benchmarks.sync_quick_check --files 5000 --jobs 8
+    PYTHONPATH=. python -m benchmarks.sync_quick_check --only local   # the local driver alone
 
 It prints one JSON line per target (local driver, SeaweedFS started here) with the seconds of
 each run and their ratio.
@@ -25,6 +26,8 @@ from pathlib import Path
 from storagekit.sync import sync
 from storagekit.urls import Location, open_url
 from tests.support.servers import start_seaweedfs
+
+TARGETS = ("local", "seaweedfs")
 
 
 def make_tree(root: Path, files: int) -> None:
@@ -49,12 +52,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--files", type=int, default=5000)
     parser.add_argument("--jobs", type=int, default=8)
+    parser.add_argument("--only", choices=TARGETS, action="append",
+                        help="measure this target only (repeatable; default: all of them)")
     args = parser.parse_args()
+    targets = args.only or TARGETS
     with tempfile.TemporaryDirectory() as scratch:
         source = Path(scratch) / "tree"
         make_tree(source, args.files)
-        local = open_url("local://bench/tree", local_root=str(Path(scratch) / "store"))
-        print(json.dumps({"target": "local", **measure(source, local, args.jobs)}))
+        if "local" in targets:
+            local = open_url("local://bench/tree", local_root=str(Path(scratch) / "store"))
+            print(json.dumps({"target": "local", **measure(source, local, args.jobs)}), flush=True)
+        if "seaweedfs" not in targets:
+            return
         with start_seaweedfs(Path(scratch) / "seaweedfs") as server:
             bucket = f"bench-{uuid.uuid4().hex[:8]}"
             target = Location(server.driver(), bucket, "tree", f"s3://{bucket}/tree")

@@ -17,7 +17,6 @@ from __future__ import annotations
 import importlib
 import threading
 from collections.abc import Callable
-from importlib.metadata import entry_points
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Literal, overload
 
@@ -90,6 +89,8 @@ def _load_entry_points() -> None:
         if _entry_points_loaded:
             return
         _entry_points_loaded = True
+        from importlib.metadata import entry_points  # ~20 ms: only when a name is looked up
+
         for entry in entry_points(group=ENTRY_POINT_GROUP):
             module, _, class_name = entry.value.partition(":")
             _DRIVERS.setdefault(entry.name.lower(), (module.strip(), class_name.strip()))

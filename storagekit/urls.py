@@ -26,13 +26,15 @@ import os
 import re
 import threading
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .base import StorageDriver
 from .config import load_profile, profiles
-from .models import Container
 from .providers import DRIVERS, get_driver
 from .types import ContainerDoesNotExistError, InvalidOptionError, Provider
+
+if TYPE_CHECKING:  # a driver brings them; parsing a URL (the CLI's start) needs neither
+    from .base import StorageDriver
+    from .models import Container
 
 SCHEMES = {
     "s3": Provider.S3,

@@ -4,6 +4,9 @@ Exit status: 0 done; 1 a file failed or a sync refused to delete (nothing was ch
 2 usage; 3 the source (directory, container, prefix, object) or the destination container
 does not exist (nothing was changed); 6 verify found a mismatch; 130 interrupted (the
 summary is printed first).
+
+The sync engine, the manifest and the file-metadata helpers are imported by the commands that
+use them, so that the CLI's start (``--help``, ``ls``, ``config``) does not pay for them.
 """
 
 from __future__ import annotations
@@ -12,18 +15,17 @@ import argparse
 import contextlib
 import os
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .. import sync as syncing
-from ..file_metadata import metadata_for, recorded_mode, recorded_mtime_ns, restore
 from ..filters import FilterRules
-from ..manifest import DATASET_FILE, Dataset
-from ..models import Object
-from ..sync import SyncInterrupted, SyncProgress, SyncReport
 from ..types import ContainerDoesNotExistError, NotSupportedError, Provider
 from ..urls import Location, is_url
 from ._common import Command, UsageError, human_size, printable
 from ._report import Meter, print_json, stats_interval
+
+if TYPE_CHECKING:
+    from ..models import Object
+    from ..sync import SyncProgress, SyncReport
 
 _NO_ACL_OR_SSE = (Provider.LOCAL.value, Provider.MEMORY.value)
 
@@ -62,6 +64,8 @@ def _container(cmd: Command, location: Location) -> None:
 
 
 def cp(cmd: Command) -> int:
+    from ..file_metadata import metadata_for, recorded_mode, recorded_mtime_ns, restore
+
     source, destination = cmd.args.source, cmd.args.destination
     if cmd.args.recursive:
         return _sync_and_report(cmd, delete=False)
@@ -159,6 +163,8 @@ def _compare(args: argparse.Namespace) -> str:
 
 
 def _sync_and_report(cmd: Command, delete: bool) -> int:
+    from .. import sync as syncing
+
     args = cmd.args
     dry_run = _flag(cmd, "dry_run")
     destination = cmd.open(args.destination) if is_url(args.destination) else None
@@ -176,7 +182,7 @@ def _sync_and_report(cmd: Command, delete: bool) -> int:
                                   max_delete=args.max_delete, create=args.create,
                                   follow_symlinks=args.follow_symlinks, extra=extra, metadata=meta,
                                   jobs=args.jobs, progress=progress, **cmd.url_options())
-        except SyncInterrupted as stopped:
+        except syncing.SyncInterrupted as stopped:
             report = stopped.report
     if report.ok and not dry_run and destination is not None and not is_url(args.source):
         _keep_manifest(cmd, report, destination)
@@ -186,6 +192,8 @@ def _sync_and_report(cmd: Command, delete: bool) -> int:
 def _keep_manifest(cmd: Command, report: SyncReport, destination: Location) -> None:
     """Write (--manifest) or refresh (a manifest already there) the destination's dataset manifest,
     hashing only the files this run copied."""
+    from ..manifest import DATASET_FILE, Dataset
+
     args = cmd.args
     exists = destination.driver.object_exists(destination.container_name, _root(destination).child(DATASET_FILE).key)
     if not (args.manifest or exists):
@@ -254,6 +262,8 @@ def _summary(report: SyncReport) -> str:
 
 
 def verify(cmd: Command) -> int:
+    from ..manifest import Dataset
+
     dataset = Dataset.from_cloud(cmd.args.location, **cmd.url_options())
     with _meter(cmd, "verify", unit="file") as meter:
         total = len(dataset.files)

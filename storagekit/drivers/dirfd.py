@@ -117,8 +117,8 @@ def file_stat(parent: int, leaf: str) -> os.stat_result:
 
 def load_json(directory: int, leaf: str) -> Any:
     """The JSON document in file ``leaf`` of ``directory`` (not through a symlink)."""
-    with open(os.open(leaf, READ_FLAGS, dir_fd=directory), encoding="utf-8") as file:
-        return json.load(file)
+    with open(os.open(leaf, READ_FLAGS, dir_fd=directory), "rb") as file:
+        return json.loads(file.read())  # bytes: json detects UTF-8 itself, no text layer needed
 
 
 def remove_tree(parent: int, name: str) -> None:

@@ -52,7 +52,7 @@ from ..types import (
 )
 from .dirfd import NEW_FILE_FLAGS, READ_FLAGS, DirectoryTree, SymlinkError, file_stat
 from .listing import page_of
-from .sidecars import SIDECARS, Record, Sidecars, stamp
+from .sidecars import SIDECARS, Draft, Record, Sidecars, stamp
 
 try:
     import fcntl
@@ -191,6 +191,7 @@ class LocalStorageDriver(StorageDriver):
             names = stack.enter_context(contextlib.closing(
                 self._walk(start, directory + "/" if directory else "", prefix, token, shallow)
             ))
+            files: list[tuple[str, os.stat_result]] = []
             for count, (name, stat_) in enumerate(names):
                 if count == _PAGE_SIZE:
                     page.next_token = token
@@ -198,9 +199,10 @@ class LocalStorageDriver(StorageDriver):
                 if stat_ is None:
                     page.prefixes.append(name)
                 else:
-                    record = self._sidecars.record(container.name, name, stat_)
-                    page.objects.append(self._object(container, name, stat_, record))
+                    files.append((name, stat_))
                 token = name
+        records = self._sidecars.matching(container.name, files)  # the whole page's sidecars at once
+        page.objects = [self._object(container, name, stat_, records.get(name)) for name, stat_ in files]
         if delimiter and not shallow:
             return page_of(page.objects, prefix, delimiter, page.next_token)
         return page
@@ -259,7 +261,8 @@ class LocalStorageDriver(StorageDriver):
     def _object(self, container: Container, name: str, stat_: os.stat_result, record: Record | None) -> Object:
         """The object a file and its sidecar record describe; its MD5 is computed later if not known."""
         properties = dict(record["properties"]) if record else {}
-        properties.setdefault("content_type", guess_content_type(name))
+        if "content_type" not in properties:
+            properties["content_type"] = guess_content_type(name)
         extra = {**properties, "last_modified": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(stat_.st_mtime)),
                  **file_times(stat_)}
         meta_data = dict(record["meta_data"]) if record else {}
@@ -322,25 +325,32 @@ class LocalStorageDriver(StorageDriver):
         with self._state_dir(_TMP) as tmp:
             self._remove_stale_temps(tmp)
             temp = uuid.uuid4().hex
+            draft: Draft | None = None
             try:
                 with disk_full_is_typed(f"uploading {name} to {container.name}", self,
                                         container_name=container.name, object_name=name):
                     stat_, md5 = self._write_temp(tmp, temp, chunks)
-                    with self._commit_lock(), self._object_errors(container, name, writing=True), \
-                            self._container_dir(container) as base, \
-                            self._tree.open_in(base, parts[:-1], create=True) as parent:
-                        current = self._current(container, name, parent, parts[-1])
-                        self._check_preconditions(container, name, parent, current, options)
-                        record = {"file": stamp(stat_), "md5": md5, "properties": options.stored_properties(),
-                                  "meta_data": options.meta_data}
-                        # The replaced version's record stays until the next write: should the process
-                        # die before the rename below, the surviving file keeps its metadata.
-                        survivor = stamp(current) if current else None
-                        self._sidecars.save(container.name, name, record, lambda old: old.get("file") == survivor)
-                        self._publish(tmp, temp, parent, parts[-1])
+                    record = {"file": stamp(stat_), "md5": md5, "properties": options.stored_properties(),
+                              "meta_data": options.meta_data}
+                    draft = self._sidecars.draft(container.name, name, record)  # flushed before the lock
+                    with self._object_errors(container, name, writing=True), \
+                            self._container_dir(container) as base, contextlib.ExitStack() as held:
+                        with self._commit_lock():
+                            parent = held.enter_context(self._tree.open_in(base, parts[:-1], create=True))
+                            current = self._current(container, name, parent, parts[-1])
+                            self._check_preconditions(container, name, parent, current, options)
+                            # The replaced version's record stays until the next write: should the process
+                            # die before the rename below, the surviving file keeps its metadata.
+                            survivor = stamp(current) if current else None
+                            self._sidecars.commit(draft, lambda old: old.get("file") == survivor)
+                            self._publish(tmp, temp, parent, parts[-1])
+                        if self.fsync:  # after the lock (other uploads publish meanwhile), before returning
+                            os.fsync(parent)
             finally:
                 with contextlib.suppress(FileNotFoundError):
                     os.unlink(temp, dir_fd=tmp)
+                if draft is not None:
+                    self._sidecars.discard(draft)
         return self._object(container, name, stat_, record)
 
     # ------------------------------------------------------------ writing steps
@@ -358,10 +368,9 @@ class LocalStorageDriver(StorageDriver):
             return os.fstat(file.fileno()), digest.hexdigest()
 
     def _publish(self, tmp: int, temp: str, parent: int, leaf: str) -> None:
-        """Rename the finished temp file into its directory (held open, so no symlink can redirect it)."""
+        """Rename the finished temp file into its directory (held open, so no symlink can redirect it);
+        the caller flushes the directory once the commit lock is released."""
         os.replace(temp, leaf, src_dir_fd=tmp, dst_dir_fd=parent)
-        if self.fsync:
-            os.fsync(parent)
 
     def _current(self, container: Container, name: str, parent: int, leaf: str) -> os.stat_result | None:
         """The stat of the file an upload will replace, None if there is none."""

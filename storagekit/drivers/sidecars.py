@@ -16,6 +16,7 @@ storagekit's back matches no record: it is reported with no metadata and its MD5
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import json
 import os
@@ -39,6 +40,20 @@ def stamp(stat_: os.stat_result) -> Stamp:
     return [stat_.st_ino, stat_.st_size, stat_.st_mtime_ns]
 
 
+@dataclasses.dataclass
+class Draft:
+    """An object's next sidecar, written to a temp file and flushed, waiting to be renamed into place."""
+
+    container: str
+    name: str
+    record: Record
+    document: bytes
+    """The sidecar as written to ``temp``."""
+    temp: str
+    """Its file name in the store's temp directory."""
+    committed: bool = False
+
+
 class Sidecars:
     """Read and write the sidecars of one local store.
 
@@ -55,26 +70,63 @@ class Sidecars:
 
     def record(self, container: str, name: str, stat_: os.stat_result) -> Record | None:
         """The record of the file version ``stat_`` describes, None if it has none."""
-        wanted = stamp(stat_)
-        return next((record for record in self.records(container, name) if record.get("file") == wanted), None)
+        return self.matching(container, [(name, stat_)]).get(name)
+
+    def matching(self, container: str, files: Sequence[tuple[str, os.stat_result]]) -> dict[str, Record]:
+        """The records of many file versions of one container (a listing page), by object name.
+
+        The container's sidecar directory is opened once and each ``<hh>`` directory once for all
+        the names it holds, so a page costs about one open per sidecar, not a walk from the root
+        for each. A file without a record of its version is left out.
+        """
+        wanted = {name: stamp(stat_) for name, stat_ in files}
+        found: dict[str, Record] = {}
+        for name, records in self._records_of(container, list(wanted)).items():
+            record = next((record for record in records if record.get("file") == wanted[name]), None)
+            if record is not None:
+                found[name] = record
+        return found
 
     def records(self, container: str, name: str) -> list[Record]:
         """The records of an object's sidecar, newest first (the first layout's if there is no other)."""
-        key = _key(name)
-        try:
-            with self._tree.open((*SIDECARS, container, key[:2])) as directory:
-                sidecar = load_json(directory, key + ".json")
-            if sidecar.get("name") == name:
-                return [record for record in sidecar["records"] if isinstance(record, dict)]
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
-            pass
-        parts = name.split("/")
-        try:
-            with self._tree.open((*LEGACY, container, *parts[:-1])) as directory:
-                legacy = load_json(directory, parts[-1] + ".json")
-        except (OSError, ValueError):
-            return []
-        return [legacy] if isinstance(legacy, dict) else []
+        return self._records_of(container, [name]).get(name, [])
+
+    def _records_of(self, container: str, names: Sequence[str]) -> dict[str, list[Record]]:
+        """The records of each name's sidecar (names without one are left out), newest first."""
+        by_bucket: dict[str, list[tuple[str, str]]] = {}
+        for name in names:
+            key = _key(name)
+            by_bucket.setdefault(key[:2], []).append((name, key))
+        found: dict[str, list[Record]] = {}
+        with contextlib.suppress(OSError), self._tree.open((*SIDECARS, container)) as sidecars:
+            for bucket, members in sorted(by_bucket.items()):
+                try:
+                    with self._tree.open_in(sidecars, (bucket,)) as directory:
+                        for name, key in members:
+                            records = _records_in(directory, key + ".json", name)
+                            if records is not None:
+                                found[name] = records
+                except OSError:  # no sidecar in this bucket (or one that cannot be read)
+                    continue
+        missing = [name for name in names if name not in found]
+        if missing:
+            found.update(self._legacy_records(container, missing))
+        return found
+
+    def _legacy_records(self, container: str, names: Sequence[str]) -> dict[str, list[Record]]:
+        """The first layout's sidecars of ``names``, for those that have one."""
+        found: dict[str, list[Record]] = {}
+        with contextlib.suppress(OSError), self._tree.open((*LEGACY, container)) as legacy:
+            for name in names:
+                parts = name.split("/")
+                try:
+                    with self._tree.open_in(legacy, parts[:-1]) as directory:
+                        record = load_json(directory, parts[-1] + ".json")
+                except (OSError, ValueError):
+                    continue
+                if isinstance(record, dict):
+                    found[name] = [record]
+        return found
 
     def save(self, container: str, name: str, record: Record, keep: Callable[[Record], bool]) -> None:
         """Make ``record`` the newest, keeping the most recent other record for which ``keep`` is true.
@@ -82,24 +134,69 @@ class Sidecars:
         The caller holds the store's commit lock. The sidecar is written to a temp file, fsynced and
         renamed into place, so a crash leaves the old sidecar or the new one, never half of one.
         """
-        others = [old for old in self.records(container, name) if old.get("file") != record["file"] and keep(old)]
-        key = _key(name)
+        draft = self.draft(container, name, record)
+        try:
+            self.commit(draft, keep)
+        finally:
+            self.discard(draft)
+
+    def draft(self, container: str, name: str, record: Record) -> Draft:
+        """Write ``name``'s next sidecar to a temp file and flush it, before the commit lock is taken.
+
+        The flush is the slow part of a sidecar write; done here, uploads of different objects
+        flush in parallel instead of one after another under the lock. The draft keeps the newest
+        other record, as it would if the file being replaced is that record's version (true
+        unless the file changed behind storagekit's back or another writer got in first);
+        :meth:`commit` checks that under the lock and writes the sidecar again if it is not so.
+        Pass the draft to :meth:`discard` in a ``finally``.
+        """
+        document = self._document(container, name, record, lambda old: True)
+        draft = Draft(container, name, record, document, f"sidecar-{uuid.uuid4().hex}")
+        with self._tree.open(self._tmp, create=True) as tmp:
+            self._write(tmp, draft)
+        return draft
+
+    def commit(self, draft: Draft, keep: Callable[[Record], bool]) -> None:
+        """Rename a draft into place, keeping the most recent other record for which ``keep`` is true.
+
+        The caller holds the store's commit lock. If the draft kept another record than ``keep``
+        chooses now, the sidecar is written (and flushed) again first. The sidecar's directory is
+        flushed before this returns, so the sidecar is on disk before the data rename that follows.
+        """
+        document = self._document(draft.container, draft.name, draft.record, keep)
+        key = _key(draft.name)
         with self._tree.open(self._tmp, create=True) as tmp, \
-                self._tree.open((*SIDECARS, container, key[:2]), create=True) as directory:
-            temp = f"sidecar-{uuid.uuid4().hex}"
-            try:
-                with os.fdopen(os.open(temp, NEW_FILE_FLAGS, 0o666, dir_fd=tmp), "w", encoding="utf-8") as file:
-                    json.dump({"name": name, "records": [record, *others[:1]]}, file)
-                    file.flush()
-                    if self._fsync:
-                        os.fsync(file.fileno())
-                os.replace(temp, key + ".json", src_dir_fd=tmp, dst_dir_fd=directory)
-                if self._fsync:
-                    os.fsync(directory)
-            finally:
+                self._tree.open((*SIDECARS, draft.container, key[:2]), create=True) as directory:
+            if document != draft.document:
                 with contextlib.suppress(FileNotFoundError):
-                    os.unlink(temp, dir_fd=tmp)
-        self._remove_legacy(container, name)
+                    os.unlink(draft.temp, dir_fd=tmp)
+                draft.document, draft.temp = document, f"sidecar-{uuid.uuid4().hex}"
+                self._write(tmp, draft)
+            os.replace(draft.temp, key + ".json", src_dir_fd=tmp, dst_dir_fd=directory)
+            draft.committed = True
+            if self._fsync:
+                os.fsync(directory)
+        self._remove_legacy(draft.container, draft.name)
+
+    def discard(self, draft: Draft) -> None:
+        """Remove the temp file of a draft that was not committed (a failed or refused upload)."""
+        if draft.committed:
+            return
+        with self._tree.open(self._tmp, create=True) as tmp, contextlib.suppress(FileNotFoundError):
+            os.unlink(draft.temp, dir_fd=tmp)
+
+    def _document(self, container: str, name: str, record: Record, keep: Callable[[Record], bool]) -> bytes:
+        """The sidecar of ``name`` with ``record`` newest and the most recent other one ``keep`` chooses."""
+        others = [old for old in self.records(container, name) if old.get("file") != record["file"] and keep(old)]
+        return json.dumps({"name": name, "records": [record, *others[:1]]}).encode()
+
+    def _write(self, tmp: int, draft: Draft) -> None:
+        """Write a draft's document to its temp file in directory ``tmp``, flushed if ``fsync``."""
+        with os.fdopen(os.open(draft.temp, NEW_FILE_FLAGS, 0o666, dir_fd=tmp), "wb") as file:
+            file.write(draft.document)
+            file.flush()
+            if self._fsync:
+                os.fsync(file.fileno())
 
     def remove(self, container: str, name: str) -> None:
         """Remove an object's sidecar (both layouts); a missing one is fine."""
@@ -124,6 +221,17 @@ class Sidecars:
         with contextlib.suppress(FileNotFoundError, NotADirectoryError), \
                 self._tree.open((*LEGACY, container, *parts[:-1])) as directory:
             os.unlink(parts[-1] + ".json", dir_fd=directory)
+
+
+def _records_in(directory: int, leaf: str, name: str) -> list[Record] | None:
+    """The records of sidecar ``leaf`` of ``directory`` if it is ``name``'s and readable, else None."""
+    try:
+        sidecar = load_json(directory, leaf)
+        if sidecar.get("name") == name:
+            return [record for record in sidecar["records"] if isinstance(record, dict)]
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        pass
+    return None
 
 
 def _key(name: str) -> str:

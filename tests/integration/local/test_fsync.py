@@ -7,6 +7,7 @@ was flushed and when the rename happened.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 from typing import Any
@@ -84,3 +85,26 @@ def test_fsync_false_skips_the_flushes(tmp_path: Path, monkeypatch: pytest.Monke
     log = SyscallLog(monkeypatch)
     driver.upload_object_via_stream([b"payload"], driver.create_container("c"), "x")
     assert [kind for kind, _ in log.events if kind == "fsync"] == []
+
+
+def test_an_upload_flushes_only_the_sidecars_directory_under_the_commit_lock(
+    driver: LocalStorageDriver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The data, the sidecar and the object's directory are flushed while other uploads may publish."""
+    container = driver.create_container("c")
+    driver.upload_object_via_stream([b"old"], container, "d/x")  # the directories exist: no mkdir flushes
+    locked: list[tuple[bool, int]] = []
+    real_fsync = os.fsync
+
+    def fsync(fd: int) -> None:
+        locked.append((driver._thread_lock.locked(), os.fstat(fd).st_ino))
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    driver.upload_object_via_stream([b"new"], container, "d/x")
+    under_lock = [ino for held, ino in locked if held]
+    assert len(locked) == 4 and len(under_lock) == 1, locked
+    sidecars = Path(driver.root) / ".storagekit" / "sidecars" / "c"
+    assert under_lock[0] in {path.stat().st_ino for path in sidecars.iterdir()}
+    assert (False, (Path(driver.root) / "c" / "d").stat().st_ino) in locked
+    assert driver.get_object("c", "d/x").hash == hashlib.md5(b"new").hexdigest()
