@@ -504,6 +504,14 @@ class StorageDriver:
 
     # ------------------------------------------------------------------ checks
 
+    @property
+    def credential_source(self) -> str:
+        """Where this driver's credentials come from, never a secret (``storagekit whoami``).
+
+        Stores that need none (local, memory) say so; the HTTP drivers name their source.
+        """
+        return "no credentials (this store needs none)"
+
     def check_permissions(self, container: Container | str, prefix: str = "",
                           purpose: str = "lightly") -> PermissionReport:
         """Try what ``purpose`` needs under ``prefix``: ``"input"`` lists and reads, never writes;

@@ -4,17 +4,13 @@ from __future__ import annotations
 
 import argparse
 
-from ._common import Command
+from ._common import Command, printable
 
 
 def whoami(cmd: Command) -> int:
     """Print where the location's credentials come from (loading them, so a failure shows here)."""
     location = cmd.open(cmd.args.location)
-    source = getattr(type(location.driver), "credential_source", None)
-    if source is None:
-        cmd.say(f"{location.url}: {location.driver.name} does not report its credential source")
-    else:
-        cmd.say(f"{location.url}: {location.driver.credential_source}")  # type: ignore[attr-defined]
+    cmd.output(f"{printable(location.url)}: {location.driver.credential_source}")
     return 0
 
 

@@ -190,6 +190,20 @@ class AzureBlobsStorageDriver(StorageDriver):
     def __repr__(self) -> str:
         return f"<{type(self).__name__} account={self._config.account} endpoint={self._endpoint}>"
 
+    @property
+    def credential_source(self) -> str:
+        """The account and how requests are authorized (Shared Key, SAS, a token credential), never a secret."""
+        config = self._config
+        if config.shared_key is not None:
+            how = "Shared Key (the account key)"
+        elif config.bearer is not None:
+            how = f"Entra ID tokens from {type(config.bearer.credential).__name__}"
+        elif config.sas_token is not None:
+            how = "a SAS token"
+        else:
+            how = "no credential (anonymous=True: public containers only)"
+        return f"account {config.account} via {how}"
+
     # ------------------------------------------------------------------ URLs and requests
 
     def _container_url(self, container: str) -> str:

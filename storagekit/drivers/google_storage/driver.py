@@ -163,6 +163,15 @@ class GoogleStorageDriver(StorageDriver):
         who = type(self.credentials).__name__ if self.credentials is not None else "anonymous"
         return f"<GoogleStorageDriver endpoint={self.endpoint} project={self.project} credentials={who}>"
 
+    @property
+    def credential_source(self) -> str:
+        """The google-auth credentials in use (their kind and service account), never a secret."""
+        if self.credentials is None:
+            return f"anonymous (no credentials) at {self.endpoint}"
+        account = getattr(self.credentials, "service_account_email", None)
+        kind = type(self.credentials).__name__
+        return f"{kind} for {account}" if isinstance(account, str) and "@" in account else kind
+
     # ------------------------------------------------------------------ names
 
     def _check_container_name(self, name: str) -> None:
