@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 ENTRY_POINT_GROUP = "storagekit.drivers"
 
 _S3 = ("storagekit.drivers.s3", "S3StorageDriver")
+_SWIFT = ("storagekit.drivers.swift", "SwiftStorageDriver")
 # Alphabetical; S3 regions and S3-compatible services share one class (presets are data).
 _DRIVERS: dict[str, tuple[str, str]] = {
     Provider.AZURE_BLOBS.value: ("storagekit.drivers.azure_blobs", "AzureBlobsStorageDriver"),
@@ -40,6 +41,13 @@ _DRIVERS: dict[str, tuple[str, str]] = {
         for p in (
             Provider.BACKBLAZE_B2, Provider.CEPH, Provider.CLOUDFLARE_R2, Provider.DIGITALOCEAN_SPACES,
             Provider.HUAWEI_OBS, Provider.MINIO, Provider.SCALEWAY, Provider.SEAWEEDFS, Provider.WASABI,
+        )
+    },
+    **{
+        p.value: _SWIFT
+        for p in (
+            Provider.CLOUDFILES, Provider.CLOUDFILES_SWIFT, Provider.CLOUDFILES_UK, Provider.CLOUDFILES_US,
+            Provider.KTUCLOUD, Provider.OPENSTACK_SWIFT, Provider.OVH_SWIFT,
         )
     },
 }
