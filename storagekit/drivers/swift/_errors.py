@@ -1,7 +1,7 @@
 """The Swift error parser: status (and what the request was) -> the typed storagekit exception.
 
 Swift sends no error codes, only a status and a short text or HTML body, so the cases that
-depend on context live here (a 409 to a container DELETE means it still holds objects; a 422
+depend on context live here (a 404 to an object PUT means its container is missing; a 409 to a container DELETE means it still holds objects; a 422
 means the body did not match the ``ETag`` sent; 498 is the ratelimit middleware's "slow
 down") and everything else is left to :func:`storagekit.http.error_for_status`.
 """
@@ -13,6 +13,7 @@ import re
 from ...http import RequestContext, error_for_status, parse_retry_after
 from ...transport import Response
 from ...types import (
+    ContainerDoesNotExistError,
     ContainerIsNotEmptyError,
     InvalidOptionError,
     ObjectHashMismatchError,
@@ -44,6 +45,8 @@ def parse_error(response: Response, context: RequestContext) -> StorageKitError:
     cls: type[StorageKitError] | None = None
     if status == 409 and context.method == "DELETE" and not context.object_name:
         cls = ContainerIsNotEmptyError
+    elif status == 404 and context.method in ("PUT", "POST") and context.object_name:
+        cls = ContainerDoesNotExistError  # an object is written, so what is missing is its container
     elif status == 422:
         cls = ObjectHashMismatchError  # the body's MD5 is not the ETag sent
     elif status == 413:

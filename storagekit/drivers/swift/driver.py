@@ -438,7 +438,9 @@ class SwiftStorageDriver(StorageDriver):
         if options.if_none_match:
             headers["If-None-Match"] = options.if_none_match
         if options.if_match:
-            headers["If-Match"] = options.if_match
+            raise NotSupportedError("Swift has no conditional PUT on If-Match (only if_none_match='*')", self)
+        if options.if_none_match not in (None, "*"):
+            raise NotSupportedError("Swift's conditional PUT is If-None-Match: * only", self)
         return headers
 
     def _etag(self, response: Response, what: str, container: str, name: str) -> str:
