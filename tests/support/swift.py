@@ -17,6 +17,7 @@ Known gaps of this all-in-one server: no background daemons run, so account byte
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import os
 import secrets
@@ -68,7 +69,8 @@ def swift_python() -> str:
         result = subprocess.run([str(python), "-m", "pip", "install", "-q", SWIFT_REQUIREMENT],
                                 capture_output=True, text=True, timeout=900, check=False)
         if result.returncode != 0:
-            raise RuntimeError(f"pip install {SWIFT_REQUIREMENT} failed:\n{result.stdout[-2000:]}{result.stderr[-2000:]}")
+            output = result.stdout[-2000:] + result.stderr[-2000:]
+            raise RuntimeError(f"pip install {SWIFT_REQUIREMENT} failed:\n{output}")
         marker.write_text(SWIFT_REQUIREMENT)
     return str(python)
 
@@ -142,12 +144,11 @@ def _write_configs(conf_dir: Path, ports: dict[str, int], fernet_key: str) -> No
 @contextlib.contextmanager
 def start_swift(workdir: Path) -> Iterator[SwiftServer]:
     """Swift 2.38 on free ports, ``workdir`` holding its configuration and data; ready in about 0.5 s."""
-    import base64
-
     workdir.mkdir(parents=True, exist_ok=True)
     ports = {name: free_port() for name in ("account", "container", "object", "proxy", "proxy-short", "dead")}
     _write_configs(workdir, ports, base64.urlsafe_b64encode(os.urandom(32)).decode())
-    server = ServerProcess("swift", [swift_python(), "-W", "ignore::DeprecationWarning", str(_LAUNCHER), str(workdir)], workdir)
+    argv = [swift_python(), "-W", "ignore::DeprecationWarning", str(_LAUNCHER), str(workdir)]
+    server = ServerProcess("swift", argv, workdir)
     endpoint = f"http://127.0.0.1:{ports['proxy']}"
     swift = SwiftServer(endpoint, f"http://127.0.0.1:{ports['proxy-short']}", workdir)
     try:

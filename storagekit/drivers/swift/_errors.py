@@ -1,9 +1,10 @@
 """The Swift error parser: status (and what the request was) -> the typed storagekit exception.
 
 Swift sends no error codes, only a status and a short text or HTML body, so the cases that
-depend on context live here (a 404 to an object PUT means its container is missing; a 409 to a container DELETE means it still holds objects; a 422
-means the body did not match the ``ETag`` sent; 498 is the ratelimit middleware's "slow
-down") and everything else is left to :func:`storagekit.http.error_for_status`.
+depend on context live here (a 404 to an object PUT means its container is missing; a 409 to
+a container DELETE means it still holds objects; a 422 means the body did not match the
+``ETag`` sent; 498 is the ratelimit middleware's "slow down") and everything else is left to
+:func:`storagekit.http.error_for_status`.
 """
 
 from __future__ import annotations
@@ -22,13 +23,6 @@ from ...types import (
 )
 
 _TAGS = re.compile(r"<[^>]*>")
-_STATUS_NAMES = {
-    409: "Conflict",
-    413: "RequestEntityTooLarge",
-    422: "UnprocessableEntity",
-    498: "RateLimited",
-    507: "InsufficientStorage",
-}
 
 
 def _message(response: Response) -> str:
@@ -54,7 +48,7 @@ def parse_error(response: Response, context: RequestContext) -> StorageKitError:
     elif status == 498:
         cls = RateLimitReachedError
     return error_for_status(
-        status, context, code=_STATUS_NAMES.get(status), message=_message(response),
+        status, context, message=_message(response),
         request_id=response.headers.get("X-Openstack-Request-Id") or response.headers.get("X-Trans-Id"),
         retry_after=parse_retry_after(response.headers.get("Retry-After")), cls=cls,
     )

@@ -55,6 +55,10 @@ _MD5 = re.compile(r"^[0-9a-f]{32}$")
 _TOKEN = re.compile(r"^[A-Za-z0-9!#$%&'*+.^`|~-]+$")
 """What a metadata name may hold: an HTTP header name, less ``_`` (WSGI servers drop or fold it)."""
 _META = "x-object-meta-"
+CONTENT_MD5_META = "storagekit-md5"
+"""The metadata name under which an SLO written by storagekit keeps its content's MD5 (hidden from
+``meta_data``): computed from the bytes sent, and it holds as long as the manifest does, since the
+server refuses to serve a segment whose ETag is not the one in the manifest."""
 _DOT_SEGMENTS = {".": "%2E", "..": "%2E%2E"}
 _OPTION_HEADERS = (
     ("content_type", "Content-Type"),
@@ -109,7 +113,7 @@ class SwiftStorageDriver(StorageDriver):
     website = "https://docs.openstack.org/swift/"
     provider: ClassVar[Provider | str] = Provider.OPENSTACK_SWIFT
     preset: ClassVar[SwiftPreset] = PRESETS[Provider.OPENSTACK_SWIFT]
-    capabilities = Capabilities(multipart=True, multipart_checksums=(), server_side_copy=True, signed_urls=True,
+    capabilities = Capabilities(multipart=True, multipart_checksums=("md5",), server_side_copy=True, signed_urls=True,
                                 delete_reports_missing=True, conditional_writes=True)
     part_limits = PartLimits(min_size=1 * MiB, max_size=5 * GiB, max_parts=1000)
     """Swift's defaults: SLO segments of at least 1 MiB (but the last), objects of at most 5 GiB, 1,000
@@ -313,7 +317,7 @@ class SwiftStorageDriver(StorageDriver):
             if entry.get("slo_etag"):
                 headers["x-static-large-object"] = "True"
             size = fields.size(entry.get("bytes"), "bytes", self, object_name=name)
-            page.objects.append(self._object(container, name, size, headers, {}))
+            page.objects.append(self._object(container, name, size, headers))
         if len(entries) >= self.list_page_size:
             last = entries[-1]
             page.next_token = str(last.get("name") or last.get("subdir"))
@@ -323,16 +327,17 @@ class SwiftStorageDriver(StorageDriver):
         response = self._request("HEAD", container.name, name)
         headers = {key.lower(): value for key, value in response.headers.items()}
         size = fields.size(headers.get("content-length", "0"), "Content-Length", self, object_name=name)
-        metadata = {key[len(_META):]: value for key, value in headers.items() if key.startswith(_META)}
-        return self._object(container, name, size, headers, metadata)
+        return self._object(container, name, size, headers)
 
-    def _object(self, container: Container, name: str, size: int, headers: Mapping[str, Any],
-                metadata: dict[str, str]) -> Object:
+    def _object(self, container: Container, name: str, size: int, headers: Mapping[str, Any]) -> Object:
         """An Object from an object's headers (lowercased) or a listing entry made to look like them.
 
         Its ETag is the content's MD5 unless it is a large object: an SLO's is the MD5 of its
-        segments' ETags, a DLO's of whatever the segments are at the time of the request.
+        segments' ETags, a DLO's of whatever the segments are at the time of the request. An SLO
+        storagekit wrote carries its content's MD5 in :data:`CONTENT_MD5_META`.
         """
+        metadata = {key[len(_META):]: value for key, value in headers.items() if key.startswith(_META)}
+        slo_md5 = metadata.pop(CONTENT_MD5_META, None) if "x-static-large-object" in headers else None
         etag = str(headers.get("etag") or "").strip('"')
         large = "x-static-large-object" in headers or "x-object-manifest" in headers
         extra: dict[str, Any] = {"etag": etag, "last_modified": headers.get("last-modified")}
@@ -345,6 +350,8 @@ class SwiftStorageDriver(StorageDriver):
         if "x-static-large-object" in headers:
             extra["static_large_object"] = True
         md5_hex = etag if _MD5.match(etag) and not large else None
+        if slo_md5 and _MD5.match(slo_md5):
+            md5_hex = slo_md5
         if md5_hex:
             extra["md5_hash"] = md5_hex
         return Object(name, size, etag, extra, metadata, container, self, {"md5": md5_hex} if md5_hex else None)
@@ -365,7 +372,7 @@ class SwiftStorageDriver(StorageDriver):
             self._head_object(obj.container, name)  # a deleted object fails If-Match too: say it is gone
             raise
         answered = {key.lower(): value for key, value in response.headers.items()}
-        proved = self._object(obj.container, name, obj.size, answered, {}).checksums.get("md5")
+        proved = self._object(obj.container, name, obj.size, answered).checksums.get("md5")
         if proved:
             obj.checksums.setdefault("md5", proved)
         return Body(response, driver=self, container_name=container, object_name=name)
@@ -464,9 +471,13 @@ class SwiftStorageDriver(StorageDriver):
         checksums = {"md5": etag} if _MD5.match(etag) else None
         return Object(name, len(part.data), etag, extra, dict(options.meta_data), container, self, checksums)
 
+    def segment_container_for(self, container: Container | str) -> str:
+        """The container the SLO segments of objects in ``container`` go to."""
+        return self.segment_container or f"{self._as_container(container).name}_segments"
+
     def _multipart_start(self, container: Container, name: str, options: UploadOptions) -> MultipartUpload:
         """Make sure the segment container exists; the manifest's headers are kept for the end."""
-        segments = self.segment_container or f"{container.name}_segments"
+        segments = self.segment_container_for(container)
         self._request("PUT", segments, idempotent=True)  # 201 new, 202 already there
         upload_id = uuid.uuid4().hex
         return MultipartUpload(container, name, upload_id, {
@@ -489,8 +500,11 @@ class SwiftStorageDriver(StorageDriver):
         """The manifest PUT; the server checks each segment's ETag and size, and answers the SLO's ETag,
         the MD5 of the segments' ETags, which is checked here."""
         container, name = upload.container.name, upload.object_name
-        response = self._request("PUT", container, name, query="multipart-manifest=put",
-                                 headers=upload.state["headers"], data=json.dumps(parts).encode())
+        headers = dict(upload.state["headers"])
+        if "md5" in checksums:
+            headers[f"X-Object-Meta-{CONTENT_MD5_META}"] = checksums["md5"]
+        response = self._request("PUT", container, name, query="multipart-manifest=put", headers=headers,
+                                 data=json.dumps(parts).encode())
         etag = self._etag(response, "the SLO manifest PUT", container, name)
         expected = md5("".join(part["etag"] for part in parts).encode()).hexdigest()
         if etag != expected:
