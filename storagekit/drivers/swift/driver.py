@@ -377,6 +377,17 @@ class SwiftStorageDriver(StorageDriver):
             obj.checksums.setdefault("md5", proved)
         return Body(response, driver=self, container_name=container, object_name=name)
 
+    def delete_object(self, obj: Object) -> bool:
+        """Delete an object; an SLO with its segments.
+
+        An object known to be plain (listed or read, with no SLO mark) takes one plain DELETE;
+        any other goes through :meth:`_delete_object`'s two steps.
+        """
+        if obj.driver is self and obj.extra.get("etag") and not obj.extra.get("static_large_object"):
+            self._request("DELETE", obj.container.name, obj.name)
+            return True
+        return super().delete_object(obj)
+
     def _delete_object(self, container: Container, name: str) -> None:
         """DELETE with ``multipart-manifest=delete``, so an SLO goes with its segments; the middleware
         refuses that for any other object ("Not an SLO manifest"), which is then deleted plainly."""
