@@ -199,7 +199,7 @@ class TokenManager:
     """
 
     renew_margin = 60.0
-    """Seconds before its expiry at which a token is replaced."""
+    """Seconds before its expiry at which a token is replaced (a tenth of its life if that is shorter)."""
 
     def __init__(self, authenticator: Authenticator | None, session: Session | None, base_url: str | None,
                  connection: Callable[[], Connection], clock: Callable[[], float] = time.time) -> None:
@@ -209,6 +209,7 @@ class TokenManager:
         self._connection = connection
         self._clock = clock
         self._lock = threading.Lock()
+        self._margin = self.renew_margin
         self.logins = 0
         """How many times the credentials were exchanged for a token."""
 
@@ -224,7 +225,7 @@ class TokenManager:
         with self._lock:
             current = self._session
             if current is None or (self._authenticator is not None and current.expires_at is not None
-                                   and current.expires_at - self._clock() < self.renew_margin):
+                                   and current.expires_at - self._clock() < self._margin):
                 current = self._login()
             return current
 
@@ -245,6 +246,8 @@ class TokenManager:
             raise InvalidCredsError("no Swift credentials to log in with")
         session = self._authenticator.authenticate(self._connection())
         self.logins += 1
+        if session.expires_at is not None:
+            self._margin = min(self.renew_margin, (session.expires_at - self._clock()) / 10)
         if self._base_url:
             session = Session(self._base_url, session.token, session.expires_at)
         self._session = session

@@ -197,7 +197,7 @@ class SwiftStorageDriver(StorageDriver):
             if options.get(keyword) is not None:
                 given[setting] = options.pop(keyword)
             options.pop(keyword, None)
-        if host and not auth_url:
+        if host and not auth_url and "auth_url" not in given:
             auth_url = f"{'https' if secure else 'http'}://{host}{f':{port}' if port else ''}"
         arguments = dict(
             auth_url=auth_url, auth_version=auth_version, username=username or key, password=password or secret,
