@@ -19,7 +19,7 @@ import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping
-from functools import cache, partial
+from functools import partial
 from hashlib import md5
 from typing import Any, ClassVar
 from urllib.parse import quote
@@ -564,18 +564,23 @@ class SwiftStorageDriver(StorageDriver):
         return self._temp_url_key.reveal()
 
 
-@cache
+_PRESET_CLASSES: dict[tuple[type[SwiftStorageDriver], Provider], type[SwiftStorageDriver]] = {}
+
+
 def _preset_class(base: type[SwiftStorageDriver], provider: Provider) -> type[SwiftStorageDriver]:
-    """``base`` itself for OPENSTACK_SWIFT, else one subclass per provider carrying only its preset."""
+    """``base`` itself for OPENSTACK_SWIFT, else one subclass per provider carrying only its preset (made once)."""
     if provider is base.provider:
         return base
+    if (base, provider) in _PRESET_CLASSES:
+        return _PRESET_CLASSES[(base, provider)]
     try:
         preset = PRESETS[provider]
     except KeyError:
         raise InvalidOptionError(f"{provider.value} is not a Swift provider") from None
     attributes = {"provider": provider, "preset": preset, "name": preset.title, "website": preset.website,
                   "__module__": base.__module__, "__doc__": f"{preset.title} through the Swift driver."}
-    return type(f"{base.__name__}[{provider.value}]", (base,), attributes)
+    return _PRESET_CLASSES.setdefault(
+        (base, provider), type(f"{base.__name__}[{provider.value}]", (base,), attributes))
 
 
 def _preset_driver(base: type[SwiftStorageDriver], provider: Provider, *args: Any, **kwargs: Any) -> StorageDriver:
