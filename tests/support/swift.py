@@ -185,10 +185,6 @@ def swift_driver(swift_server: SwiftServer) -> StorageDriver:
 def swift_server_gaps() -> dict[str, str]:
     """Conformance tests the Swift protocol cannot pass (Swift itself, not only this server)."""
     return {
-        "test_upload_file_with_extra_and_meta": (
-            "Swift metadata names travel as X-Object-Meta-<name> headers, which WSGI folds '_' into '-', so "
-            "'Project_Name' cannot come back; the driver refuses such names with InvalidOptionError "
-            "(tests/integration/swift/test_swift_objects.py::test_metadata_names_swift_cannot_keep_are_refused)"),
         "test_if_match_write": (
             "Swift has no conditional PUT on If-Match (only If-None-Match: *); the driver refuses if_match with "
             "NotSupportedError rather than race a HEAD (tests/integration/swift/test_swift_objects.py::"

@@ -52,8 +52,9 @@ from .presets import PRESETS, SwiftPreset
 
 GiB = 1024 * MiB
 _MD5 = re.compile(r"^[0-9a-f]{32}$")
-_TOKEN = re.compile(r"^[A-Za-z0-9!#$%&'*+.^`|~-]+$")
-"""What a metadata name may hold: an HTTP header name, less ``_`` (WSGI servers drop or fold it)."""
+_TOKEN = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$")
+"""What a metadata name may hold: an HTTP header name."""
+_ESCAPED = re.compile(r"%(25|5f)", re.IGNORECASE)
 _META = "x-object-meta-"
 CONTENT_MD5_META = "storagekit-md5"
 """The metadata name under which an SLO written by storagekit keeps its content's MD5 (hidden from
@@ -79,6 +80,17 @@ def _quote_name(name: str) -> str:
     if "/." in f"/{quoted}":
         quoted = "/".join(_DOT_SEGMENTS.get(segment, segment) for segment in quoted.split("/"))
     return quoted
+
+
+def _meta_header_name(name: str) -> str:
+    """A metadata name as it goes in ``X-Object-Meta-<name>``: WSGI folds ``_`` into ``-``, so it
+    travels as ``%5F`` (and ``%`` as ``%25``); :func:`_meta_name` reads it back."""
+    return name.replace("%", "%25").replace("_", "%5F")
+
+
+def _meta_name(header: str) -> str:
+    """The metadata name a (lowercased) ``X-Object-Meta-`` header suffix stands for."""
+    return _ESCAPED.sub(lambda match: "%" if match[1] == "25" else "_", header)
 
 
 def _json(data: bytes, what: str, driver: Any) -> Any:
@@ -336,7 +348,7 @@ class SwiftStorageDriver(StorageDriver):
         segments' ETags, a DLO's of whatever the segments are at the time of the request. An SLO
         storagekit wrote carries its content's MD5 in :data:`CONTENT_MD5_META`.
         """
-        metadata = {key[len(_META):]: value for key, value in headers.items() if key.startswith(_META)}
+        metadata = {_meta_name(key[len(_META):]): value for key, value in headers.items() if key.startswith(_META)}
         slo_md5 = metadata.pop(CONTENT_MD5_META, None) if "x-static-large-object" in headers else None
         etag = str(headers.get("etag") or "").strip('"')
         large = "x-static-large-object" in headers or "x-object-manifest" in headers
@@ -449,10 +461,10 @@ class SwiftStorageDriver(StorageDriver):
         for name, value in options.meta_data.items():
             if not (_TOKEN.match(name) and value.isascii()):
                 raise InvalidOptionError(
-                    f"invalid Swift metadata {name!r}: names are letters, digits and -.!#$%&'*+^`|~ (no _), "
+                    f"invalid Swift metadata {name!r}: names are letters, digits and _-.!#$%&'*+^`|~, "
                     "values ASCII", self,
                 )
-            headers[f"X-Object-Meta-{name}"] = value
+            headers[f"X-Object-Meta-{_meta_header_name(name)}"] = value
         if options.if_none_match:
             headers["If-None-Match"] = options.if_none_match
         if options.if_match:

@@ -159,9 +159,19 @@ def test_if_match_is_refused(swift_server: SwiftServer, container: Container) ->
     assert [event.method for event in events if event.method == "PUT"] == []
 
 
-def test_metadata_names_swift_cannot_keep_are_refused(swift_driver: SwiftStorageDriver, container: Container) -> None:
-    with pytest.raises(InvalidOptionError, match="Project_Name"):
-        swift_driver.upload_object_via_stream([b"x"], container, "m", ex_meta={"Project_Name": "Apollo"})
+def test_metadata_names_with_underscores_come_back(swift_server: SwiftServer, container: Container) -> None:
+    """WSGI folds '_' into '-' in header names: the driver sends it as %5F and reads it back."""
+    events: list[RequestEvent] = []
+    driver = swift_server.driver(hooks={"request": [events.append]})
+    meta = {"Project_Name": "Apollo", "50%_off": "yes", "plain-name": "1"}
+    driver.upload_object_via_stream([b"x"], driver._as_container(container.name), "m", ex_meta=meta)
+    assert driver.get_object(container.name, "m").meta_data == {k.lower(): v for k, v in meta.items()}
+    assert any("X-Object-Meta-Project%5FName" in event.headers for event in events if event.method == "PUT")
+
+
+def test_metadata_swift_cannot_keep_is_refused(swift_driver: SwiftStorageDriver, container: Container) -> None:
+    with pytest.raises(InvalidOptionError, match="city name"):
+        swift_driver.upload_object_via_stream([b"x"], container, "m", ex_meta={"city name": "Zurich"})
     with pytest.raises(InvalidOptionError, match="ASCII"):
         swift_driver.upload_object_via_stream([b"x"], container, "m", ex_meta={"city": "Zürich"})
     assert swift_driver.list_container_objects(container) == []
