@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator, Mapping
 from functools import partial
 from hashlib import md5
 from typing import Any, ClassVar
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from ... import fields
 from ...base import Capabilities, StorageDriver
@@ -266,6 +266,19 @@ class SwiftStorageDriver(StorageDriver):
     def _read_json(self, response: Response, what: str) -> Any:
         return _json(fields.read_capped(Body(response, driver=self), _MAX_READ, what, self), what, self)
 
+    def _read_listing(self, response: Response, what: str) -> list[dict[str, Any]]:
+        """A listing page: a JSON list of objects, each with a ``name`` (or, with a delimiter, ``subdir``).
+
+        Raises:
+            MalformedResponseError: anything else (an HTML page, a truncated answer, an entry without a name).
+        """
+        entries = self._read_json(response, what)
+        if not isinstance(entries, list) or not all(
+            isinstance(entry, dict) and isinstance(entry.get("name", entry.get("subdir")), str) for entry in entries
+        ):
+            raise MalformedResponseError(f"the service sent {what} that is not a list of named entries", self)
+        return entries
+
     def _check_container_name(self, name: str) -> None:
         super()._check_container_name(name)
         if len(name.encode("utf-8", "surrogatepass")) > 256:
@@ -281,9 +294,7 @@ class SwiftStorageDriver(StorageDriver):
             query = f"format=json&limit={self.list_page_size}"
             if marker:
                 query += f"&marker={quote(marker, safe='')}"
-            entries = self._read_json(self._request("GET", query=query, stream=True), "a container listing")
-            if not isinstance(entries, list):
-                raise MalformedResponseError("the container listing is not a JSON list", self)
+            entries = self._read_listing(self._request("GET", query=query, stream=True), "a container listing")
             for entry in entries:
                 yield Container(str(entry["name"]), {"count": entry.get("count"), "bytes": entry.get("bytes"),
                                                      "last_modified": entry.get("last_modified")}, self)
@@ -314,10 +325,8 @@ class SwiftStorageDriver(StorageDriver):
         for name, value in (("prefix", prefix), ("delimiter", delimiter), ("marker", token)):
             if value:
                 query += f"&{name}={quote(value, safe='')}"
-        entries = self._read_json(self._request("GET", container.name, query=query, stream=True), "a listing")
-        if not isinstance(entries, list):
-            raise MalformedResponseError(f"the listing of {container.name} is not a JSON list", self,
-                                         container_name=container.name)
+        entries = self._read_listing(self._request("GET", container.name, query=query, stream=True),
+                                     f"the listing of {container.name}")
         page = ObjectPage(in_order=True)
         for entry in entries:
             if "subdir" in entry:
@@ -420,7 +429,7 @@ class SwiftStorageDriver(StorageDriver):
         """The failures a bulk delete (or SLO delete) report lists, or its own status if that is one."""
         if not isinstance(report, dict):
             raise MalformedResponseError("the bulk delete report is not a JSON object", self)
-        errors = [self._status_error(str(reason), container, str(path).split("/", 2)[-1])
+        errors = [self._status_error(str(reason), container, unquote(str(path).split("/", 2)[-1]))
                   for path, reason in report.get("Errors") or []]
         status = str(report.get("Response Status", ""))
         if not errors and not status.startswith("2"):
