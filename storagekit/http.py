@@ -93,6 +93,7 @@ _SECRET_PARAMS = (
     "upload_id",
     "accountkey",
     "sharedaccesssignature",
+    "temp_url_sig",
 )
 _SECRET_RE = re.compile(r"(?i)\b(" + "|".join(re.escape(p) for p in _SECRET_PARAMS) + r")=([^&\s;'\"]+)")
 _SECRET_HEADERS = frozenset({
@@ -107,6 +108,14 @@ _SECRET_HEADERS = frozenset({
     "x-goog-copy-source-encryption-key",
     "x-ms-encryption-key",
     "x-ms-copy-source-authorization",
+    "x-auth-token",
+    "x-storage-token",
+    "x-subject-token",
+    "x-auth-key",
+    "x-account-meta-temp-url-key",
+    "x-account-meta-temp-url-key-2",
+    "x-container-meta-temp-url-key",
+    "x-container-meta-temp-url-key-2",
 })
 """Headers whose whole value is a credential; other values have their secret parameters redacted."""
 REDACTED = "REDACTED"

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 ENTRY_POINT_GROUP = "storagekit.drivers"
 
 _S3 = ("storagekit.drivers.s3", "S3StorageDriver")
+_SWIFT = ("storagekit.drivers.swift", "SwiftStorageDriver")
 # Alphabetical; S3 regions and S3-compatible services share one class (presets are data).
 _DRIVERS: dict[str, tuple[str, str]] = {
     Provider.AZURE_BLOBS.value: ("storagekit.drivers.azure_blobs", "AzureBlobsStorageDriver"),
@@ -46,7 +47,14 @@ _DRIVERS: dict[str, tuple[str, str]] = {
         for p in (
             Provider.ALIYUN_OSS, Provider.AURORAOBJECTS, Provider.BACKBLAZE_B2, Provider.CEPH,
             Provider.CLOUDFLARE_R2, Provider.DIGITALOCEAN_SPACES,
-            Provider.HUAWEI_OBS, Provider.MINIO, Provider.SCALEWAY, Provider.SEAWEEDFS, Provider.WASABI,
+            Provider.HUAWEI_OBS, Provider.MINIO, Provider.OVH, Provider.SCALEWAY, Provider.SEAWEEDFS, Provider.WASABI,
+        )
+    },
+    **{
+        p.value: _SWIFT
+        for p in (
+            Provider.CLOUDFILES, Provider.CLOUDFILES_SWIFT, Provider.CLOUDFILES_UK, Provider.CLOUDFILES_US,
+            Provider.KTUCLOUD, Provider.OPENSTACK_SWIFT, Provider.OVH_SWIFT,
         )
     },
 }
@@ -60,7 +68,7 @@ S3Provider = Literal[
     Provider.S3_EU_WEST, Provider.S3_EU_WEST2, Provider.S3_SA_EAST, Provider.S3_US_EAST2,
     Provider.S3_US_GOV_WEST, Provider.S3_US_WEST, Provider.S3_US_WEST_OREGON, Provider.BACKBLAZE_B2,
     Provider.CEPH, Provider.CLOUDFLARE_R2, Provider.DIGITALOCEAN_SPACES, Provider.HUAWEI_OBS, Provider.MINIO,
-    Provider.SCALEWAY, Provider.SEAWEEDFS, Provider.WASABI, Provider.S3_EU_WEST3, Provider.S3_RGW,
+    Provider.OVH, Provider.SCALEWAY, Provider.SEAWEEDFS, Provider.WASABI, Provider.S3_EU_WEST3, Provider.S3_RGW,
     Provider.S3_RGW_OUTSCALE, Provider.AURORAOBJECTS, Provider.ALIYUN_OSS,
 ]
 """The providers the S3 driver serves, for type checkers: ``get_driver`` of one is an S3StorageDriver class."""

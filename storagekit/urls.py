@@ -11,6 +11,7 @@ The part after the scheme is always ``<container>/<object name or prefix>``::
     local://backups/photos/                 the local driver, under a root directory
                                             (local_root= or STORAGEKIT_LOCAL_ROOT)
     memory://scratch/key                    the in-memory driver shared by this process
+    swift://container/object                OpenStack Swift, or a Swift cloud (provider=Provider.CLOUDFILES)
     ./photos  /srv/data  C:\\data             plain paths are local files, not a store
 
 Usage::
@@ -45,6 +46,7 @@ SCHEMES = {
     "local": Provider.LOCAL,
     "memory": Provider.MEMORY,
     "obs": Provider.HUAWEI_OBS,
+    "swift": Provider.OPENSTACK_SWIFT,
 }
 LOCAL_ROOT_ENV = "STORAGEKIT_LOCAL_ROOT"
 OBS_ENDPOINT_ENV = "OBS_ENDPOINT"
@@ -143,7 +145,8 @@ def open_url(url: str, *, provider: Provider | str | None = None, local_root: st
              profile: str | None = None, container_optional: bool = False, **driver_options: Any) -> Location:
     """Parse a location URL and build its driver.
 
-    :param provider: an S3-compatible preset for ``s3://`` URLs (e.g. ``Provider.MINIO``).
+    :param provider: an S3-compatible preset for ``s3://`` URLs (e.g. ``Provider.MINIO``), a Swift cloud
+        for ``swift://`` URLs (e.g. ``Provider.CLOUDFILES``).
     :param local_root: the root directory for ``local://`` URLs (default: $STORAGEKIT_LOCAL_ROOT).
     :param profile: a named profile (see :mod:`storagekit.config`); it applies to URLs of its
         provider's kind only, so one profile can serve one end of a cross-provider copy. For
@@ -191,8 +194,8 @@ def _driver_for(kind: Provider, provider: Provider | str | None, local_root: str
             raise InvalidOptionError(f"local:// URLs need a root directory: pass local_root or set {LOCAL_ROOT_ENV}")
         os.makedirs(root, exist_ok=True)
         return get_driver(Provider.LOCAL)(root)
-    if provider is not None and kind is not Provider.S3:
-        raise InvalidOptionError(f"provider= applies to s3:// URLs only, not {kind.value}")
+    if provider is not None and _family(provider) != _family(kind):
+        raise InvalidOptionError(f"provider= names a provider of {kind.value}'s family only, not {provider}")
     if kind is Provider.HUAWEI_OBS:
         options = _obs_options(options)
     cls = get_driver(provider or kind)

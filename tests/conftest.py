@@ -7,4 +7,5 @@ pytest_plugins = [
     "tests.support.memory",
     "tests.support.moto_server",
     "tests.support.s3",
+    "tests.support.swift",
 ]

@@ -99,7 +99,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="storagekit",
         description="Copy, sync and list objects in S3, Azure, GCS, local and memory stores by URL.",
-        epilog="Locations: s3://bucket/key, gs://bucket/key, az://container/blob, local://container/key "
+        epilog="Locations: s3://bucket/key, gs://bucket/key, az://container/blob, swift://container/object, "
+               "local://container/key "
                "(root from --local-root or $STORAGEKIT_LOCAL_ROOT), memory://container/key, or a local path. "
                "Global options may also follow the command name.",
     )

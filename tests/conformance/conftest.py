@@ -15,7 +15,7 @@ from storagekit.base import StorageDriver
 from storagekit.models import Container
 from storagekit.types import StorageKitError
 
-DRIVERS = ["memory", "local", "azure_blobs", "s3", "google_storage"]
+DRIVERS = ["memory", "local", "azure_blobs", "s3", "google_storage", "swift"]
 
 
 @pytest.fixture(scope="module", params=DRIVERS)

@@ -9,6 +9,7 @@ flipped byte must be an ObjectHashMismatchError, never silent corruption.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from collections.abc import Callable, Iterator
@@ -20,7 +21,13 @@ import pytest
 from storagekit.base import StorageDriver
 from storagekit.http import RetryPolicy
 from storagekit.models import Container
-from storagekit.types import ConnectionBrokenError, MalformedResponseError, ObjectHashMismatchError, StorageKitError
+from storagekit.types import (
+    ConnectionBrokenError,
+    ContainerDoesNotExistError,
+    MalformedResponseError,
+    ObjectHashMismatchError,
+    StorageKitError,
+)
 from tests.support.proxy import Fault, FaultProxy
 
 MiB = 1024 * 1024
@@ -52,10 +59,16 @@ def _gcs(request: pytest.FixtureRequest) -> tuple[str, DriverAt]:
         credentials=credentials, endpoint_url=at, project=PROJECT, **options)
 
 
-@pytest.fixture(scope="module", params=["s3", "azure_blobs", "google_storage"])
+def _swift(request: pytest.FixtureRequest) -> tuple[str, DriverAt]:
+    server = request.getfixturevalue("swift_server")  # tempauth hands out a storage URL on the Host asked
+    return server.endpoint, lambda endpoint, **options: server.driver(auth_url=f"{endpoint}/auth/v1.0", **options)
+
+
+@pytest.fixture(scope="module", params=["s3", "azure_blobs", "google_storage", "swift"])
 def proxied(request: pytest.FixtureRequest) -> Iterator[tuple[FaultProxy, StorageDriver, StorageDriver]]:
     """(proxy, driver through the proxy, driver straight to the server) for one provider."""
-    upstream, driver_at = {"s3": _s3, "azure_blobs": _azure, "google_storage": _gcs}[request.param](request)
+    upstream, driver_at = {"s3": _s3, "azure_blobs": _azure, "google_storage": _gcs, "swift": _swift}[
+        request.param](request)
     with FaultProxy(upstream) as proxy:
         via = driver_at(proxy.url, timeout=(2.0, 2.0), retry=FAST_RETRY, part_size=PART,
                         multipart_threshold=PART, max_concurrency=2)
@@ -74,14 +87,23 @@ def setup(proxied: tuple[FaultProxy, StorageDriver, StorageDriver]) -> Iterator[
     for obj in direct.list_container_objects(direct._as_container(name)):
         direct.delete_object(obj)
     direct.delete_container(direct._as_container(name))
+    segments = getattr(direct, "segment_container_for", None)
+    if segments:
+        with contextlib.suppress(ContainerDoesNotExistError):
+            direct.delete_container(direct._as_container(segments(name)))
 
 
 def _leftovers(driver: StorageDriver, container: Container) -> list[str]:
-    """Objects and (where the provider can list them) multipart uploads left in the container."""
+    """Objects, and multipart uploads or segments (where the provider has them) left for the container."""
     names = [obj.name for obj in driver.list_container_objects(container)]
     iterate_uploads = getattr(driver, "ex_iterate_multipart_uploads", None)
     if iterate_uploads:
         names += [f"upload:{upload.object_name}" for upload in iterate_uploads(container)]
+    segments = getattr(driver, "segment_container_for", None)  # Swift's SLO segments
+    if segments:
+        with contextlib.suppress(ContainerDoesNotExistError):
+            names += [f"segment:{obj.name}" for obj in driver.list_container_objects(
+                driver._as_container(segments(container)))]
     return names
 
 
@@ -229,6 +251,11 @@ _PROMISES: dict[str, dict[str, Callable[[str, str, dict[str, str]], bool]]] = {
     "google_storage": {
         "single": lambda method, path, headers: method == "POST" and "uploadType=multipart" in path,
         "chunk": lambda method, path, headers: method == "PUT" and "upload_id=" in path,
+    },
+    "swift": {
+        "single": lambda method, path, headers: method == "PUT" and "/slo/" not in path and "multipart" not in path,
+        "segment": lambda method, path, headers: method == "PUT" and "/slo/" in path,
+        "manifest": lambda method, path, headers: method == "PUT" and "multipart-manifest=put" in path,
     },
 }
 

@@ -19,6 +19,7 @@ from storagekit.types import DriverRef, ObjectDoesNotExistError, Provider
 from tests.support.azure_blobs import Azurite
 from tests.support.s3 import SeaweedFS
 from tests.support.servers import GCS_PROJECT
+from tests.support.swift import SwiftServer
 
 WORKERS = 4
 
@@ -44,7 +45,7 @@ def pool() -> Iterator[Pool]:
         yield workers
 
 
-@pytest.fixture(params=["s3", "seaweedfs", "minio", "azure", "azure-sas", "gcs", "local"])
+@pytest.fixture(params=["s3", "seaweedfs", "minio", "azure", "azure-sas", "gcs", "swift", "swift-token", "local"])
 def driver(request: pytest.FixtureRequest, tmp_path: Path) -> StorageDriver:
     kind: str = request.param
     if kind in ("s3", "seaweedfs", "minio"):
@@ -60,6 +61,12 @@ def driver(request: pytest.FixtureRequest, tmp_path: Path) -> StorageDriver:
     if kind == "gcs":
         return get_driver(Provider.GOOGLE_STORAGE)(credentials="anonymous", project=GCS_PROJECT,
                                                    endpoint_url=request.getfixturevalue("fake_gcs_server"))
+    if kind.startswith("swift"):
+        swift: SwiftServer = request.getfixturevalue("swift_server")
+        if kind == "swift":
+            return swift.driver()
+        storage_url, token = swift.login()
+        return get_driver(Provider.OPENSTACK_SWIFT)(storage_url=storage_url, auth_token=token)
     return get_driver(Provider.LOCAL)(str(tmp_path))
 
 

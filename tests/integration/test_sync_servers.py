@@ -45,7 +45,7 @@ def _location(driver: StorageDriver, scheme: str) -> Location:
 
 
 @pytest.mark.parametrize(("fixture", "scheme"), [("s3_driver", "s3"), ("azure_blobs_driver", "az"),
-                                                 ("google_storage_driver", "gs")])
+                                                 ("google_storage_driver", "gs"), ("swift_driver", "swift")])
 def test_mtime_and_mode_survive_a_round_trip(request: pytest.FixtureRequest, fixture: str, scheme: str,
                                             tree: Path, tmp_path: Path) -> None:
     location = _location(request.getfixturevalue(fixture), scheme)

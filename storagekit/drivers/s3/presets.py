@@ -81,6 +81,8 @@ PRESETS: Mapping[Provider, S3Preset] = MappingProxyType({
     Provider.HUAWEI_OBS: S3Preset("Huawei OBS", "obs.{region}.myhuaweicloud.com", "cn-north-4",
                                   website="https://www.huaweicloud.com/intl/en-us/product/obs.html"),
     Provider.MINIO: _custom("MinIO", "https://min.io/"),
+    Provider.OVH: S3Preset("OVHcloud Object Storage (S3)", "s3.{region}.perf.cloud.ovh.net", "sbg",
+                           website="https://www.ovhcloud.com/en/public-cloud/object-storage/"),
     Provider.S3: _aws("us-east-1"),
     Provider.S3_AP_NORTHEAST: _aws("ap-northeast-1"),
     Provider.S3_AP_NORTHEAST1: _aws("ap-northeast-1"),

@@ -11,6 +11,7 @@ import pytest
 from storagekit.drivers.azure_blobs._errors import parse_error as parse_azure
 from storagekit.drivers.google_storage._errors import parse_error as parse_gcs
 from storagekit.drivers.s3._errors import parse_error as parse_s3
+from storagekit.drivers.swift._errors import parse_error as parse_swift
 from storagekit.http import ErrorParser, RequestContext
 from storagekit.mock import MockTransport, reply
 from storagekit.providers import get_driver
@@ -53,10 +54,16 @@ def _gcs(status: int, code: str | None, headers: dict[str, str]) -> Response:
                  json.dumps({"error": error}).encode())
 
 
+def _swift(status: int, code: str | None, headers: dict[str, str]) -> Response:
+    """Swift sends no error codes: a status and a short HTML page."""
+    return reply(Request("GET", URL), status, headers, b"<html><h1>It failed</h1><p>it failed</p></html>")
+
+
 PARSERS: dict[str, tuple[ErrorParser, object]] = {
     "s3": (parse_s3, _s3),
     "azure_blobs": (parse_azure, _azure),
     "google_storage": (parse_gcs, _gcs),
+    "swift": (parse_swift, _swift),
 }
 
 # (status, the provider's code (one for all, or per provider), about an object?, Retry-After,
@@ -97,6 +104,8 @@ def test_the_same_answer_is_the_same_exception_on_every_driver(
 ) -> None:
     parse, build = PARSERS[provider]
     provider_code = code.get(provider) if isinstance(code, dict) else code
+    if provider == "swift":
+        provider_code = None  # Swift has no error codes: the status alone decides
     headers = {"Retry-After": retry_after} if retry_after else {}
     response = build(status, provider_code, headers)  # type: ignore[operator]
     context = RequestContext("GET", URL, None, "bucket", "key" if about_object else None)
@@ -114,6 +123,8 @@ def test_the_same_answer_is_the_same_exception_on_every_driver(
     ("google_storage", {"blob_type": "BlockBlob"}),
     ("azure_blobs", {"acl": "public-read"}),
     ("azure_blobs", {"kms_key_id": "arn:aws:kms:us-east-1:1:key/k"}),
+    ("swift", {"blob_type": "BlockBlob"}),
+    ("swift", {"storage_class": "GLACIER"}),
 ])
 def test_another_providers_option_is_an_invalid_option_everywhere(provider: str, extra: dict[str, str]) -> None:
     transport = MockTransport(lambda request: reply(request, 500))
@@ -122,6 +133,8 @@ def test_another_providers_option_is_an_invalid_option_everywhere(provider: str,
         "azure_blobs": lambda: get_driver("azure_blobs")("acct", AZURE_KEY, transport=transport),
         "google_storage": lambda: get_driver("google_storage")(credentials="anonymous", endpoint_url="http://gcs.test",
                                                                 project="p", transport=transport),
+        "swift": lambda: get_driver("openstack_swift")(storage_url="https://swift.test/v1/AUTH_a", auth_token="t",
+                                                      transport=transport),
     }[provider]()
     with pytest.raises(InvalidOptionError, match="|".join(extra)):
         driver.upload_object_via_stream([b"x"], driver._as_container("bucket"), "k", extra=extra)

@@ -14,7 +14,7 @@ S3_PROVIDERS = [Provider(name) for name, (module, _) in DRIVERS.items()
 
 def test_every_s3_provider_has_a_preset_and_nothing_else_does() -> None:
     assert set(PRESETS) == set(S3_PROVIDERS)
-    assert len(S3_PROVIDERS) == 33
+    assert len(S3_PROVIDERS) == 34
 
 
 @pytest.mark.parametrize("provider", S3_PROVIDERS, ids=str)
