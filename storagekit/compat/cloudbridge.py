@@ -195,7 +195,6 @@ class CloudProviderFactory:
 
         Raises:
             InvalidConfigurationException: an unknown provider name, or a configuration it cannot use.
-            NotSupportedError: ``ProviderList.OPENSTACK`` while this storagekit has no Swift driver.
         """
         if isinstance(name, StorageDriver):
             return CloudProvider(name)
@@ -281,16 +280,12 @@ def _gcp_driver(settings: _Settings) -> StorageDriver:
 
 
 def _openstack_driver(settings: _Settings) -> StorageDriver:
-    """A Swift driver on a pre-authenticated endpoint, once storagekit has one (``Provider.OPENSTACK_SWIFT``)."""
-    swift = Provider.__members__.get("OPENSTACK_SWIFT")
-    if swift is None:
-        raise NotSupportedError("ProviderList.OPENSTACK needs storagekit's OpenStack Swift driver, "
-                                "which this release does not have yet")
+    """A Swift driver on a pre-authenticated endpoint (CloudBridge's ``os_storage_url`` + ``os_auth_token``)."""
     storage_url, auth_token = settings.get("os_storage_url"), settings.get("os_auth_token")
     if not (storage_url and auth_token):
         raise InvalidConfigurationException("OpenStack object storage takes os_storage_url and os_auth_token "
                                             "(a pre-authenticated Swift endpoint)")
-    return get_driver(swift)(storage_url=storage_url, auth_token=auth_token)
+    return get_driver(Provider.OPENSTACK_SWIFT)(storage_url=storage_url, auth_token=auth_token)
 
 
 _DRIVER_BUILDERS: dict[ProviderList, Callable[[_Settings], StorageDriver]] = {
