@@ -98,7 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
     """The whole command line: global options, then one subparser per command."""
     parser = argparse.ArgumentParser(
         prog="storagekit",
-        description="Copy, sync and list objects in S3, Azure, GCS, local and memory stores by URL.",
+        description="Copy, sync and list objects in S3, Azure, GCS, Swift, local and memory stores by URL.",
         epilog="Locations: s3://bucket/key, gs://bucket/key, az://container/blob, swift://container/object, "
                "local://container/key "
                "(root from --local-root or $STORAGEKIT_LOCAL_ROOT), memory://container/key, or a local path. "
