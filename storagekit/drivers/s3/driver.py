@@ -13,12 +13,11 @@ import email.utils
 import logging
 import os
 import re
-import sys
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import closing
 from datetime import timedelta
-from functools import cache, partial
+from functools import partial
 from typing import Any, ClassVar
 from urllib.parse import quote, urlsplit
 
@@ -29,6 +28,7 @@ from ...http import Body, Connection, RequestContext
 from ...models import Container, MultipartUpload, Object, Part, StreamedPage
 from ...options import UploadOptions
 from ...pagination import PageTokens
+from ...presets import PresetDriver
 from ...streams import FAST_CRC32C, crc_combine
 from ...transfer import MiB, PartLimits
 from ...transport import Request, Response
@@ -166,7 +166,7 @@ def _crc_base64(value: int) -> str:
     return base64.b64encode(value.to_bytes(4, "big")).decode()
 
 
-class S3StorageDriver(StorageDriver):
+class S3StorageDriver(PresetDriver, StorageDriver):
     """Amazon S3 and S3-compatible services (the preset picks which; regions are arguments).
 
     Usage::
@@ -200,6 +200,8 @@ class S3StorageDriver(StorageDriver):
     website = "https://aws.amazon.com/s3/"
     provider: ClassVar[Provider | str] = Provider.S3
     preset: ClassVar[S3Preset] = PRESETS[Provider.S3]
+    presets = PRESETS
+    family = "an S3-compatible"
     capabilities = Capabilities(
         multipart=True, multipart_checksums=(), server_side_copy=True, signed_urls=True,
         delete_reports_missing=False, conditional_writes=True,
@@ -211,23 +213,6 @@ class S3StorageDriver(StorageDriver):
     multipart_copy_threshold: int = 5 * GiB
     """Copies of larger objects go part by part (UploadPartCopy); CopyObject stops at 5 GiB."""
     copy_part_size: int = 1 * GiB
-
-    @classmethod
-    def for_provider(cls, provider: Provider | str) -> type[S3StorageDriver]:
-        """The driver class configured for one S3-speaking provider's preset."""
-        # mypy deems a type[...] value unhashable (its __hash__ is seen unbound), though every class is hashable
-        return _preset_class(cls, Provider(provider))  # type: ignore[arg-type]
-
-    @classmethod
-    def _pickle_factory(cls) -> Callable[..., StorageDriver]:
-        """A preset's class is made at run time, so pickle cannot find it by name: unpickling asks
-        its base class (``for_provider``) for it again."""
-        found: object = sys.modules.get(cls.__module__)
-        for part in cls.__qualname__.split("."):
-            found = getattr(found, part, None)
-        if found is cls:
-            return cls
-        return partial(_preset_driver, cls.__bases__[0], Provider(cls.provider))
 
     def __init__(
         self,
@@ -776,27 +761,6 @@ class S3StorageDriver(StorageDriver):
 def _parse_time(value: str) -> datetime.datetime:
     """An S3 timestamp (``2024-05-01T12:00:00.000Z``) as an aware datetime."""
     return datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
-
-
-@cache
-def _preset_class(base: type[S3StorageDriver], provider: Provider) -> type[S3StorageDriver]:
-    """``base`` itself for Provider.S3, else one subclass per provider carrying only its preset."""
-    if provider is Provider.S3 and base.provider is Provider.S3:
-        return base
-    try:
-        preset = PRESETS[provider]
-    except KeyError:
-        raise InvalidOptionError(f"{provider.value} is not an S3-compatible provider") from None
-    attributes = {"provider": provider, "preset": preset, "name": preset.title, "website": preset.website,
-                  "__module__": base.__module__, "__doc__": f"{preset.title} through the S3 driver."}
-    return type(f"{base.__name__}[{provider.value}]", (base,), attributes)
-
-
-def _preset_driver(
-    base: type[S3StorageDriver], provider: Provider, *args: Any, **kwargs: Any
-) -> S3StorageDriver:
-    """A preset's driver rebuilt from a pickle: ``base.for_provider(provider)(*args, **kwargs)``."""
-    return base.for_provider(provider)(*args, **kwargs)
 
 
 __all__ = ["S3StorageDriver"]

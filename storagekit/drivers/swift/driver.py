@@ -15,11 +15,9 @@ from __future__ import annotations
 
 import json
 import re
-import sys
 import time
 import uuid
-from collections.abc import Callable, Iterator, Mapping
-from functools import partial
+from collections.abc import Iterator, Mapping
 from hashlib import md5
 from typing import Any, ClassVar
 from urllib.parse import quote, unquote
@@ -30,6 +28,7 @@ from ...http import Body, Connection, RequestContext, error_for_status, range_he
 from ...models import Container, MultipartUpload, Object, ObjectPage, Part
 from ...options import UploadOptions
 from ...pagination import PageTokens
+from ...presets import PresetDriver
 from ...secret import Secret
 from ...transfer import MiB, PartLimits
 from ...transport import Response
@@ -101,7 +100,7 @@ def _json(data: bytes, what: str, driver: Any) -> Any:
                                      f"{data[:60].decode('utf-8', 'replace')!r})", driver) from None
 
 
-class SwiftStorageDriver(StorageDriver):
+class SwiftStorageDriver(PresetDriver, StorageDriver):
     """OpenStack Swift, and Swift clouds through their presets (Rackspace Cloud Files, OVHcloud, KT ucloud).
 
     Usage::
@@ -125,6 +124,8 @@ class SwiftStorageDriver(StorageDriver):
     website = "https://docs.openstack.org/swift/"
     provider: ClassVar[Provider | str] = Provider.OPENSTACK_SWIFT
     preset: ClassVar[SwiftPreset] = PRESETS[Provider.OPENSTACK_SWIFT]
+    presets = PRESETS
+    family = "a Swift"
     capabilities = Capabilities(multipart=True, multipart_checksums=("md5",), server_side_copy=True, signed_urls=True,
                                 delete_reports_missing=True, conditional_writes=True)
     part_limits = PartLimits(min_size=1 * MiB, max_size=5 * GiB, max_parts=1000)
@@ -135,18 +136,6 @@ class SwiftStorageDriver(StorageDriver):
 
     list_page_size = 10_000
     """``limit`` of a listing request (10,000 is Swift's default maximum)."""
-
-    @classmethod
-    def for_provider(cls, provider: Provider | str) -> type[SwiftStorageDriver]:
-        """The driver class configured for one Swift cloud's preset."""
-        return _preset_class(cls, Provider(provider))
-
-    @classmethod
-    def _pickle_factory(cls) -> Callable[..., StorageDriver]:
-        """A preset's class is made at run time: unpickling asks ``for_provider`` for it again."""
-        if getattr(sys.modules.get(cls.__module__), cls.__qualname__, None) is cls:
-            return cls
-        return partial(_preset_driver, cls.__bases__[0], Provider(cls.provider))
 
     def __init__(
         self,
@@ -588,30 +577,6 @@ class SwiftStorageDriver(StorageDriver):
                     "or pass temp_url_key=", self)
             self._temp_url_key = Secret(key)
         return self._temp_url_key.reveal()
-
-
-_PRESET_CLASSES: dict[tuple[type[SwiftStorageDriver], Provider], type[SwiftStorageDriver]] = {}
-
-
-def _preset_class(base: type[SwiftStorageDriver], provider: Provider) -> type[SwiftStorageDriver]:
-    """``base`` itself for OPENSTACK_SWIFT, else one subclass per provider carrying only its preset (made once)."""
-    if provider is base.provider:
-        return base
-    if (base, provider) in _PRESET_CLASSES:
-        return _PRESET_CLASSES[(base, provider)]
-    try:
-        preset = PRESETS[provider]
-    except KeyError:
-        raise InvalidOptionError(f"{provider.value} is not a Swift provider") from None
-    attributes = {"provider": provider, "preset": preset, "name": preset.title, "website": preset.website,
-                  "__module__": base.__module__, "__doc__": f"{preset.title} through the Swift driver."}
-    return _PRESET_CLASSES.setdefault(
-        (base, provider), type(f"{base.__name__}[{provider.value}]", (base,), attributes))
-
-
-def _preset_driver(base: type[SwiftStorageDriver], provider: Provider, *args: Any, **kwargs: Any) -> StorageDriver:
-    """A preset's driver rebuilt from a pickle: ``base.for_provider(provider)(*args, **kwargs)``."""
-    return base.for_provider(provider)(*args, **kwargs)
 
 
 __all__ = ["SwiftStorageDriver"]
