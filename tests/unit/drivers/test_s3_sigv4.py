@@ -120,8 +120,9 @@ class Headers(MutableMapping[str, str]):
 
 
 def _requests_headers(items: dict[str, str]) -> MutableMapping[str, str]:
-    structures = pytest.importorskip("requests.structures")
-    return structures.CaseInsensitiveDict(items)
+    from requests.structures import CaseInsensitiveDict  # requests is installed with google-auth
+
+    return CaseInsensitiveDict(items)
 
 
 @dataclass
