@@ -200,6 +200,24 @@ class ObjectReader(io.BufferedIOBase):
         start, data = found
         return data[self._position - start :]
 
+    def readline(self, size: int | None = -1) -> bytes:
+        """The bytes up to and including the next ``\\n`` (at most ``size`` if it is not negative),
+        scanned a cached block at a time."""
+        limit = -1 if size is None else size
+        line = bytearray()
+        while limit < 0 or len(line) < limit:
+            block = self.peek()
+            if not block:
+                break
+            end = block.find(b"\n") + 1 or len(block)
+            if limit >= 0:
+                end = min(end, limit - len(line))
+            line += block[:end]
+            self._position += end
+            if line.endswith(b"\n"):
+                break
+        return bytes(line)
+
     def close(self) -> None:
         self._cache.clear()
         self._cached = 0
@@ -428,7 +446,8 @@ class ObjectWriter(io.BufferedIOBase):
 
     def __del__(self) -> None:
         """Abort, where io's default would close (and so commit) a file dropped unclosed."""
-        self.abort()
+        if hasattr(self, "_finalize"):  # else __init__ failed before the upload began
+            self.abort()
 
     def _send(self, chunk: bytes) -> None:
         self._upload.send(chunk)
