@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any, Union
 
 from . import transfer
 from .models import Container, Object
+from .options import UploadOptions
 from .streams import Checksum, cheapest
 from .types import InvalidOptionError
 
@@ -51,6 +52,8 @@ _CHUNK = 1024 * 1024
 """The writer hands its bytes to the upload engine in chunks of this size."""
 _QUEUE_CHUNKS = 2
 """Chunks the writer may have queued ahead of the engine (with the engine's parts: bounded memory)."""
+_MAX_BLOCKS = 64
+"""Most blocks the reader's cache holds, whatever their size (tiny blocks after many seeks)."""
 _TEXT_OPTIONS = ("encoding", "errors", "newline")
 
 ObjectFile = Union["ObjectReader", "ObjectWriter", io.TextIOWrapper]
@@ -248,7 +251,7 @@ class ObjectReader(io.BufferedIOBase):
         block = bytes(data)
         self._cache[position] = block
         self._cached += len(block)
-        while self._cached > self._cache_size and len(self._cache) > 1:
+        while (self._cached > self._cache_size or len(self._cache) > _MAX_BLOCKS) and len(self._cache) > 1:
             _, dropped = self._cache.popitem(last=False)
             self._cached -= len(dropped)
         return position, block
@@ -264,7 +267,11 @@ class ObjectReader(io.BufferedIOBase):
         self._hash(position, view)
 
     def _hash(self, position: int, view: memoryview) -> None:
-        """Feed the in-order prefix from byte 0 to the checksum; verify when it reaches the end."""
+        """Feed the in-order prefix from byte 0 to the checksum; verify when it reaches the end.
+
+        A fetch of the whole object at once was verified by the engine's read already."""
+        if position == 0 and len(view) == self.size:
+            self._hashed = self.size
         if not position <= self._hashed < position + len(view):
             return
         if self._checksum is None:  # the first range is open: what it proved of the object is known
@@ -371,7 +378,8 @@ class ObjectWriter(io.BufferedIOBase):
     ) -> None:
         super().__init__()
         driver._check_object_name(object_name)
-        driver.transfer_config.merged(**transfer_options)  # a bad option fails here, not in the worker
+        UploadOptions.parse(extra, ex_meta, headers)  # a bad option fails here, not in the worker
+        driver.transfer_config.merged(**transfer_options)
         self.driver = driver
         self.name = object_name
         self.container = container
