@@ -20,13 +20,14 @@ Usage::
 
 from __future__ import annotations
 
+import io
 import math
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar, overload
 
-from . import connection_options, libcloud_options, permissions, transfer
+from . import connection_options, files, libcloud_options, permissions, transfer
 from .models import Container, MultipartUpload, Object, ObjectPage, Part, PermissionReport, Prefix, StreamedPage
 from .options import HTTP_PROPERTIES, UploadOptions, with_storage_class
 from .pagination import PageTokens
@@ -423,6 +424,54 @@ class StorageDriver:
                 self, container_name=obj.container.name, object_name=obj.name,
             )
         return end
+
+    # ------------------------------------------------------------------ file objects
+
+    @overload
+    def open(
+        self, container: Container | str, object_name: str, mode: Literal["rb"] = "rb", **options: Any
+    ) -> files.ObjectReader: ...
+
+    @overload
+    def open(
+        self, container: Container | str, object_name: str, mode: Literal["wb"], **options: Any
+    ) -> files.ObjectWriter: ...
+
+    @overload
+    def open(
+        self, container: Container | str, object_name: str, mode: Literal["r", "w"], **options: Any
+    ) -> io.TextIOWrapper: ...
+
+    @overload
+    def open(self, container: Container | str, object_name: str, mode: str, **options: Any) -> files.ObjectFile: ...
+
+    def open(
+        self, container: Container | str, object_name: str, mode: str = "rb", **options: Any
+    ) -> files.ObjectFile:
+        """Open an object as a file: a seekable reader (``"rb"``, ``"r"``) or a writer (``"wb"``, ``"w"``).
+
+        The reader fetches ranges as it is read, with a read-ahead that grows while reads are
+        sequential, and verifies a whole in-order read like a download. The writer stores the
+        object on ``close()`` through the upload engine (multipart past the threshold) and
+        stores nothing if the ``with`` block raises or the file is dropped unclosed.
+
+        Args:
+            container: the container, or its name.
+            object_name: the object's name.
+            mode: ``"rb"`` / ``"wb"`` (binary) or ``"r"`` / ``"w"`` (text, UTF-8 unless ``encoding``).
+            **options: ``encoding``, ``errors``, ``newline`` (text modes); ``block_size``,
+                ``cache_size`` (reading); ``extra``, ``headers``, ``ex_meta`` (writing); and the
+                transfer settings (``part_size``, ``multipart_threshold``, ``max_concurrency``).
+
+        Returns:
+            an :class:`~storagekit.files.ObjectReader`, an :class:`~storagekit.files.ObjectWriter`,
+            or an :class:`io.TextIOWrapper` over one.
+
+        Raises:
+            InvalidOptionError: an unknown mode or option.
+            ObjectDoesNotExistError: reading an object that does not exist.
+        """
+        return files.open_object(self, container, object_name, mode, **options)
 
     # ------------------------------------------------------------------ copies and URLs
 

@@ -14,6 +14,7 @@ from .streams import Checksum, crc32c
 
 if TYPE_CHECKING:
     from .base import StorageDriver
+    from .files import ObjectFile
 
 E = TypeVar("E")
 """What a driver's listing parser yields for one object, before it is made an Object."""
@@ -74,6 +75,10 @@ class Container:
 
     def delete_object(self, obj: Object) -> bool:
         return self.driver.delete_object(obj)
+
+    def open(self, object_name: str, mode: str = "rb", **options: Any) -> ObjectFile:
+        """Open an object of this container as a file (see :meth:`StorageDriver.open`)."""
+        return self.driver.open(self, object_name, mode, **options)
 
     def delete(self) -> bool:
         return self.driver.delete_container(self)
@@ -141,6 +146,10 @@ class Object:
 
     def get_url(self, expires_in: int = 3600, method: str = "GET") -> str:
         return self.driver.get_object_url(self, expires_in=expires_in, method=method)
+
+    def open(self, mode: str = "rb", **options: Any) -> ObjectFile:
+        """Open this object as a file (see :meth:`StorageDriver.open`)."""
+        return self.driver.open(self.container, self.name, mode, **options)
 
     def delete(self) -> bool:
         return self.driver.delete_object(self)
