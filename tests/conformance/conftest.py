@@ -1,19 +1,19 @@
-"""The conformance suite runs every test here once per driver.
+"""Storagekit's own drivers run the conformance suite (:mod:`storagekit.testing`): every test of
+it runs once per driver.
 
-Each driver's fixture module (``tests/support/<driver>.py``) provides ``<driver>_driver``;
-a cloud driver's fixture starts its real server for the session.
+Each driver's fixture module (``tests/support/<driver>.py``) provides ``<driver>_driver``
+(a cloud driver's fixture starts its real server for the session) and may provide
+``<driver>_server_gaps``, the tests that server is known to get wrong (see :class:`OnEveryDriver`).
 """
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterator
-
 import pytest
 
 from storagekit.base import StorageDriver
-from storagekit.models import Container
-from storagekit.types import StorageKitError
+from storagekit.testing import empty_and_delete, unique_name
+
+__all__ = ["DRIVERS", "OnEveryDriver", "empty_and_delete", "unique_name"]
 
 DRIVERS = ["memory", "local", "azure_blobs", "s3", "google_storage", "swift"]
 
@@ -23,44 +23,15 @@ def driver(request: pytest.FixtureRequest) -> StorageDriver:
     return request.getfixturevalue(f"{request.param}_driver")  # type: ignore[no-any-return]
 
 
-@pytest.fixture(autouse=True)
-def _known_server_gaps(request: pytest.FixtureRequest) -> None:
-    """Mark strict xfail the tests a test server is known to get wrong.
+class OnEveryDriver:
+    """Mixed in before a suite class: its known gaps come from the driver's ``<driver>_server_gaps``
+    fixture (test function name to the reason, which must say where the behaviour is tested
+    instead), so those tests become strict xfails on that driver only."""
 
-    A driver's fixture module may define ``<driver>_server_gaps``: a dict of test
-    function name to the reason (which must say where the behaviour is tested instead).
-    Strict: the day the server is fixed, the test passes and the run fails until the
-    entry is removed.
-    """
-    name = getattr(request.node, "callspec", None) and request.node.callspec.params.get("driver")
-    if not name:
-        return
-    try:
-        gaps = request.getfixturevalue(f"{name}_server_gaps")
-    except pytest.FixtureLookupError:
-        return
-    reason = gaps.get(request.node.originalname)
-    if reason:
-        request.applymarker(pytest.mark.xfail(strict=True, reason=reason))
-
-
-def unique_name(label: str = "sk") -> str:
-    """A container name every provider accepts (S3's rules are the strictest)."""
-    return f"{label}-{uuid.uuid4().hex[:16]}"
-
-
-def empty_and_delete(container: Container) -> None:
-    driver = container.driver
-    try:
-        for obj in list(driver.iterate_container_objects(container)):
-            driver.delete_object(obj)
-        driver.delete_container(container)
-    except StorageKitError:
-        pass
-
-
-@pytest.fixture
-def container(driver: StorageDriver) -> Iterator[Container]:
-    created = driver.create_container(unique_name())
-    yield created
-    empty_and_delete(created)
+    @pytest.fixture
+    def server_gaps(self, request: pytest.FixtureRequest, driver: StorageDriver) -> dict[str, str]:
+        name = request.node.callspec.params["driver"]
+        try:
+            return request.getfixturevalue(f"{name}_server_gaps")  # type: ignore[no-any-return]
+        except pytest.FixtureLookupError:
+            return {}
