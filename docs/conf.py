@@ -19,7 +19,7 @@ from storagekit import __version__  # noqa: E402  (the path above makes this che
 
 project = "storagekit"
 author = "the storagekit authors"
-copyright = "the storagekit authors, Apache License 2.0"  # noqa: A001
+copyright = "the storagekit authors, Apache License 2.0"
 release = version = __version__
 
 extensions = [

@@ -11,7 +11,8 @@
     one section of another Markdown page, by its heading, so a guide shows a page's section
     (a provider's credentials, the integrity table) without a second copy that could drift.
 
-Each directive builds its text and parses it in place; nothing is written to the source tree.
+Each directive builds Markdown and parses it in place (they are used from the MyST pages);
+nothing is written to the source tree.
 """
 
 from __future__ import annotations
@@ -28,23 +29,25 @@ from sphinx.util.docutils import SphinxDirective
 
 
 def _literal(text: str) -> str:
-    """Inline literal text (reST ``code``), empty when there is nothing."""
-    return f"``{text}``" if text else ""
+    """Inline code, empty when there is nothing."""
+    return f"`{text}`" if text else ""
 
 
 def _cell(text: str) -> str:
-    """One line of a list-table cell: newlines folded, a leading ``-`` or ``*`` not read as a list."""
-    text = " ".join(text.split())
-    return f"\\{text}" if text[:1] in "-*+" else text
+    """One table cell: newlines folded, pipes escaped."""
+    return " ".join(text.split()).replace("|", "\\|")
 
 
-def list_table(header: list[str], rows: Iterable[list[str]], widths: str = "auto") -> list[str]:
-    """A reST ``list-table`` of the given cells."""
-    lines = [".. list-table::", "   :header-rows: 1", f"   :widths: {widths}", ""]
-    for row in [header, *rows]:
-        lines.append(f"   * - {_cell(row[0]) or ' '}")
-        lines.extend(f"     - {_cell(cell) or ' '}" for cell in row[1:])
+def table(header: list[str], rows: Iterable[list[str]]) -> list[str]:
+    """A Markdown (GFM) table of the given cells."""
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(_cell(cell) for cell in row) + " |" for row in rows]
     return [*lines, ""]
+
+
+def _code(text: str) -> list[str]:
+    """A fenced block of plain text."""
+    return ["```text", *text.strip().splitlines(), "```", ""]
 
 
 def _subcommands(parser: argparse.ArgumentParser) -> list[tuple[str, argparse.ArgumentParser, str]]:
@@ -61,11 +64,14 @@ def _subcommands(parser: argparse.ArgumentParser) -> list[tuple[str, argparse.Ar
     return found
 
 
-def _option_rows(parser: argparse.ArgumentParser) -> list[list[str]]:
-    """One row per argument: its spellings (with the value it takes), its default, its help."""
+def _option_rows(parser: argparse.ArgumentParser, skip: frozenset[str] = frozenset()) -> list[list[str]]:
+    """One row per argument: its spellings (with the value it takes), its default, its help; options
+    whose spellings are all in ``skip`` (the global ones, repeated in each subcommand) are left out."""
     rows = []
     for action in parser._actions:
         if isinstance(action, (argparse._HelpAction, argparse._SubParsersAction)) or action.help == argparse.SUPPRESS:
+            continue
+        if action.option_strings and set(action.option_strings) <= skip:
             continue
         metavar = action.metavar or (action.dest.upper() if action.nargs != 0 else "")
         if isinstance(metavar, tuple):
@@ -83,24 +89,23 @@ def _option_rows(parser: argparse.ArgumentParser) -> list[list[str]]:
 
 
 def cli_reference(parser: argparse.ArgumentParser) -> list[str]:
-    """The whole command line as reST: global options, then a section per subcommand."""
-    lines = [parser.description or "", "", ".. code-block:: text", "",
-             *("   " + line for line in parser.format_usage().strip().splitlines()), ""]
-    lines += ["Global options", "--------------", "",
-              "They go before or after the subcommand's name.", ""]
-    lines += list_table(["option", "default", "meaning"], _option_rows(parser), "30 15 55")
+    """The whole command line as Markdown: global options, then a section per subcommand."""
+    lines = [parser.description or "", "", *_code(parser.format_usage())]
+    lines += ["## Global options", "", "They go before or after the subcommand's name; the tables below",
+              "list each subcommand's own arguments.", ""]
+    lines += table(["option", "default", "meaning"], _option_rows(parser))
+    global_options = frozenset(option for action in parser._actions for option in action.option_strings
+                               if not isinstance(action, argparse._HelpAction))
     for name, sub, summary in _subcommands(parser):
-        title = f"storagekit {name}"
-        lines += [title, "-" * len(title), "", summary, ""]
-        lines += [".. code-block:: text", "", *("   " + line for line in sub.format_usage().strip().splitlines()), ""]
+        lines += [f"## storagekit {name}", "", summary, "", *_code(sub.format_usage())]
         if sub.description:
             lines += [" ".join(sub.description.split()), ""]
-        rows = _option_rows(sub)
+        rows = _option_rows(sub, global_options)
         if rows:
-            lines += list_table(["argument", "default", "meaning"], rows, "30 15 55")
+            lines += table(["argument", "default", "meaning"], rows)
         nested = _subcommands(sub)
         if nested:
-            lines += list_table(["subcommand", "meaning"],
+            lines += table(["subcommand", "meaning"],
                                 [[_literal(f"{name} {inner}"), text] for inner, _, text in nested])
         if sub.epilog:
             lines += [" ".join(sub.epilog.split()), ""]
@@ -108,7 +113,7 @@ def cli_reference(parser: argparse.ArgumentParser) -> list[str]:
 
 
 class _Generated(SphinxDirective):
-    """A directive whose content is reST made by :meth:`lines`."""
+    """A directive whose content is Markdown made by :meth:`lines`, for the site's MyST pages."""
 
     def lines(self) -> list[str]:
         raise NotImplementedError
@@ -133,31 +138,33 @@ class ExitCodesDirective(_Generated):
         from storagekit import cli
 
         rows = [["0", "success"]]
-        rows += [[str(code), f":class:`~{kind.__module__}.{kind.__qualname__}`" if kind.__module__.startswith(
+        rows += [[str(code), f"{{class}}`~{kind.__module__}.{kind.__qualname__}`" if kind.__module__.startswith(
             "storagekit") else _literal(kind.__name__)] for kind, code in cli.EXIT_CODES]
-        rows += [[str(cli.EXIT_USAGE), "a usage error: a bad option, a mistyped URL scheme, a secret on the command line"],
+        rows += [[str(cli.EXIT_USAGE), "usage: a bad option, a mistyped URL scheme, a secret on the command line"],
                  [str(cli.EXIT_INTERRUPTED), "interrupted (Ctrl-C); the summary of what was done is printed"],
-                 [str(cli.EXIT_OUTPUT_CLOSED), "standard output closed by its reader (``storagekit ls | head``)"]]
-        return list_table(["exit status", "error (first match wins)"], rows, "20 80")
+                 [str(cli.EXIT_OUTPUT_CLOSED), "standard output closed by its reader (`storagekit ls | head`)"]]
+        return table(["exit status", "error (first match wins)"], rows)
 
 
 class S3PresetsDirective(_Generated):
     def lines(self) -> list[str]:
         from storagekit.drivers.s3 import PRESETS
 
-        rows = [[_literal(str(provider)), preset.title, _literal(preset.endpoint) if preset.endpoint else "none: give ``endpoint_url``",
+        rows = [[_literal(str(provider)), preset.title,
+                 _literal(preset.endpoint) if preset.endpoint else "none: give `endpoint_url`",
                  _literal(preset.region or ""), preset.addressing] for provider, preset in PRESETS.items()]
-        return list_table(["provider", "service", "endpoint", "default region", "bucket in"], rows)
+        return table(["provider", "service", "endpoint", "default region", "bucket in"], rows)
 
 
 class SwiftPresetsDirective(_Generated):
     def lines(self) -> list[str]:
         from storagekit.drivers.swift import PRESETS
 
-        rows = [[_literal(str(provider)), preset.title, _literal(preset.auth_url) if preset.auth_url else "the deployment's: give ``auth_url``",
+        rows = [[_literal(str(provider)), preset.title,
+                 _literal(preset.auth_url) if preset.auth_url else "the deployment's: give `auth_url`",
                  _literal(str(preset.auth_version or "")), _literal(preset.region or "")]
                 for provider, preset in PRESETS.items()]
-        return list_table(["provider", "service", "identity endpoint", "auth version", "default region"], rows)
+        return table(["provider", "service", "identity endpoint", "auth version", "default region"], rows)
 
 
 class SectionDirective(SphinxDirective):
@@ -166,7 +173,7 @@ class SectionDirective(SphinxDirective):
     early): the section's body, up to the next heading of the same or a higher level."""
 
     required_arguments = 1
-    option_spec = {"heading": directives.unchanged_required, "until": directives.unchanged}  # noqa: RUF012
+    option_spec = {"heading": directives.unchanged_required, "until": directives.unchanged}
 
     def run(self) -> list[nodes.Node]:
         relative, path = self.env.relfn2path(self.arguments[0], self.env.docname)
@@ -174,9 +181,10 @@ class SectionDirective(SphinxDirective):
         with open(path, encoding="utf-8") as file:
             lines = file.read().splitlines()
         wanted, until = self.options["heading"], self.options.get("until")
-        for start, line in enumerate(lines):
+        start, level = 0, 0
+        for start, line in enumerate(lines):  # noqa: B007  (the loop stops at the heading)
             level = len(line) - len(line.lstrip("#"))
-            if 0 < level and line[level:].strip().startswith(wanted):
+            if level > 0 and line[level:].strip().startswith(wanted):
                 break
         else:
             raise self.error(f"no heading starting with {wanted!r} in {self.arguments[0]}")
