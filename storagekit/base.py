@@ -167,24 +167,71 @@ class StorageDriver:
     # ------------------------------------------------------------------ containers
 
     def iterate_containers(self) -> Iterator[Container]:
-        """Yield every container the credentials can see."""
+        """Yield every container the credentials can see.
+
+        Returns:
+            An iterator of :class:`~storagekit.models.Container`, fetched page by page as it is consumed.
+
+        """
         return self._iter_containers()
 
     def list_containers(self) -> list[Container]:
+        """Every container the credentials can see, as a list (:meth:`iterate_containers` collected).
+
+        Returns:
+            The containers.
+
+        """
         return list(self.iterate_containers())
 
     def get_container(self, container_name: str) -> Container:
-        """The container of that name; ContainerDoesNotExistError if there is none."""
+        """The container of that name, as the service describes it.
+
+        Args:
+            container_name: the container's (bucket's) name.
+
+        Returns:
+            The :class:`~storagekit.models.Container`.
+
+        Raises:
+            ContainerDoesNotExistError: there is no container of that name.
+            InvalidContainerNameError: the name is empty or has characters no store accepts.
+
+        """
         self._check_container_name(container_name)
         return self._get_container(container_name)
 
     def create_container(self, container_name: str) -> Container:
-        """Create a container; ContainerAlreadyExistsError if the name is taken."""
+        """Create a container.
+
+        Args:
+            container_name: the new container's name (the provider's naming rules apply).
+
+        Returns:
+            The new :class:`~storagekit.models.Container`.
+
+        Raises:
+            ContainerAlreadyExistsError: the name is taken (by you, or on S3 by anyone).
+            InvalidContainerNameError: the provider refuses the name.
+
+        """
         self._check_container_name(container_name)
         return self._create_container(container_name)
 
     def delete_container(self, container: Container) -> bool:
-        """Delete an empty container; ContainerIsNotEmptyError if it still holds objects."""
+        """Delete an empty container.
+
+        Args:
+            container: the container (or its name).
+
+        Returns:
+            True (a failure raises).
+
+        Raises:
+            ContainerIsNotEmptyError: it still holds objects.
+            ContainerDoesNotExistError: there is no such container.
+
+        """
         self._delete_container(self._as_container(container))
         return True
 
@@ -201,6 +248,19 @@ class StorageDriver:
 
         With a ``delimiter``, only the objects directly under the prefix are yielded;
         :meth:`iterate_container_entries` also yields the common prefixes.
+
+        Args:
+            container: the container (or its name).
+            prefix: only names that start with it.
+            ex_prefix: libcloud's older keyword for ``prefix``.
+            delimiter: stop names at this string after the prefix (``"/"``: one "directory" level).
+
+        Returns:
+            An iterator of :class:`~storagekit.models.Object`, pages fetched as it is consumed.
+
+        Raises:
+            ContainerDoesNotExistError: there is no such container (raised as the iteration starts).
+
         """
         for entry in self.iterate_container_entries(container, prefix or ex_prefix, delimiter):
             if isinstance(entry, Object):
@@ -209,7 +269,22 @@ class StorageDriver:
     def iterate_container_entries(
         self, container: Container, prefix: str | None = None, delimiter: str | None = "/"
     ) -> Iterator[Object | Prefix]:
-        """Yield objects and common prefixes (like a directory listing) in name order."""
+        """Yield objects and common prefixes (like a directory listing) in name order.
+
+        Args:
+            container: the container (or its name).
+            prefix: only names that start with it (``"photos/"`` lists that "directory").
+            delimiter: names are cut after it past the prefix, and each cut name is yielded once as a
+                :class:`~storagekit.models.Prefix`; None lists every object under the prefix.
+
+        Returns:
+            An iterator of :class:`~storagekit.models.Object` and :class:`~storagekit.models.Prefix`.
+
+        Raises:
+            ContainerDoesNotExistError: there is no such container.
+            MalformedResponseError: the service repeated a page token (a listing that would never end).
+
+        """
         container = self._as_container(container)
         tokens = PageTokens(f"the objects of {container.name}", self, container_name=container.name)
         token: str | None = None
@@ -230,22 +305,66 @@ class StorageDriver:
         self, container: Container, prefix: str | None = None, ex_prefix: str | None = None,
         delimiter: str | None = None,
     ) -> list[Object]:
+        """The objects of a container, as a list (:meth:`iterate_container_objects` collected).
+
+        Args:
+            container: the container (or its name).
+            prefix: only names that start with it.
+            ex_prefix: libcloud's older keyword for ``prefix``.
+            delimiter: only the objects directly under the prefix (see :meth:`iterate_container_objects`).
+
+        Returns:
+            The objects, in name order.
+
+        """
         return list(self.iterate_container_objects(container, prefix, ex_prefix, delimiter))
 
     def ex_iterate_container_objects(self, container: Container, prefix: str | None = None) -> Iterator[Object]:
-        """libcloud's older spelling of :meth:`iterate_container_objects` with a prefix."""
+        """libcloud's older spelling of :meth:`iterate_container_objects` with a prefix.
+
+        Args:
+            container: the container (or its name).
+            prefix: only names that start with it.
+
+        Returns:
+            An iterator of :class:`~storagekit.models.Object`.
+
+        """
         return self.iterate_container_objects(container, prefix=prefix)
 
     # ------------------------------------------------------------------ objects
 
     def get_object(self, container_name: str, object_name: str) -> Object:
-        """The object's properties; ObjectDoesNotExistError / ContainerDoesNotExistError if missing."""
+        """The object's properties (size, ETag, checksums, metadata), from one HEAD-like request.
+
+        Args:
+            container_name: the container's name.
+            object_name: the object's name.
+
+        Returns:
+            The :class:`~storagekit.models.Object`.
+
+        Raises:
+            ObjectDoesNotExistError: there is no such object (also a FileNotFoundError).
+            ContainerDoesNotExistError: there is no such container.
+            InvalidObjectNameError: the name is empty, too long or has a NUL byte.
+
+        """
         container = self._as_container(container_name)
         self._check_object_name(object_name)
         return self._head_object(container, object_name)
 
     def object_exists(self, container: Container | str, object_name: str) -> bool:
-        """True if the object exists; only a not-found answer means False."""
+        """Whether the object exists; only a not-found answer means False (other errors raise).
+
+        Args:
+            container: the container, or its name.
+            object_name: the object's name.
+
+        Returns:
+            True if it exists.
+
+        """
         try:
             self.get_object(self._as_container(container).name, object_name)
         except ObjectDoesNotExistError:
@@ -253,12 +372,29 @@ class StorageDriver:
         return True
 
     def delete_object(self, obj: Object) -> bool:
-        """Delete an object (see ``capabilities.delete_reports_missing`` for a missing one)."""
+        """Delete an object.
+
+        Args:
+            obj: the object (from a listing, :meth:`get_object` or an upload).
+
+        Returns:
+            True. A missing object raises ObjectDoesNotExistError where the store says so
+            (``capabilities.delete_reports_missing``; S3 answers success instead).
+
+        """
         self._delete_object(obj.container, obj.name)
         return True
 
     def delete_objects(self, objects: Iterable[Object]) -> list[StorageKitError]:
-        """Delete many objects; returns the errors of those that failed (an empty list if none)."""
+        """Delete many objects, in batches where the store has a batch request (S3 DeleteObjects).
+
+        Args:
+            objects: the objects, of one container or several.
+
+        Returns:
+            The errors of those that could not be deleted (an empty list if all were).
+
+        """
         by_container: dict[Container, list[str]] = {}
         for obj in objects:
             by_container.setdefault(obj.container, []).append(obj.name)
@@ -296,7 +432,33 @@ class StorageDriver:
     ) -> Object:
         """Upload a local file; the content type is guessed from the name unless given.
 
-        ``ex_storage_class`` is libcloud's keyword for ``extra["storage_class"]``.
+        The upload is verified (size, and the cheapest digest the store reports) and, past
+        ``multipart_threshold``, multipart; a failure leaves no object and no multipart upload.
+
+        Args:
+            file_path: the file to upload.
+            container: the destination container.
+            object_name: the object's name.
+            extra: object properties: ``content_type``, ``content_encoding``, ``content_disposition``,
+                ``content_language``, ``cache_control``, ``meta_data``, ``storage_class``, ``acl``,
+                ``if_none_match`` (``"*"``: only if absent), ``if_match`` (an ETag), ... (snake_case or
+                libcloud's CamelCase keys); an unknown key is an InvalidOptionError.
+            verify_hash: check the stored object's digest against the data sent (default True).
+            headers: extra HTTP headers for the upload request.
+            ex_meta: user metadata (merged with ``extra["meta_data"]``).
+            ex_storage_class: libcloud's keyword for ``extra["storage_class"]``.
+            **kwargs: transfer settings for this call (``part_size``, ``multipart_threshold``,
+                ``max_concurrency``, ``progress``).
+
+        Returns:
+            The stored :class:`~storagekit.models.Object`.
+
+        Raises:
+            InvalidObjectNameError: the name is not acceptable.
+            InvalidOptionError: an unknown ``extra`` key or transfer setting.
+            PreconditionFailedError: an ``if_none_match`` / ``if_match`` condition failed.
+            ObjectHashMismatchError: the store holds something else than was sent (the object is deleted).
+
         """
         self._check_object_name(object_name)
         options = UploadOptions.parse(with_storage_class(extra, ex_storage_class), ex_meta, headers)
@@ -318,7 +480,24 @@ class StorageDriver:
     ) -> Object:
         """Upload from an iterator of bytes, a binary file object or bytes, of any length.
 
-        ``ex_storage_class`` is libcloud's keyword for ``extra["storage_class"]``.
+        Args:
+            iterator: the data: an iterable of ``bytes`` chunks, a binary file object, or ``bytes``.
+            container: the destination container.
+            object_name: the object's name.
+            extra: object properties, as for :meth:`upload_object`.
+            headers: extra HTTP headers for the upload request.
+            ex_meta: user metadata.
+            ex_storage_class: libcloud's keyword for ``extra["storage_class"]``.
+            **kwargs: transfer settings for this call (``part_size``, ``multipart_threshold``, ...).
+
+        Returns:
+            The stored :class:`~storagekit.models.Object`.
+
+        Raises:
+            InvalidObjectNameError: the name is not acceptable.
+            InvalidOptionError: an unknown ``extra`` key or transfer setting.
+            TypeError: the iterator yields something other than bytes (nothing is stored).
+
         """
         self._check_object_name(object_name)
         options = UploadOptions.parse(with_storage_class(extra, ex_storage_class), ex_meta, headers)
@@ -343,8 +522,21 @@ class StorageDriver:
     ) -> bool:
         """Download to a file, verified, via a temp file renamed into place at the end.
 
-        ``transfer_options`` override the driver's :class:`~storagekit.transfer.TransferConfig`
-        for this call (``part_size``, ``max_concurrency``, ``progress``, ...).
+        Args:
+            obj: the object.
+            destination_path: the file to write, or a directory (the object's base name is used).
+            overwrite_existing: replace an existing file (otherwise DestinationExistsError).
+            delete_on_failure: libcloud's flag; a failed download never leaves a partial file anyway.
+            **transfer_options: override the driver's :class:`~storagekit.transfer.TransferConfig` for
+                this call (``part_size``, ``max_concurrency``, ``progress``, ...).
+
+        Returns:
+            True (a failure raises).
+
+        Raises:
+            DestinationExistsError: the file exists and ``overwrite_existing`` is False.
+            ObjectHashMismatchError: the bytes received do not match the object's digest (no file is left).
+
         """
         return self.download_object_range(obj, destination_path, 0, None, overwrite_existing, delete_on_failure,
                                           **transfer_options)
@@ -359,9 +551,22 @@ class StorageDriver:
         An ``obj`` whose ``size`` is None (built by hand) is looked up first; the bytes received
         are then checked against the size the service announced.
 
+        Args:
+            obj: the object.
+            destination_path: the file to write, or a directory (the object's base name is used).
+            start_bytes: the first byte.
+            end_bytes: the byte after the last one; None for the end of the object.
+            overwrite_existing: replace an existing file.
+            delete_on_failure: libcloud's flag; a failed download never leaves a partial file anyway.
+            **transfer_options: transfer settings for this call.
+
+        Returns:
+            True (a failure raises).
+
         Raises:
             InvalidRangeError: (a ValueError) the range is not inside the object, or is empty.
             DestinationExistsError: the file exists and ``overwrite_existing`` is False.
+
         """
         _check_bounds(self, obj, start_bytes, end_bytes)
         obj = self._sized(obj)
@@ -381,7 +586,18 @@ class StorageDriver:
     def download_object_as_stream(
         self, obj: Object, chunk_size: int | None = None, **transfer_options: Any
     ) -> Iterator[bytes]:
-        """Yield the object's bytes in chunks of ``chunk_size``; verified as the stream ends."""
+        """Yield the object's bytes in chunks of ``chunk_size``; verified as the stream ends.
+
+        Args:
+            obj: the object.
+            chunk_size: bytes per chunk (the last may be shorter); default 256 KiB.
+            **transfer_options: transfer settings for this call.
+
+        Returns:
+            An iterator of ``bytes``; ObjectHashMismatchError is raised from it at the end if the
+            content does not match the object's digest.
+
+        """
         return self.download_object_range_as_stream(obj, 0, None, chunk_size, **transfer_options)
 
     def download_object_range_as_stream(
@@ -392,6 +608,20 @@ class StorageDriver:
 
         As in libcloud, nothing is checked or sent until the first chunk is asked for: a bad
         range raises InvalidRangeError (a ValueError) from the iteration.
+
+        Args:
+            obj: the object.
+            start_bytes: the first byte.
+            end_bytes: the byte after the last one; None for the end of the object.
+            chunk_size: bytes per chunk (the last may be shorter); default 256 KiB.
+            **transfer_options: transfer settings for this call.
+
+        Returns:
+            An iterator of ``bytes``.
+
+        Raises:
+            InvalidRangeError: from the iteration, when the range is not inside the object.
+
         """
         def stream() -> Iterator[bytes]:
             _check_bounds(self, obj, start_bytes, end_bytes)
@@ -484,6 +714,17 @@ class StorageDriver:
         The copy keeps the source's metadata and HTTP properties (content type, encoding,
         disposition, language, cache control) unless ``extra`` / ``ex_meta`` give new ones;
         ``ex_meta={}`` clears the metadata.
+
+        Args:
+            obj: the source object.
+            destination_container: the destination container, of this driver or any other.
+            destination_object_name: the copy's name.
+            extra: object properties for the copy, as for :meth:`upload_object`.
+            ex_meta: the copy's user metadata (default: the source's).
+
+        Returns:
+            The copy's :class:`~storagekit.models.Object`.
+
         """
         destination = destination_container.driver._as_container(destination_container)
         self._check_object_name(destination_object_name)
@@ -503,7 +744,23 @@ class StorageDriver:
     def get_object_url(
         self, obj: Object | Container, expires_in: int = 3600, method: str = "GET", object_name: str | None = None
     ) -> str:
-        """A presigned URL that lets anyone holding it GET (or PUT) the object until it expires."""
+        """A presigned URL that lets anyone holding it GET (or PUT) the object until it expires.
+
+        Args:
+            obj: the object; or a container, with ``object_name`` (to sign a PUT of a new object).
+            expires_in: seconds the URL stays valid (each provider has a maximum).
+            method: ``"GET"`` or ``"PUT"``.
+            object_name: the object's name when ``obj`` is a container.
+
+        Returns:
+            The URL.
+
+        Raises:
+            NotSupportedError: the driver cannot sign URLs (local, memory), or the method is not GET/PUT.
+            InvalidOptionError: ``expires_in`` is not a positive number, or past the provider's maximum.
+            InvalidObjectNameError: a container was given without ``object_name``.
+
+        """
         if isinstance(obj, Container):
             if not object_name:
                 raise InvalidObjectNameError("object_name is required when a container is given", self)
@@ -524,6 +781,18 @@ class StorageDriver:
         return self._sign_url(container, name, method, math.ceil(expires_in))
 
     def get_container_cdn_url(self, container: Container) -> str:
+        """libcloud's container CDN URL: no driver has one.
+
+        Args:
+            container: the container.
+
+        Returns:
+            Never returns.
+
+        Raises:
+            NotSupportedError: always.
+
+        """
         raise NotSupportedError(f"{self.name} has no CDN URLs for containers", self)
 
     def get_object_cdn_url(self, obj: Object, ex_expiry: float | None = None, ex_method: str = "GET") -> str:
@@ -534,9 +803,13 @@ class StorageDriver:
             ex_expiry: hours the URL stays valid (libcloud's unit; default 24, as libcloud's).
             ex_method: ``"GET"`` or ``"PUT"`` (libcloud's S3 also signs ``DELETE``: NotSupportedError here).
 
+        Returns:
+            A presigned URL.
+
         Raises:
             NotSupportedError: the driver cannot sign URLs (local, memory), or ``ex_method`` is DELETE.
             InvalidOptionError: ``ex_expiry`` is not a positive number of hours.
+
         """
         if not self.capabilities.signed_urls:
             raise NotSupportedError(f"{self.name} has no CDN URLs", self)
@@ -546,9 +819,35 @@ class StorageDriver:
         return self.get_object_url(obj, expires_in=math.ceil(hours * 3600), method=ex_method)
 
     def enable_container_cdn(self, container: Container, **kwargs: Any) -> bool:
+        """libcloud's CDN switch: no driver has a CDN to enable.
+
+        Args:
+            container: the container.
+            **kwargs: libcloud's provider options, unused.
+
+        Returns:
+            Never returns.
+
+        Raises:
+            NotSupportedError: always.
+
+        """
         raise NotSupportedError(f"{self.name} has no CDN to enable", self)
 
     def enable_object_cdn(self, obj: Object, **kwargs: Any) -> bool:
+        """libcloud's CDN switch: no driver has a CDN to enable.
+
+        Args:
+            obj: the object.
+            **kwargs: libcloud's provider options, unused.
+
+        Returns:
+            Never returns.
+
+        Raises:
+            NotSupportedError: always.
+
+        """
         raise NotSupportedError(f"{self.name} has no CDN to enable", self)
 
     # ------------------------------------------------------------------ checks
@@ -563,8 +862,18 @@ class StorageDriver:
 
     def check_permissions(self, container: Container | str, prefix: str = "",
                           purpose: str = "lightly") -> PermissionReport:
-        """Try what ``purpose`` needs under ``prefix``: ``"input"`` lists and reads, never writes;
-        ``"lightly"`` lists, writes, reads, overwrites and deletes a probe object."""
+        """Try what ``purpose`` needs under ``prefix``, and report what was refused.
+
+        Args:
+            container: the container, or its name.
+            prefix: where to try (the probe object is written and deleted there).
+            purpose: ``"input"`` lists and reads, never writes; ``"lightly"`` lists, writes, reads,
+                overwrites and deletes a probe object.
+
+        Returns:
+            A :class:`~storagekit.models.PermissionReport`: ``ok``, each ability, and the error of each refusal.
+
+        """
         return permissions.check_permissions(self, self._as_container(container), prefix, purpose)
 
     # ------------------------------------------------------------------ helpers

@@ -222,16 +222,33 @@ class RetryPolicy:
                 raise InvalidOptionError(f"RetryPolicy.{name} must be a finite number >= 0, not {value!r}")
 
     def delay(self, failures: int, retry_after: float | None = None) -> float:
-        """Seconds to wait after the ``failures``-th failure in a row (1 for the first), at
-        least ``retry_after`` (the server's advice), at most ``backoff_max``."""
+        """Seconds to wait after the ``failures``-th failure in a row.
+
+        Args:
+            failures: failures so far in this stall (1 for the first).
+            retry_after: the server's advice in seconds, if it gave one: the wait is at least that.
+
+        Returns:
+            A random wait up to the exponential backoff, at least ``retry_after``, at most ``backoff_max``.
+
+        """
         backoff = random.uniform(0, min(self.backoff_max, self.backoff_base * 2 ** max(failures - 1, 0)))
         if retry_after is not None:
             backoff = max(backoff, retry_after)
         return min(backoff, self.backoff_max)
 
     def allows(self, error: StorageKitError, failures: int, stalled_for: float) -> bool:
-        """Whether to try again after ``error``, the ``failures``-th failure in a row of a stall
-        that will have lasted ``stalled_for`` seconds by the next attempt."""
+        """Whether to try again after ``error``.
+
+        Args:
+            error: the failure, whose ``retryable`` the driver set.
+            failures: failures in a row in this stall, this one included.
+            stalled_for: seconds the stall will have lasted by the next attempt.
+
+        Returns:
+            True if the error is retryable, attempts remain and the deadline is not passed.
+
+        """
         return (
             error.retryable
             and failures < self.max_attempts

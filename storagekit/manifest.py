@@ -138,8 +138,9 @@ class Dataset:
     def to_cloud(self, url: str, **url_options: Any) -> Dataset:
         """Upload the files (each checked against the manifest first) and the manifest to ``url``.
 
-        :raises ObjectHashMismatchError: a local file no longer matches the manifest; nothing
-            of the dataset's manifest is written then.
+        Raises:
+            ObjectHashMismatchError: a local file no longer matches the manifest; nothing
+                of the dataset's manifest is written then.
         """
         base = open_url(url, **url_options)
         base.ensure_container()
@@ -191,7 +192,8 @@ class Dataset:
     def verify(self, progress: Callable[[int], None] | None = None, **url_options: Any) -> list[str]:
         """Re-read every file or object and return what does not match the manifest (empty if all do).
 
-        :param progress: called with the number of files checked so far.
+        Args:
+            progress: called with the number of files checked so far.
         """
         problems = []
         base = open_url(self.location, **url_options) if is_url(self.location) else None

@@ -64,7 +64,22 @@ class UploadOptions:
         ex_meta: Mapping[str, Any] | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> UploadOptions:
-        """Build options from libcloud-style arguments, refusing unknown ``extra`` keys."""
+        """Build options from libcloud-style arguments, refusing unknown ``extra`` keys.
+
+        Args:
+            extra: object properties, snake_case or libcloud's CamelCase keys (``content_type`` /
+                ``ContentType``, ``meta_data``, ``storage_class``, ``if_none_match``, ...).
+            ex_meta: user metadata, merged with ``extra["meta_data"]``.
+            headers: extra HTTP headers for the upload.
+
+        Returns:
+            The options.
+
+        Raises:
+            InvalidOptionError: an unknown ``extra`` key, a value of the wrong type, or a header with
+                a character HTTP cannot carry (named).
+
+        """
         if headers is not None and not isinstance(headers, Mapping):
             raise InvalidOptionError(f"headers must be a mapping of header names to strings, not {headers!r}")
         options = cls(headers={
@@ -83,7 +98,12 @@ class UploadOptions:
         return options
 
     def stored_properties(self) -> dict[str, str]:
-        """The properties a store keeps with the object (content type, encoding, ...), set ones only."""
+        """The properties a store keeps with the object (content type, encoding, ...), set ones only.
+
+        Returns:
+            Property name to value.
+
+        """
         return {name: getattr(self, name) for name in STORED_PROPERTIES if getattr(self, name) is not None}
 
 

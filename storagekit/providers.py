@@ -119,9 +119,22 @@ def get_driver(provider: Provider | str) -> type[StorageDriver]: ...
 def get_driver(provider: Provider | str) -> type[StorageDriver]:
     """The driver class for a provider (enum or name, any case), imported on first use.
 
-    Raises UnknownProviderError (a LookupError) naming the known providers (or saying the
-    service closed, for libcloud's ``NIMBUS`` and ``NINEFOLD``), or NotSupportedError when the
-    provider's driver is not part of this release.
+    Usage::
+
+        driver = get_driver(Provider.S3)("access key", "secret key", region="eu-west-1")
+
+    Args:
+        provider: a :class:`~storagekit.types.Provider`, or a provider's name (``"s3"``, ``"MINIO"``,
+            a plugin's registered name).
+
+    Returns:
+        The driver class; S3-compatible services get the S3 driver with their preset.
+
+    Raises:
+        UnknownProviderError: (a LookupError) no driver has that name (the message lists the known
+            ones), or the service closed (libcloud's ``NIMBUS`` and ``NINEFOLD``).
+        NotSupportedError: the provider's driver is not part of this release.
+
     """
     key = _key(provider)
     if key in CLOSED:
@@ -152,7 +165,21 @@ def _preset(driver: type[StorageDriver], provider: Provider) -> type[StorageDriv
 
 
 def set_driver(name: str, module: str, class_name: str) -> type[StorageDriver]:
-    """Register a third-party driver under ``name``; refuses a taken name, undoes itself on failure."""
+    """Register a third-party driver under ``name``; refuses a taken name, undoes itself on failure.
+
+    Args:
+        name: the provider name ``get_driver`` will answer to.
+        module: the dotted module that holds the driver class.
+        class_name: the class's name in that module.
+
+    Returns:
+        The driver class, imported.
+
+    Raises:
+        StorageKitError: the name is already registered.
+        UnknownProviderError: the module or the class cannot be imported (nothing stays registered).
+
+    """
     key = _key(name)
     _load_entry_points()
     with _lock:

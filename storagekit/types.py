@@ -107,14 +107,28 @@ class Provider(str, Enum):
 
 @dataclass(frozen=True)
 class DriverRef:
-    """What a pickled error keeps of its driver: the driver's name and provider, nothing that connects."""
+    """What a pickled error keeps of its driver: the driver's name and provider, nothing that connects.
+
+    Args:
+        name: the driver's ``name`` (``"Amazon S3"``).
+        provider: the driver's provider (``"s3"``).
+
+    """
 
     name: str
     provider: str
 
     @classmethod
     def of(cls, driver: Any) -> DriverRef:
-        """The reference to a driver (a DriverRef stays as it is)."""
+        """The reference to a driver (a DriverRef stays as it is).
+
+        Args:
+            driver: a driver, or a DriverRef.
+
+        Returns:
+            Its DriverRef.
+
+        """
         if isinstance(driver, DriverRef):
             return driver
         return cls(str(getattr(driver, "name", type(driver).__name__)), str(getattr(driver, "provider", "")))
@@ -135,6 +149,20 @@ class StorageKitError(Exception):
         object_name: str | None = None,
         retryable: bool = False,
     ) -> None:
+        """Make an error from a message and where it happened.
+
+        Args:
+            message: what went wrong, in words a user can act on (never a secret).
+            driver: the driver that raised it (pickled as a :class:`DriverRef`).
+            http_status: the HTTP status the service answered, if any (also ``.http_code``).
+            code: the provider's error code (``NoSuchKey``, ``BlobNotFound``, ...).
+            request_id: the provider's request id, for its support.
+            container_name: the container concerned.
+            object_name: the object concerned.
+            retryable: trying again may succeed (a throttle, a 5xx, a broken connection); the retry
+                policy reads it.
+
+        """
         super().__init__(message)
         self.message = message
         self.driver = driver
@@ -227,6 +255,14 @@ class InvalidCredsError(ProviderError, PermissionError):
     """The service rejected the credentials (unknown key, bad signature, expired token)."""
 
     def __init__(self, value: str = "Invalid credentials with the provider", driver: Any = None, **kwargs: Any) -> None:
+        """Made as libcloud makes it: ``(value, driver)``, storagekit's keywords after.
+
+        Args:
+            value: the message.
+            driver: the driver that raised it (pickled as a :class:`DriverRef`).
+            **kwargs: storagekit's keywords (``http_status``, ``code``, ``request_id``, ``retryable``, ...).
+
+        """
         StorageKitError.__init__(self, value, driver, **kwargs)
 
 
@@ -238,6 +274,14 @@ class PermissionDeniedError(ProviderError, PermissionError):
     """The credentials are valid but not allowed to do this."""
 
     def __init__(self, value: str, driver: Any = None, **kwargs: Any) -> None:
+        """Made as libcloud makes its errors: ``(value, driver)``, storagekit's keywords after.
+
+        Args:
+            value: the message.
+            driver: the driver that raised it (pickled as a :class:`DriverRef`).
+            **kwargs: storagekit's keywords (``http_status``, ``code``, ``request_id``, ``retryable``, ...).
+
+        """
         StorageKitError.__init__(self, value, driver, **kwargs)
 
 
@@ -274,6 +318,16 @@ class RateLimitReachedError(BaseHTTPError):
 
     def __init__(self, message: str = "Rate limit exceeded", driver: Any = None, *,
                  retry_after: float | None = None, headers: dict[str, str] | None = None, **kwargs: Any) -> None:
+        """Made as storagekit makes it, or as libcloud does (``RateLimitReachedError(headers=...)``).
+
+        Args:
+            message: the message.
+            driver: the driver that raised it (pickled as a :class:`DriverRef`).
+            retry_after: the service's advice, in seconds; else read from ``headers``' ``Retry-After``.
+            headers: the response's headers.
+            **kwargs: storagekit's keywords (``http_status``, ``code``, ``request_id``, ``retryable``, ...).
+
+        """
         kwargs.setdefault("retryable", True)
         kwargs.setdefault("http_status", 429)
         super().__init__(kwargs.pop("http_status"), message, headers, driver=driver, **kwargs)
@@ -290,6 +344,14 @@ class ServiceUnavailableError(ProviderError):
     """The service failed or could not be reached."""
 
     def __init__(self, value: str = "Service unavailable at provider", driver: Any = None, **kwargs: Any) -> None:
+        """Made as libcloud makes it: ``(value, driver)``, storagekit's keywords after.
+
+        Args:
+            value: the message.
+            driver: the driver that raised it (pickled as a :class:`DriverRef`).
+            **kwargs: storagekit's keywords (``http_status``, ``code``, ``request_id``, ``retryable``, ...).
+
+        """
         StorageKitError.__init__(self, value, driver, **kwargs)
 
 
@@ -304,6 +366,15 @@ class MalformedResponseError(StorageKitError):
     """
 
     def __init__(self, value: str, body: Any = None, driver: Any = None, **kwargs: Any) -> None:
+        """Made from libcloud's ``(value, body, driver)`` or storagekit's ``(message, driver)``.
+
+        Args:
+            value: the message.
+            body: what the service sent (kept as ``.body``), or the driver in storagekit's order.
+            driver: the driver that raised it (pickled as a :class:`DriverRef`).
+            **kwargs: storagekit's keywords (``http_status``, ``code``, ``request_id``, ``retryable``, ...).
+
+        """
         if _is_driver(body):
             driver, body = body, None
         super().__init__(value, driver, **kwargs)
@@ -334,6 +405,15 @@ class ContainerError(StorageKitError):
     """Something is wrong with a container; libcloud's ``(value, driver, container_name)`` works too."""
 
     def __init__(self, value: str, driver: Any = None, container_name: str | None = None, **kwargs: Any) -> None:
+        """Made from libcloud's ``(value, driver, container_name)``.
+
+        Args:
+            value: the message.
+            driver: the driver that raised it (pickled as a :class:`DriverRef`).
+            container_name: the container concerned.
+            **kwargs: storagekit's keywords (``http_status``, ``code``, ``request_id``, ``retryable``, ...).
+
+        """
         super().__init__(value, driver, container_name=container_name, **kwargs)
 
 
@@ -357,6 +437,15 @@ class ObjectError(StorageKitError):
     """Something is wrong with an object; libcloud's ``(value, driver, object_name)`` works too."""
 
     def __init__(self, value: str, driver: Any = None, object_name: str | None = None, **kwargs: Any) -> None:
+        """Made from libcloud's ``(value, driver, object_name)``.
+
+        Args:
+            value: the message.
+            driver: the driver that raised it (pickled as a :class:`DriverRef`).
+            object_name: the object concerned.
+            **kwargs: storagekit's keywords (``http_status``, ``code``, ``request_id``, ``retryable``, ...).
+
+        """
         super().__init__(value, driver, object_name=object_name, **kwargs)
 
 

@@ -75,7 +75,12 @@ class Location:
         return self.driver._as_container(self.container_name)
 
     def ensure_container(self) -> Container:
-        """The container, created first if it does not exist yet."""
+        """The container, created first if it does not exist yet.
+
+        Returns:
+            The :class:`~storagekit.models.Container`.
+
+        """
         try:
             return self.driver.get_container(self.container_name)
         except ContainerDoesNotExistError:
@@ -96,23 +101,46 @@ class Location:
         return not self.key or self.key.endswith("/")
 
     def child(self, name: str) -> Location:
-        """The location of ``name`` below this prefix."""
+        """The location of ``name`` below this prefix.
+
+        Args:
+            name: a name relative to :attr:`directory_prefix`.
+
+        Returns:
+            A new Location on the same driver and container.
+
+        """
         return Location(self.driver, self.container_name, self.directory_prefix + name,
                         f"{self.url.rstrip('/')}/{name}")
 
 
 def is_url(text: str) -> bool:
-    """True for ``scheme://...`` with a scheme storagekit knows; plain paths are False."""
+    """Whether the text is ``scheme://...`` with a scheme storagekit knows; plain paths are not.
+
+    Args:
+        text: a command-line location or a URL.
+
+    Returns:
+        True for a storage URL.
+
+    """
     scheme, sep, _ = text.partition("://")
     return bool(sep) and scheme.lower() in SCHEMES
 
 
 def looks_like_url(text: str) -> bool:
-    """True for text meant as a URL that storagekit does not know: ``s4://b/x``, ``gs:/b``, ``s3:b``.
+    """Whether the text is meant as a URL storagekit does not know: ``s4://b/x``, ``gs:/b``, ``s3:b``.
 
     A plain path never looks like one, except a relative path whose first component is
     ``word:`` followed by ``/`` (write ``./word:/...`` for such a file). Windows drive letters
     (``C:/data``, ``C:\\data``) are paths.
+
+    Args:
+        text: a command-line location.
+
+    Returns:
+        True for a mistyped or unknown URL.
+
     """
     if is_url(text):
         return False
@@ -127,8 +155,16 @@ def looks_like_url(text: str) -> bool:
 def check_location(text: str) -> str:
     """``text`` unchanged if it is a storage URL or a plain path.
 
-    :raises InvalidOptionError: for text that looks like a URL but is not one (``s4://b/x``,
-        ``gs:/bucket``, ``s3:/b``), naming the known schemes, so a typo never becomes a local path.
+    Args:
+        text: a command-line location.
+
+    Returns:
+        The same text.
+
+    Raises:
+        InvalidOptionError: for text that looks like a URL but is not one (``s4://b/x``,
+            ``gs:/bucket``, ``s3:/b``), naming the known schemes, so a typo never becomes a local path.
+
     """
     if looks_like_url(text):
         raise InvalidOptionError(f"{text!r} is not a storage URL (known schemes: {known_schemes()}; "
@@ -137,7 +173,12 @@ def check_location(text: str) -> str:
 
 
 def known_schemes() -> str:
-    """The URL schemes storagekit knows, for messages: ``s3://, gs://, ...``."""
+    """The URL schemes storagekit knows, for messages.
+
+    Returns:
+        ``"s3://, gs://, ..."``.
+
+    """
     return ", ".join(f"{scheme}://" for scheme in SCHEMES)
 
 
@@ -145,17 +186,33 @@ def open_url(url: str, *, provider: Provider | str | None = None, local_root: st
              profile: str | None = None, container_optional: bool = False, **driver_options: Any) -> Location:
     """Parse a location URL and build its driver.
 
-    :param provider: an S3-compatible preset for ``s3://`` URLs (e.g. ``Provider.MINIO``), a Swift cloud
-        for ``swift://`` URLs (e.g. ``Provider.CLOUDFILES``).
-    :param local_root: the root directory for ``local://`` URLs (default: $STORAGEKIT_LOCAL_ROOT).
-    :param profile: a named profile (see :mod:`storagekit.config`); it applies to URLs of its
-        provider's kind only, so one profile can serve one end of a cross-provider copy. For
-        ``s3://`` URLs, a name that is not a storagekit profile is an AWS profile of the shared
-        AWS files (a storagekit profile of that name wins).
-    :param container_optional: accept ``scheme://`` alone (a whole store, as ``ls s3://`` lists
-        containers); its location's ``container_name`` is "".
-    :param driver_options: passed to the driver's constructor (``endpoint_url=``, ``region=``, ...).
-    :raises InvalidOptionError: for an unknown scheme, a URL with no container or with credentials.
+    Usage::
+
+        location = open_url("s3://my-bucket/photos/", provider=Provider.MINIO,
+                            endpoint_url="http://127.0.0.1:9000")
+        for obj in location.driver.iterate_container_objects(location.container, prefix=location.key):
+            print(obj.name)
+
+    Args:
+        url: ``scheme://container/key`` (``s3``, ``gs``/``gcs``, ``az``/``azure``, ``swift``, ``obs``,
+            ``local``, ``memory``).
+        provider: an S3-compatible preset for ``s3://`` URLs (e.g. ``Provider.MINIO``), a Swift cloud
+            for ``swift://`` URLs (e.g. ``Provider.CLOUDFILES``).
+        local_root: the root directory for ``local://`` URLs (default: $STORAGEKIT_LOCAL_ROOT).
+        profile: a named profile (see :mod:`storagekit.config`); it applies to URLs of its
+            provider's kind only, so one profile can serve one end of a cross-provider copy. For
+            ``s3://`` URLs, a name that is not a storagekit profile is an AWS profile of the shared
+            AWS files (a storagekit profile of that name wins).
+        container_optional: accept ``scheme://`` alone (a whole store, as ``ls s3://`` lists
+            containers); its location's ``container_name`` is "".
+        **driver_options: passed to the driver's constructor (``endpoint_url=``, ``region=``, ...).
+
+    Returns:
+        The :class:`Location`: driver, container name, key and the URL itself.
+
+    Raises:
+        InvalidOptionError: for an unknown scheme, a URL with no container or with credentials.
+
     """
     scheme, sep, rest = url.partition("://")
     if not sep or scheme.lower() not in SCHEMES:
@@ -203,7 +260,12 @@ def _driver_for(kind: Provider, provider: Provider | str | None, local_root: str
 
 
 def shared_memory_driver() -> StorageDriver:
-    """The one in-memory store behind every ``memory://`` URL of this process."""
+    """The one in-memory store behind every ``memory://`` URL of this process.
+
+    Returns:
+        The same :class:`~storagekit.drivers.memory.MemoryStorageDriver` on every call.
+
+    """
     global _memory_driver
     with _memory_lock:
         if _memory_driver is None:

@@ -139,7 +139,8 @@ class AzureBlobsStorageDriver(StorageDriver):
         The first five arguments are libcloud's, in libcloud's order.
 
         Args:
-            key: the account name. secret: its key (Shared Key).
+            key: the account name.
+            secret: its key (Shared Key).
             secure, host, port: libcloud's way to name the endpoint (see :mod:`._libcloud`):
                 ``("devstoreaccount1", key, host="127.0.0.1", port=10000, secure=False)`` is Azurite.
             auth_type, tenant_id, identity, cloud_environment: libcloud's Entra ID sign-in:

@@ -102,17 +102,18 @@ class GoogleStorageDriver(StorageDriver):
         driver = get_driver(Provider.GOOGLE_STORAGE)(credentials={...key file dict...})
         driver = get_driver(Provider.GOOGLE_STORAGE)()   # application default credentials
 
-    :param key: libcloud style, the service-account email (with ``secret``, its JSON key file).
-    :param secret: the path of that account's JSON key file (or its PEM private key).
-    :param project: the project buckets are listed and created in; else the key file's
-        or ``GOOGLE_CLOUD_PROJECT``.
-    :param credentials: a key-file path, its dict or JSON text, google-auth ``Credentials``,
-        ``"anonymous"``, or ``"default"`` / ``"cache"`` for application default credentials.
-    :param creds: a synonym of ``credentials`` (``open_url(url, creds=...)`` reads the same everywhere).
-    :param endpoint_url: another endpoint (an emulator); ``STORAGE_EMULATOR_HOST`` also sets one.
-    :param options: connection settings (``timeout``, ``retry``, ``verify``, ``pool_size``,
-        ``transport``, ``hooks``: see :meth:`storagekit.http.Connection.from_options`) and
-        transfer settings (``part_size``, ``multipart_threshold``, ``max_concurrency``, ``progress``).
+    Args:
+        key: libcloud style, the service-account email (with ``secret``, its JSON key file).
+        secret: the path of that account's JSON key file (or its PEM private key).
+        project: the project buckets are listed and created in; else the key file's
+            or ``GOOGLE_CLOUD_PROJECT``.
+        credentials: a key-file path, its dict or JSON text, google-auth ``Credentials``,
+            ``"anonymous"``, or ``"default"`` / ``"cache"`` for application default credentials.
+        creds: a synonym of ``credentials`` (``open_url(url, creds=...)`` reads the same everywhere).
+        endpoint_url: another endpoint (an emulator); ``STORAGE_EMULATOR_HOST`` also sets one.
+        **options: connection settings (``timeout``, ``retry``, ``verify``, ``pool_size``,
+            ``transport``, ``hooks``: see :meth:`storagekit.http.Connection.from_options`) and
+            transfer settings (``part_size``, ``multipart_threshold``, ``max_concurrency``, ``progress``).
     """
 
     name = "Google Cloud Storage"
@@ -224,6 +225,15 @@ class GoogleStorageDriver(StorageDriver):
         """Create a bucket in the driver's project, optionally in a location and storage class.
 
         Example: ``driver.create_container("logs", ex_location="EU", ex_storage_class="NEARLINE")``
+
+        Args:
+            container_name: the bucket's name.
+            ex_location: where the bucket lives (``EU``, ``us-east1``, ...; default the service's).
+            ex_storage_class: the bucket's default storage class (``STANDARD``, ``NEARLINE``, ...).
+
+        Returns:
+            The new :class:`~storagekit.models.Container`.
+
         """
         self._check_container_name(container_name)
         return self._create_container(container_name, ex_location, ex_storage_class)

@@ -186,14 +186,7 @@ class S3StorageDriver(PresetDriver, StorageDriver):
     ``role_arn`` (+ ``external_id``, ``role_session_name``, ``duration_seconds``) assumes a role
     on top. Temporary credentials refresh themselves.
 
-    Constructor options besides the documented arguments: ``creds`` (a dict with
-    ``aws_access_key_id``, ``aws_secret_access_key``, ``aws_session_token``,
-    ``endpoint_url``, ``region`` and the four role keys), ``addressing_style`` (``auto``,
-    ``virtual``, ``path``), ``timeout`` (seconds, or a (connect, read) pair), ``verify``
-    (TLS: bool or CA bundle path; by default ``AWS_CA_BUNDLE`` if set, as AWS tools do),
-    ``pool_size``, ``retry`` (a RetryPolicy), ``deadline`` (seconds a request may take in all),
-    ``transport`` and ``hooks`` (see :meth:`storagekit.http.Connection.from_options`) and the
-    transfer settings ``part_size``, ``multipart_threshold``, ``max_concurrency``.
+    The constructor's arguments and options are listed under ``__init__`` below.
     """
 
     name = "Amazon S3"
@@ -234,6 +227,41 @@ class S3StorageDriver(PresetDriver, StorageDriver):
         duration_seconds: int | None = None,
         **options: Any,
     ) -> None:
+        """Say where the service is and how to sign (nothing is sent until the first call).
+
+        The first five arguments are libcloud's, in libcloud's order.
+
+        Args:
+            key: the access key id.
+            secret: the secret access key.
+            secure: HTTPS (True) or HTTP, with ``host``.
+            host: libcloud's way to name an endpoint (``endpoint_url`` is the URL form).
+            port: the endpoint's port, with ``host``.
+            region: the region to sign for and whose endpoint to use (default: the preset's, or
+                ``AWS_REGION`` / ``AWS_DEFAULT_REGION`` / the profile's).
+            token: a session token that goes with ``key`` and ``secret``.
+            endpoint_url: the service's URL (MinIO, SeaweedFS, Ceph, a private endpoint); also
+                ``AWS_ENDPOINT_URL_S3`` / ``AWS_ENDPOINT_URL``.
+            creds: the same settings as a dict in boto3's names (``aws_access_key_id``,
+                ``aws_secret_access_key``, ``aws_session_token``, ``endpoint_url``, ``region``, the role keys).
+            profile: an AWS profile of the shared files (``~/.aws/credentials``, ``~/.aws/config``).
+            anonymous: send unsigned requests (public buckets); takes no keys and no role.
+            role_arn: a role to assume (through STS) on top of the credentials found.
+            external_id: the role's external id.
+            role_session_name: the assumed role's session name.
+            duration_seconds: how long the role's credentials last.
+            **options: ``addressing_style`` (``auto``, ``virtual``, ``path``), ``timeout`` (seconds, or a
+                (connect, read) pair), ``verify`` (TLS: bool or CA bundle path; by default
+                ``AWS_CA_BUNDLE`` if set), ``pool_size``, ``retry`` (a :class:`~storagekit.http.RetryPolicy`),
+                ``deadline`` (seconds a request may take in all), ``transport`` and ``hooks``, and the
+                transfer settings ``part_size``, ``multipart_threshold``, ``max_concurrency``, ``progress``.
+
+        Raises:
+            InvalidOptionError: a bad option (named), a preset with no public endpoint and no
+                ``endpoint_url``, no region where one is needed, or ``anonymous`` with keys.
+            InvalidCredsError: a key without its secret.
+
+        """
         if secure not in (True, False):  # a token passed where libcloud's positional order has `secure`
             raise InvalidOptionError(f"secure must be True or False, not a {type(secure).__name__} "
                                      "(the third positional argument is libcloud's secure: pass token= by name)", self)
@@ -678,7 +706,16 @@ class S3StorageDriver(PresetDriver, StorageDriver):
     def ex_iterate_multipart_uploads(
         self, container: Container, prefix: str | None = None
     ) -> Iterator[MultipartUpload]:
-        """Yield the multipart uploads started and neither completed nor aborted (``state["initiated"]``)."""
+        """Yield the multipart uploads started and neither completed nor aborted (``state["initiated"]``).
+
+        Args:
+            container: the bucket.
+            prefix: only uploads of keys that start with it.
+
+        Returns:
+            An iterator of :class:`~storagekit.models.MultipartUpload`.
+
+        """
         container = self._as_container(container)
         tokens = PageTokens(f"the multipart uploads of {container.name}", self, container_name=container.name)
         key_marker = upload_marker = None
@@ -700,7 +737,17 @@ class S3StorageDriver(PresetDriver, StorageDriver):
     def ex_cleanup_multipart_uploads(
         self, container: Container, older_than: timedelta = timedelta(days=1), prefix: str | None = None
     ) -> int:
-        """Abort the unfinished multipart uploads started more than ``older_than`` ago; how many."""
+        """Abort the unfinished multipart uploads started more than ``older_than`` ago.
+
+        Args:
+            container: the bucket.
+            older_than: the age past which an unfinished upload is abandoned (default one day).
+            prefix: only uploads of keys that start with it.
+
+        Returns:
+            How many uploads were aborted.
+
+        """
         cutoff = datetime.datetime.now(datetime.timezone.utc) - older_than
         stale = [
             upload for upload in self.ex_iterate_multipart_uploads(container, prefix)

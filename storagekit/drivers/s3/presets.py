@@ -43,7 +43,15 @@ class S3Preset:
     (``a/b`` before ``a-b``): its pages are held and sorted."""
 
     def host_for(self, region: str) -> str | None:
-        """The service's host name for a region, or None if it has no public endpoint."""
+        """The service's host name for a region.
+
+        Args:
+            region: the region.
+
+        Returns:
+            The host (from ``region_endpoints`` or the template), or None if it has no public endpoint.
+
+        """
         if self.endpoint is None:
             return None
         return self.region_endpoints.get(region) or self.endpoint.format(region=region)

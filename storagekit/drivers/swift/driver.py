@@ -397,6 +397,13 @@ class SwiftStorageDriver(PresetDriver, StorageDriver):
 
         An object known to be plain (listed or read, with no SLO mark) takes one plain DELETE;
         any other goes through :meth:`_delete_object`'s two steps.
+
+        Args:
+            obj: the object.
+
+        Returns:
+            True (a missing object raises ObjectDoesNotExistError).
+
         """
         if obj.driver is self and obj.extra.get("etag") and not obj.extra.get("static_large_object"):
             self._request("DELETE", obj.container.name, obj.name)
@@ -498,7 +505,15 @@ class SwiftStorageDriver(PresetDriver, StorageDriver):
         return Object(name, len(part.data), etag, extra, dict(options.meta_data), container, self, checksums)
 
     def segment_container_for(self, container: Container | str) -> str:
-        """The container the SLO segments of objects in ``container`` go to."""
+        """The container the SLO segments of objects in ``container`` go to.
+
+        Args:
+            container: the container of the objects, or its name.
+
+        Returns:
+            ``segment_container`` if one was given, else ``<container>_segments``.
+
+        """
         return self.segment_container or f"{self._as_container(container).name}_segments"
 
     def _multipart_start(self, container: Container, name: str, options: UploadOptions) -> MultipartUpload:
