@@ -75,6 +75,8 @@ def broken_links(document: Path) -> list[str]:
 
 
 def test_the_site_builds_without_a_warning(site: Path) -> None:
+    readme = (REPOSITORY / "README.md").read_text(encoding="utf-8")
+    assert "python -m sphinx -W --keep-going -b html docs docs/_build/html" in readme  # the command built here
     pages = {path.relative_to(site).as_posix() for path in site.rglob("*.html")}
     for page in ("index.html", "getting-started.html", "cli-reference.html", "errors.html", "transfers.html",
                  "writing-a-driver.html", "benchmarks.html", "api/base.html", "api/types.html"):
