@@ -7,6 +7,9 @@
 ``storagekit-s3-presets`` / ``storagekit-swift-presets``
     the provider rows of ``storagekit.drivers.s3.PRESETS`` and ``storagekit.drivers.swift.PRESETS``.
 
+``storagekit-errors``
+    every exception of ``storagekit.types``, depth first from the root: the builtins it also is,
+    and the first line of its docstring.
 ``storagekit-section``
     one section of another Markdown page, by its heading, so a guide shows a page's section
     (a provider's credentials, the integrity table) without a second copy that could drift.
@@ -167,6 +170,28 @@ class SwiftPresetsDirective(_Generated):
         return table(["provider", "service", "identity endpoint", "auth version", "default region"], rows)
 
 
+class ErrorsDirective(_Generated):
+    def lines(self) -> list[str]:
+        import builtins
+
+        from storagekit import types
+
+        rows: list[list[str]] = []
+
+        def visit(cls: type, depth: int) -> None:
+            also = [base.__name__ for base in cls.__bases__ if getattr(builtins, base.__name__, None) is base
+                    and base is not Exception]
+            meaning = (cls.__doc__ or "").strip().splitlines()[0]
+            rows.append(["\u00a0\u00a0" * depth + f"{{class}}`~storagekit.types.{cls.__name__}`",
+                         ", ".join(_literal(name) for name in also), meaning])
+            for sub in sorted(cls.__subclasses__(), key=lambda sub: sub.__name__):
+                if sub.__module__ == types.__name__:
+                    visit(sub, depth + 1)
+
+        visit(types.StorageKitError, 0)
+        return table(["exception", "also a", "meaning"], rows)
+
+
 class SectionDirective(SphinxDirective):
     """``storagekit-section PAGE`` with ``:heading: TEXT`` (the heading's text without its ``#``,
     or its beginning) and optionally ``:until: TEXT`` (a line that starts with it ends the section
@@ -206,4 +231,5 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_directive("storagekit-s3-presets", S3PresetsDirective)
     app.add_directive("storagekit-swift-presets", SwiftPresetsDirective)
     app.add_directive("storagekit-section", SectionDirective)
+    app.add_directive("storagekit-errors", ErrorsDirective)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
