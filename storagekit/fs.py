@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import email.utils
 import hashlib
 import os
 import threading
@@ -939,10 +940,13 @@ def _timestamp(value: Any) -> datetime.datetime | None:
         return value if value.tzinfo else value.replace(tzinfo=datetime.timezone.utc)
     if not isinstance(value, str) or not value:
         return None
-    try:
+    try:  # ISO 8601 (S3, GCS, Swift listings, local, memory), else HTTP's date (Azure, Swift HEAD)
         parsed = datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        return None
+        try:
+            parsed = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=datetime.timezone.utc)
 
 
