@@ -1002,6 +1002,15 @@ def _rebuild_bound(protocol: str, args: tuple[Any, ...], options: dict[str, Any]
     return _bound(protocol)(*args, **options)
 
 
+def _register_own_protocol() -> None:
+    """Make ``storagekit://`` known to fsspec in this process (an installed storagekit also declares it
+    through the ``fsspec.specs`` entry point), never replacing another class under that name."""
+    import fsspec
+
+    if PROTOCOL not in fsspec.registry:
+        register_implementation(PROTOCOL, StorageKitFileSystem)
+
+
 def register(protocols: str | Iterable[str] | None = None) -> list[str]:
     """Serve ``s3://``, ``gs://``, ``az://``... URLs with storagekit instead of s3fs, gcsfs or adlfs.
 
@@ -1041,3 +1050,5 @@ def registered() -> dict[str, str]:
     """The protocols :func:`register` has put storagekit in place for, each with its scheme."""
     return dict(_registered)
 
+
+_register_own_protocol()
