@@ -112,7 +112,7 @@ class StorageKitFileSystem(AbstractFileSystem):  # type: ignore[misc]  # fsspec 
     def __init__(self, *args: Any, scheme: str | None = None, batch_size: int = 16, **storage_options: Any) -> None:
         super().__init__(*args, **storage_options)
         scheme = scheme or self.bound_scheme
-        if not scheme or scheme.lower() not in urls.SCHEMES:
+        if not isinstance(scheme, str) or scheme.lower() not in urls.SCHEMES:
             raise InvalidOptionError(
                 f"a storagekit filesystem needs the scheme of its store (scheme=, or a storagekit://<scheme>/ URL), "
                 f"one of {', '.join(urls.SCHEMES)}; got {scheme!r}"
@@ -334,7 +334,8 @@ class StorageKitFileSystem(AbstractFileSystem):  # type: ignore[misc]  # fsspec 
                 self.driver.get_container(container)
         found: dict[str, dict[str, Any]] = {}
         for directory, entries in levels.items():
-            self.dircache[directory] = list(entries.values())
+            if entries or not key:  # an empty listing of a prefix says nothing is there: not cached as a directory
+                self.dircache[directory] = list(entries.values())
             found.update((name, entry) for name, entry in entries.items()
                          if withdirs or entry["type"] == "file")
         if found and withdirs:
@@ -504,7 +505,8 @@ class StorageKitFileSystem(AbstractFileSystem):  # type: ignore[misc]  # fsspec 
         """storagekit's file objects: a seekable reader (``rb``) or a writer that stores on close
         (``wb``; ``xb`` create-only; ``ab`` rewrites the object with the new bytes at its end).
 
-        ``block_size`` is the reader's first read-ahead (it doubles while reads are sequential);
+        ``block_size`` is the reader's first read-ahead (it doubles while reads are sequential) and
+        the writer's part size (grown to the store's minimum);
         ``cache_options={"cache_size": n}`` bounds its block cache; fsspec's ``cache_type`` is
         accepted for every type fsspec has (the reader's own cache serves them).
         """
@@ -533,9 +535,10 @@ class StorageKitFileSystem(AbstractFileSystem):  # type: ignore[misc]  # fsspec 
         elif mode == "ab":
             with contextlib.suppress(FileNotFoundError):
                 previous = self._object(path, refresh=True)
+        settings = {**self._transfer, **({"part_size": block_size} if block_size else {}), **kwargs}
         with _not_found(path):
             writer = _Writer(self, path, self.driver, self.driver._as_container(container), key, extra=extra,
-                             **self._transfer, **kwargs)
+                             **settings)
         if previous is not None:
             try:
                 for chunk in self.driver.download_object_as_stream(previous, **self._transfer):
@@ -778,10 +781,10 @@ class StorageKitFileSystem(AbstractFileSystem):  # type: ignore[misc]  # fsspec 
         """
         path = self._strip_protocol(path)
         container, key = self._split(path)
-        if key and not create_parents:
-            if not self.exists(container):
-                raise FileNotFoundError(f"{self.unstrip_protocol(container)} does not exist")
+        if key and self.exists(container):  # no create request, which needs a permission writers may lack
             return
+        if key and not create_parents:
+            raise FileNotFoundError(f"{self.unstrip_protocol(container)} does not exist")
         try:
             self.driver.create_container(container)
         except ContainerAlreadyExistsError as error:

@@ -132,6 +132,8 @@ def test_find_is_flat_and_fills_the_listings_cache(fs: StorageKitFileSystem) -> 
     assert fs.find(bucket, maxdepth=1) == [f"{bucket}/a.txt"]
     assert fs.find(f"{bucket}/a.txt") == [f"{bucket}/a.txt"]
     assert fs.find(f"{bucket}/nothing") == []
+    with pytest.raises(FileNotFoundError):
+        fs.ls(f"{bucket}/nothing")  # the empty find cached no directory
     detail = fs.find(f"{bucket}/dir", detail=True)
     assert detail[f"{bucket}/dir/b.txt"]["size"] == 5 and "object" not in detail[f"{bucket}/dir/b.txt"]
     assert sorted(entry["name"] for entry in fs.dircache[f"{bucket}/dir"]) == [f"{bucket}/dir/b.txt",
