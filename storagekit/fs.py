@@ -35,7 +35,7 @@ import os
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from fsspec import AbstractFileSystem, register_implementation
 from fsspec.callbacks import DEFAULT_CALLBACK, Callback
@@ -48,6 +48,8 @@ from .types import (
     ContainerAlreadyExistsError,
     ContainerDoesNotExistError,
     ContainerIsNotEmptyError,
+    InvalidContainerNameError,
+    InvalidObjectNameError,
     InvalidOptionError,
     NotSupportedError,
     ObjectDoesNotExistError,
@@ -55,6 +57,9 @@ from .types import (
     Provider,
     StorageKitError,
 )
+
+if TYPE_CHECKING:
+    from .base import StorageDriver
 
 __all__ = ["PROTOCOL", "REPLACED_PROTOCOLS", "StorageKitFileSystem", "register", "registered"]
 
@@ -135,7 +140,7 @@ class StorageKitFileSystem(AbstractFileSystem):  # type: ignore[misc]  # fsspec 
                     f"(known: {', '.join(sorted(allowed | _TRANSFER_OPTIONS | _FSSPEC_OPTIONS | {'batch_size'}))})"
                 )
         self._driver_options = options
-        self._driver: Any = None
+        self._driver: StorageDriver | None = None
         self._driver_lock = threading.Lock()
         self._large = threading.Semaphore(1)
         self._deferred = threading.local()
@@ -167,7 +172,7 @@ class StorageKitFileSystem(AbstractFileSystem):  # type: ignore[misc]  # fsspec 
     # ------------------------------------------------------------------ the store
 
     @property
-    def driver(self) -> Any:
+    def driver(self) -> StorageDriver:
         """The storagekit driver of this store, built on first use (building it may read credentials).
 
         Raises:
@@ -308,8 +313,8 @@ class StorageKitFileSystem(AbstractFileSystem):  # type: ignore[misc]  # fsspec 
         (fsspec's default would also hide a permission or connection error)."""
         try:
             self.info(path, **kwargs)
-        except FileNotFoundError:
-            return False
+        except (FileNotFoundError, InvalidContainerNameError, InvalidObjectNameError):
+            return False  # a name the store refuses names nothing there
         return True
 
     def find(
@@ -573,9 +578,7 @@ class StorageKitFileSystem(AbstractFileSystem):  # type: ignore[misc]  # fsspec 
     def sizes(self, paths: list[str]) -> list[int | None]:
         """The sizes of many files, looked up ``batch_size`` at a time."""
         results = self._map(self.size, list(paths))
-        for result in results:
-            if isinstance(result, BaseException):
-                raise result
+        self._raise_first(results)
         return results
 
     def sign(self, path: str, expiration: int = 100, **kwargs: Any) -> str:
