@@ -743,13 +743,14 @@ class StorageKitFileSystem(AbstractFileSystem):  # type: ignore[misc]  # fsspec 
             FileNotFoundError: nothing matches ``path``.
         """
         paths = self.expand_path(path, recursive=recursive, maxdepth=maxdepth)
+        containers = [name for name in paths if not self._split(name)[1]]
+        inside = [name for name in paths if self._split(name)[1]]
         by_container: dict[str, list[str]] = {}
-        containers = []
-        for name in paths:
-            container, key = self._split(name)
-            if not key:
-                containers.append(container)
-            elif self._type_of(name) == "file":
+        for name, kind in zip(inside, self._map(self._type_of, inside, batch_size), strict=True):
+            if isinstance(kind, BaseException):
+                raise kind
+            if kind == "file":
+                container, key = self._split(name)
                 by_container.setdefault(container, []).append(key)
         chunks = [(container, keys[index : index + 1000])
                   for container, keys in by_container.items() for index in range(0, len(keys), 1000)]
