@@ -878,7 +878,8 @@ class StorageKitFileSystem(AbstractFileSystem):  # type: ignore[misc]  # fsspec 
 
 class _Writer(ObjectWriter):
     """A writer that forgets the cached listings of its path once it has stored the object, and
-    reports a create-only write that lost to another writer as FileExistsError."""
+    reports a create-only write that lost to another writer as FileExistsError (a missing container
+    as FileNotFoundError)."""
 
     def __init__(self, fs: StorageKitFileSystem, path: str, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -889,7 +890,8 @@ class _Writer(ObjectWriter):
         if self.closed:
             return
         try:
-            super().close()
+            with _not_found(self._path):
+                super().close()
         except PreconditionFailedError as error:
             raise FileExistsError(f"{self._fs.unstrip_protocol(self._path)} already exists") from error
         finally:

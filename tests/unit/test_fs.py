@@ -307,6 +307,10 @@ def test_missing_paths_are_builtin_file_not_found_errors_naming_the_path(fs: Sto
     with pytest.raises(FileNotFoundError) as caught:
         fs.cat_file(path)
     assert isinstance(caught.value.__cause__, ObjectDoesNotExistError)
+    for write in (lambda: fs.pipe_file("no-such-bucket-here/key", b"x"),
+                  lambda: fs.open("no-such-bucket-here/key", "wb").close()):
+        with pytest.raises(FileNotFoundError, match="no-such-bucket-here"):
+            write()
 
 
 def test_checksum_and_ukey_follow_the_content(fs: StorageKitFileSystem) -> None:
