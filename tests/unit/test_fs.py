@@ -12,6 +12,7 @@ import os
 import pickle
 import subprocess
 import sys
+import urllib.parse
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -407,10 +408,11 @@ def test_fsspec_finds_storagekit_through_the_entry_point() -> None:
     name, _, value = declared[0].partition("=")
     point = metadata.EntryPoint(name.strip(), value.strip(), "fsspec.specs")
     assert point.load() is StorageKitFileSystem
-    direct_url = metadata.distribution("storagekit").read_text("direct_url.json") or "{}"
-    if json.loads(direct_url).get("url", "").rstrip("/") == REPO.as_uri():
+    direct_url = json.loads(metadata.distribution("storagekit").read_text("direct_url.json") or "{}")
+    installed_from = urllib.parse.urlparse(direct_url.get("url", "")).path
+    if installed_from and Path(urllib.parse.unquote(installed_from)).resolve() == REPO:
         assert "storagekit" in {entry.name for entry in metadata.entry_points(group="fsspec.specs")}
-        fsspec.registry._registry.pop("storagekit", None)  # type: ignore[attr-defined]
+        sys.modules["fsspec.registry"]._registry.pop("storagekit", None)  # only the entry point is left
         assert fsspec.get_filesystem_class("storagekit") is StorageKitFileSystem
 
 
