@@ -38,6 +38,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from fsspec import AbstractFileSystem, register_implementation
+from fsspec.caching import caches
 from fsspec.callbacks import DEFAULT_CALLBACK, Callback
 
 from . import transfer, urls
@@ -75,8 +76,6 @@ _LOCATION_OPTIONS = frozenset({"provider", "profile", "local_root"})
 _TRANSFER_OPTIONS = frozenset({"part_size", "multipart_threshold", "max_concurrency"})
 _PREFETCH_LISTING = 16
 """``cat`` of at least this many uncached files of one directory lists it once instead of one HEAD each."""
-_CACHE_TYPES = frozenset({"none", "bytes", "readahead", "blockcache", "first", "mmap", "background", "all", "parts"})
-"""fsspec's cache types; the reader's own read-ahead and block cache serve them all."""
 
 _classes: dict[str, type[StorageKitFileSystem]] = {}
 _registered: dict[str, str] = {}
@@ -519,8 +518,9 @@ class StorageKitFileSystem(AbstractFileSystem):  # type: ignore[misc]  # fsspec 
             raise NotImplementedError("storagekit files commit on close: fsspec transactions are not supported")
         path = self._strip_protocol(path)
         cache_type = kwargs.pop("cache_type", None)
-        if cache_type is not None and cache_type not in _CACHE_TYPES:
-            raise InvalidOptionError(f"unknown cache_type {cache_type!r} (known: {', '.join(sorted(_CACHE_TYPES))})")
+        if cache_type is not None and cache_type not in caches:  # the reader's own cache serves them all
+            known = ", ".join(sorted(name for name in caches if name))
+            raise InvalidOptionError(f"unknown cache_type {cache_type!r} (known: {known})")
         if mode == "rb":
             reader_options = {"block_size": block_size} if block_size else {}
             cache_size = (cache_options or {}).get("cache_size")
