@@ -44,6 +44,8 @@ MODULES = [
     "storagekit.drivers.azure_blobs",
     "storagekit.drivers.google_storage",
     "storagekit.drivers.swift",
+    "storagekit.files",
+    "storagekit.fs",
     "storagekit.testing",
 ]
 """The modules whose public names the API reference documents."""
