@@ -349,7 +349,7 @@ class StorageKitFileSystem(AbstractFileSystem):  # type: ignore[misc]  # fsspec 
         """Whether a file or directory is at ``path`` (one :meth:`info`: a HEAD, or none if cached).
 
         Only a not-found answer, or a name the store refuses, means False: fsspec's default
-        returns False for any error, so a refused credential or a lost connection looked like a
+        returns False for any error, so a refused credential or a lost connection would look like a
         missing file.
 
         Args:
