@@ -1,9 +1,10 @@
 """Sphinx configuration of storagekit's documentation site.
 
 Build it with ``python -m sphinx -W --keep-going -b html docs docs/_build/html`` (the ``docs``
-extra installs Sphinx, myst-parser and furo). The Markdown pages of docs/ are used as they are
-(myst-parser); the API reference is autodoc of the docstrings (Google style, read by napoleon);
-the CLI reference and the presets tables are generated from the code by ``_ext/storagekit_docs.py``.
+extra installs Sphinx, myst-parser, furo, and fsspec for :mod:`storagekit.fs`'s reference). The
+Markdown pages of docs/ are used as they are (myst-parser); the API reference is autodoc of the
+docstrings (Google style, read by napoleon); the CLI reference and the presets tables are
+generated from the code by ``_ext/storagekit_docs.py``.
 """
 
 from __future__ import annotations

@@ -65,6 +65,22 @@ def open_object(
 ) -> ObjectFile:
     """Open an object as a file; see :meth:`storagekit.base.StorageDriver.open`.
 
+    Opening to read sends one HEAD (the reader needs the size and digest) and no GET until the
+    first read; a writer stores nothing until ``close()``.
+
+    Args:
+        driver: the store's driver.
+        container: the container, or its name.
+        object_name: the object's name.
+        mode: ``rb`` or ``wb`` for binary, ``r`` or ``w`` for text (UTF-8 unless ``encoding``
+            says otherwise).
+        **options: ``encoding``, ``errors`` and ``newline`` (text modes only), then the
+            options of :class:`ObjectReader` or :class:`ObjectWriter`.
+
+    Returns:
+        An :class:`ObjectReader` or :class:`ObjectWriter`, or an :class:`io.TextIOWrapper`
+        over one for a text mode.
+
     Raises:
         InvalidOptionError: an unknown mode, or text options with a binary mode.
         ObjectDoesNotExistError: reading an object that does not exist.
@@ -97,6 +113,10 @@ class ObjectReader(io.BufferedIOBase):
             default twice the part size.
         **transfer_options: overrides of the driver's transfer config (``part_size`` caps the
             read-ahead; reads larger than it go through the engine's parallel ranges).
+
+    Raises:
+        InvalidOptionError: ``block_size`` or ``cache_size`` is not a positive integer, or a
+            transfer option is unknown or out of range.
     """
 
     def __init__(
@@ -127,20 +147,48 @@ class ObjectReader(io.BufferedIOBase):
         return f"<ObjectReader {self.object.container.name}/{self.name} at {self._position} of {self.size}>"
 
     def readable(self) -> bool:
+        """A reader can be read.
+
+        Returns:
+            Always True.
+        """
         return True
 
     def seekable(self) -> bool:
+        """A reader can seek anywhere: each fetch is a ranged read, so no stream is kept to rewind.
+
+        Returns:
+            Always True.
+        """
         return True
 
     def tell(self) -> int:
+        """The current position (no request is made).
+
+        Returns:
+            The offset from the start of the object, which may be past its end after a seek.
+
+        Raises:
+            ValueError: the reader is closed.
+        """
         self._check_open()
         return self._position
 
     def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
         """Move to ``offset`` from the start, the current position or the end (no request is made).
 
+        The next fetch after a move reads a small block (``block_size``), not the grown
+        read-ahead, so a footer or index read stays small.
+
+        Args:
+            offset: bytes from the point ``whence`` names (negative counts back from it).
+            whence: :data:`io.SEEK_SET` (the start), :data:`io.SEEK_CUR` or :data:`io.SEEK_END`.
+
+        Returns:
+            The new position. A position past the end is allowed; reads there return ``b""``.
+
         Raises:
-            ValueError: a position before the start, or an unknown ``whence``.
+            ValueError: a position before the start, an unknown ``whence``, or the reader is closed.
         """
         self._check_open()
         bases = {io.SEEK_SET: 0, io.SEEK_CUR: self._position, io.SEEK_END: self.size}
@@ -153,17 +201,49 @@ class ObjectReader(io.BufferedIOBase):
         return position
 
     def read(self, size: int | None = -1) -> bytes:
-        """Up to ``size`` bytes from the current position (all that is left if ``size`` is negative)."""
+        """Up to ``size`` bytes from the current position (all that is left if ``size`` is negative).
+
+        Served from the block cache where it can; see :meth:`readinto` for what is fetched.
+
+        Args:
+            size: the most bytes to read; negative or None for the rest of the object.
+
+        Returns:
+            The bytes read, ``b""`` at the end.
+
+        Raises:
+            ObjectHashMismatchError: this read completed an in-order read of the whole object
+                and its bytes do not match the object's digest.
+            ValueError: the reader is closed.
+        """
         self._check_open()
         wanted = self.size - self._position if size is None or size < 0 else size
         buffer = bytearray(max(0, min(wanted, self.size - self._position)))
         return bytes(buffer[: self.readinto(buffer)])
 
     def read1(self, size: int = -1) -> bytes:
+        """The same as :meth:`read`: with no raw stream below, there is no single raw call to stop at.
+
+        Args:
+            size: the most bytes to read; negative for the rest of the object.
+
+        Returns:
+            The bytes read, ``b""`` at the end.
+        """
         return self.read(size)
 
     def readinto(self, buffer: WriteableBuffer) -> int:
-        """Fill ``buffer`` from the current position; the count of bytes read (0 at the end).
+        """Fill ``buffer`` from the current position.
+
+        Bytes the block cache holds cost no request. Otherwise a read no larger than the next
+        read-ahead fetches a block (one verified range read) into the cache; a larger read goes
+        straight into ``buffer``, through the engine's parallel ranges past ``part_size``.
+
+        Args:
+            buffer: a writable bytes-like object (``bytearray``, ``memoryview``, numpy array...).
+
+        Returns:
+            The count of bytes read: ``len(buffer)``, fewer near the end of the object, 0 at it.
 
         Raises:
             ObjectHashMismatchError: this read completed an in-order read of the whole object
@@ -191,11 +271,31 @@ class ObjectReader(io.BufferedIOBase):
         return done
 
     def readinto1(self, buffer: WriteableBuffer) -> int:
+        """The same as :meth:`readinto`: with no raw stream below, there is no single raw call to stop at.
+
+        Args:
+            buffer: a writable bytes-like object.
+
+        Returns:
+            The count of bytes read, 0 at the end.
+        """
         return self.readinto(buffer)
 
     def peek(self, size: int = 0) -> bytes:
-        """The bytes from the current position without moving (fetching a block if none is cached);
-        ``readline`` and iteration use it to scan for line ends a block at a time."""
+        """The bytes from the current position to the end of its cached block, without moving.
+
+        Fetches a block if none is cached; :meth:`readline` and iteration use it to scan for line
+        ends a block at a time.
+
+        Args:
+            size: ignored, as :class:`io.BufferedReader` allows: the whole cached remainder is returned.
+
+        Returns:
+            At least one byte before the end of the object, ``b""`` at or past it.
+
+        Raises:
+            ValueError: the reader is closed.
+        """
         self._check_open()
         if self._position >= self.size:
             return b""
@@ -204,8 +304,14 @@ class ObjectReader(io.BufferedIOBase):
         return data[self._position - start :]
 
     def readline(self, size: int | None = -1) -> bytes:
-        """The bytes up to and including the next ``\\n`` (at most ``size`` if it is not negative),
-        scanned a cached block at a time."""
+        """The bytes up to and including the next ``\\n``, scanned a cached block at a time.
+
+        Args:
+            size: the most bytes to return; negative or None for no limit.
+
+        Returns:
+            The line with its ``\\n`` (without one at the end of the object), ``b""`` at the end.
+        """
         limit = -1 if size is None else size
         line = bytearray()
         while limit < 0 or len(line) < limit:
@@ -394,13 +500,28 @@ class ObjectWriter(io.BufferedIOBase):
         return f"<ObjectWriter {self.container.name}/{self.name}>"
 
     def writable(self) -> bool:
+        """A writer can be written.
+
+        Returns:
+            Always True.
+        """
         return True
 
     def write(self, data: ReadableBuffer) -> int:
         """Buffer ``data``; full chunks go to the upload (waiting while the engine catches up).
 
+        Nothing is stored until :meth:`close`; memory stays bounded by the queue and the
+        engine's parts, however much is written.
+
+        Args:
+            data: a bytes-like object.
+
+        Returns:
+            The count of bytes taken: all of ``data``.
+
         Raises:
             StorageKitError: the upload has already failed (raised here as the engine raised it).
+            ValueError: the writer is closed.
         """
         if self.closed:
             raise ValueError(f"write to the closed writer of {self.name}")

@@ -65,6 +65,7 @@ if TYPE_CHECKING:
 __all__ = ["PROTOCOL", "REPLACED_PROTOCOLS", "StorageKitFileSystem", "register", "registered"]
 
 PROTOCOL = "storagekit"
+"""The fsspec protocol of storagekit's own URLs: ``storagekit://<scheme>/container/key``."""
 REPLACED_PROTOCOLS = {
     "s3": "s3", "s3a": "s3", "gs": "gs", "gcs": "gs", "az": "az", "abfs": "az", "abfss": "az",
 }
@@ -85,6 +86,8 @@ class StorageKitFileSystem(AbstractFileSystem):  # type: ignore[misc]  # fsspec 
     """An fsspec filesystem over one storagekit store: containers at the root, objects below.
 
     Args:
+        *args: positional arguments fsspec keeps with the instance (in its cache key and its
+            pickle); storagekit reads none.
         scheme: the storagekit URL scheme of the store (``s3``, ``gs``, ``az``, ``swift``, ``obs``,
             ``local``, ``memory``...); taken from a ``storagekit://<scheme>/...`` URL by fsspec.
         batch_size: files handled at once by ``cat``, ``put``, ``get``, ``copy``, ``rm`` and
@@ -114,6 +117,7 @@ class StorageKitFileSystem(AbstractFileSystem):  # type: ignore[misc]  # fsspec 
     """The scheme of a class :func:`register` made for one protocol (``s3://`` URLs carry none)."""
 
     def __init__(self, *args: Any, scheme: str | None = None, batch_size: int = 16, **storage_options: Any) -> None:
+        """Check the options and sort them; nothing is sent: the driver is built on first use."""
         super().__init__(*args, **storage_options)
         scheme = scheme or self.bound_scheme
         if not isinstance(scheme, str) or scheme.lower() not in urls.SCHEMES:
@@ -220,8 +224,18 @@ class StorageKitFileSystem(AbstractFileSystem):  # type: ignore[misc]  # fsspec 
         return {}
 
     def unstrip_protocol(self, name: str) -> str:
-        """The full URL of a ``container/key`` path (``storagekit://s3/container/key``, or ``s3://...``
-        for a registered protocol)."""
+        """The full URL of a ``container/key`` path, with the store's scheme.
+
+        fsspec's default would prefix the protocol alone (``storagekit://container/key``), a URL
+        that names no store; this gives ``storagekit://s3/container/key``, or ``s3://container/key``
+        for a protocol :func:`register` took over.
+
+        Args:
+            name: a ``container/key`` path; a URL is returned as it is.
+
+        Returns:
+            The URL.
+        """
         if "://" in name:
             return name
         if self.bound_scheme is not None:
@@ -236,10 +250,22 @@ class StorageKitFileSystem(AbstractFileSystem):  # type: ignore[misc]  # fsspec 
     # ------------------------------------------------------------------ listing
 
     def ls(self, path: str, detail: bool = True, refresh: bool = False, **kwargs: Any) -> list[Any]:
-        """The entries directly under ``path`` (a delimiter listing; the containers at the root).
+        """The entries directly under ``path``: one delimiter (``/``) listing of its prefix, all pages.
 
-        A listing is cached until a write through this filesystem touches it (or ``refresh=True``).
-        A file's path lists as that file alone.
+        At the root, the container listing. An empty listing is followed by a HEAD of the
+        object (a file's path lists as that file alone) or a lookup of the container (to tell an
+        empty container from a missing one). A listing is cached until a write through this filesystem
+        touches it.
+
+        Args:
+            path: ``container/prefix`` (or a URL); ``""`` for the containers.
+            detail: entries as dicts (``name``, ``size``, ``type``, and for files ``etag``,
+                ``mtime``, ``content_type`` and the digests the store reported) rather than names.
+            refresh: list again even if the listing is cached.
+            **kwargs: accepted for fsspec's callers, unused.
+
+        Returns:
+            The entries' dicts or names, in the store's listing order.
 
         Raises:
             FileNotFoundError: nothing is at ``path``.
@@ -279,6 +305,18 @@ class StorageKitFileSystem(AbstractFileSystem):  # type: ignore[misc]  # fsspec 
     def info(self, path: str, refresh: bool = False, **kwargs: Any) -> dict[str, Any]:
         """What is at ``path``: a file (HEAD), a directory (a prefix with objects, or a container).
 
+        Sends one HEAD of the object (or of the container), none when a cached listing knows the
+        path; if no object has that name, one page of a flat listing of ``path/`` tells whether it
+        is a directory. fsspec's default lists the parent directory instead.
+
+        Args:
+            path: ``container/key`` (or a URL).
+            refresh: ask the store even if a cached listing knows the path.
+            **kwargs: accepted for fsspec's callers, unused.
+
+        Returns:
+            The entry as :meth:`ls` describes it with ``detail=True``.
+
         Raises:
             FileNotFoundError: nothing is there.
         """
@@ -308,8 +346,22 @@ class StorageKitFileSystem(AbstractFileSystem):  # type: ignore[misc]  # fsspec 
             return _info(container, self.driver.get_object(container, key))
 
     def exists(self, path: str, **kwargs: Any) -> bool:
-        """True if a file or directory is at ``path``; only a not-found answer means False
-        (fsspec's default would also hide a permission or connection error)."""
+        """Whether a file or directory is at ``path`` (one :meth:`info`: a HEAD, or none if cached).
+
+        Only a not-found answer, or a name the store refuses, means False: fsspec's default
+        returns False for any error, so a refused credential or a lost connection would look like a
+        missing file.
+
+        Args:
+            path: ``container/key`` (or a URL).
+            **kwargs: passed to :meth:`info` (``refresh=True`` asks the store).
+
+        Returns:
+            True if something is there.
+
+        Raises:
+            StorageKitError: any other failure (permission denied, connection lost...).
+        """
         try:
             self.info(path, **kwargs)
         except (FileNotFoundError, InvalidContainerNameError, InvalidObjectNameError):
@@ -321,9 +373,22 @@ class StorageKitFileSystem(AbstractFileSystem):  # type: ignore[misc]  # fsspec 
     ) -> Any:
         """Every file below ``path``, from one flat listing of its prefix (no request per directory).
 
-        With ``withdirs``, the directories the names imply are included; ``maxdepth`` walks level by
-        level instead. The listing fills the listings cache, so ``info`` and ``cat`` of what was found
-        need no request of their own.
+        fsspec's default walks the tree with one listing per directory. The listing fills the
+        listings cache, so ``info`` and ``cat`` of what was found need no request of their own.
+
+        Args:
+            path: ``container/prefix`` (or a URL); a file's path finds that file.
+            maxdepth: levels to descend; when set (or at the root), fsspec's walk runs instead
+                (one listing per directory).
+            withdirs: include the directories the names imply, and ``path`` itself.
+            detail: a dict of entries by name rather than a list of names.
+            **kwargs: passed to fsspec's walk when it runs, unused otherwise.
+
+        Returns:
+            The sorted names, or a dict of name to entry (as :meth:`ls` describes it).
+
+        Raises:
+            FileNotFoundError: the container does not exist (a missing prefix finds nothing).
         """
         path = self._strip_protocol(path)
         container, key = self._split(path)
@@ -367,7 +432,14 @@ class StorageKitFileSystem(AbstractFileSystem):  # type: ignore[misc]  # fsspec 
             name = parent
 
     def invalidate_cache(self, path: str | None = None) -> None:
-        """Forget cached listings: all of them, or those of ``path`` and its parents."""
+        """Forget cached listings: all of them, or those of ``path`` and its parents.
+
+        No request is made. fsspec's default forgets nothing (it only records the call inside a
+        transaction); the parents go too because a write changes their listings.
+
+        Args:
+            path: the path whose listings, and its parents', are dropped; None for all.
+        """
         if path is None:
             self.dircache.clear()
         else:
@@ -417,11 +489,25 @@ class StorageKitFileSystem(AbstractFileSystem):  # type: ignore[misc]  # fsspec 
         return _directory(path) if own else None
 
     def cat_file(self, path: str, start: int | None = None, end: int | None = None, **kwargs: Any) -> bytes:
-        """The bytes of a file, or of ``start``..``end`` (as a slice: negative counts from the end),
-        in one verified ranged read (a whole file is checked against its digest).
+        """The bytes of a file, or of ``start``..``end``, in one verified ranged read.
+
+        Sends a HEAD (none if a cached listing knows the file), then one ranged GET (split into
+        parallel ranges past ``part_size``). fsspec's default opens a buffered file and reads
+        through it. If the cached entry was stale, the file is looked up and read once more.
+
+        Args:
+            path: ``container/key`` (or a URL).
+            start: the first byte, as a slice bound (negative counts from the end); None for 0.
+            end: the byte after the last, as a slice bound; None for the end of the file.
+            **kwargs: accepted for fsspec's callers, unused.
+
+        Returns:
+            The bytes (``b""`` for an empty range).
 
         Raises:
             FileNotFoundError: no file at ``path``.
+            IsADirectoryError: ``path`` is a container or a directory.
+            ObjectHashMismatchError: a whole file read does not match its digest.
         """
         path = self._strip_protocol(path)
         obj = self._object(path)
@@ -449,11 +535,25 @@ class StorageKitFileSystem(AbstractFileSystem):  # type: ignore[misc]  # fsspec 
 
     def cat(self, path: Any, recursive: bool = False, on_error: str = "raise", batch_size: int | None = None,
             **kwargs: Any) -> Any:
-        """The bytes of many files, fetched ``batch_size`` at a time.
+        """The bytes of many files, fetched ``batch_size`` at a time (fsspec's default: one by one).
 
-        Files known from a listing need no HEAD; at least 16 uncached files of one directory list it
-        once instead. ``on_error``: ``"raise"`` the first error, ``"omit"`` failed paths, or
-        ``"return"`` the exception in place of the bytes.
+        Each file is a :meth:`cat_file`. Files known from a listing need no HEAD; at least 16
+        uncached files of one directory list it once instead.
+
+        Args:
+            path: a path, a glob or a list of them.
+            recursive: expand directories to the files below them.
+            on_error: ``"raise"`` the first error, ``"omit"`` failed paths, or ``"return"`` the
+                exception in place of the bytes.
+            batch_size: files fetched at once (default: the filesystem's ``batch_size``).
+            **kwargs: passed to :meth:`cat_file`.
+
+        Returns:
+            The bytes for one plain path; for a list, glob or ``recursive``, a dict of path to bytes.
+
+        Raises:
+            FileNotFoundError: a file is missing, with ``on_error="raise"`` (which raises any
+                other failure the same way).
         """
         paths = self.expand_path(path, recursive=recursive)
         if recursive:  # the expansion names the directories too: only files have bytes
@@ -486,7 +586,27 @@ class StorageKitFileSystem(AbstractFileSystem):  # type: ignore[misc]  # fsspec 
 
     def cat_ranges(self, paths: list[str], starts: Any, ends: Any, max_gap: int | None = None,
                    on_error: str = "return", **kwargs: Any) -> list[Any]:
-        """Byte ranges of files (one ranged read each, ``batch_size`` at a time)."""
+        """Byte ranges of files: one :meth:`cat_file` each, ``batch_size`` at a time.
+
+        fsspec's default reads them one after another.
+
+        Args:
+            paths: the files, one per range (a file may appear more than once).
+            starts: each range's first byte, or one value for all.
+            ends: each range's end (exclusive), or one value for all.
+            max_gap: not supported (ranges are never merged); must be None.
+            on_error: ``"return"`` an exception in place of a failed range's bytes; anything else
+                raises the first.
+            **kwargs: accepted for fsspec's callers, unused.
+
+        Returns:
+            The bytes of each range (or its exception), in the order given.
+
+        Raises:
+            NotImplementedError: ``max_gap`` was given.
+            TypeError: ``paths`` is not a list.
+            ValueError: ``starts`` or ``ends`` is a list of another length than ``paths``.
+        """
         if max_gap is not None:
             raise NotImplementedError("max_gap: each range is read on its own")
         if not isinstance(paths, list):
@@ -554,7 +674,15 @@ class StorageKitFileSystem(AbstractFileSystem):  # type: ignore[misc]  # fsspec 
         return writer
 
     def modified(self, path: str) -> datetime.datetime:
-        """When the file was last written (timezone-aware UTC).
+        """When the file was last written (timezone-aware UTC), from its HEAD or cached listing.
+
+        fsspec's default raises NotImplementedError.
+
+        Args:
+            path: ``container/key`` (or a URL).
+
+        Returns:
+            The time the store reports.
 
         Raises:
             FileNotFoundError: no file at ``path``.
@@ -566,17 +694,48 @@ class StorageKitFileSystem(AbstractFileSystem):  # type: ignore[misc]  # fsspec 
         return info["mtime"]  # type: ignore[no-any-return]
 
     def checksum(self, path: str) -> int:
-        """An integer that changes when the file's content does (from its ETag or digest)."""
+        """An integer that changes when the file's content does (from its ETag or digest).
+
+        One HEAD, or none if cached. fsspec's default hashes the whole entry, so it would also
+        change with fields that say nothing of the content.
+
+        Args:
+            path: ``container/key`` (or a URL).
+
+        Returns:
+            A 128-bit integer derived from :meth:`ukey`.
+        """
         return int(hashlib.sha256(self.ukey(path).encode()).hexdigest()[:32], 16)
 
     def ukey(self, path: str) -> str:
-        """The file's ETag (or digest), which changes when its content does."""
+        """The file's ETag (or digest), which changes when its content does.
+
+        One HEAD, or none if cached. fsspec's default hashes the whole entry.
+
+        Args:
+            path: ``container/key`` (or a URL).
+
+        Returns:
+            The ETag or MD5; a hash of the entry on a store that reports neither.
+        """
         info = self.info(path)
         key = info.get("etag") or info.get("md5")
         return str(key) if key else hashlib.sha256(repr(sorted(info.items())).encode()).hexdigest()
 
     def sizes(self, paths: list[str]) -> list[int | None]:
-        """The sizes of many files, looked up ``batch_size`` at a time."""
+        """The sizes of many files, looked up ``batch_size`` at a time (fsspec's default: one by one).
+
+        One HEAD per file not in a cached listing.
+
+        Args:
+            paths: the files (a directory's size is 0).
+
+        Returns:
+            The sizes, in the order given.
+
+        Raises:
+            FileNotFoundError: nothing is at one of the paths (the first failure is raised).
+        """
         results = self._map(self.size, list(paths))
         self._raise_first(results)
         return results
@@ -584,6 +743,17 @@ class StorageKitFileSystem(AbstractFileSystem):  # type: ignore[misc]  # fsspec 
     def sign(self, path: str, expiration: int = 100, **kwargs: Any) -> str:
         """A presigned URL for the file: anyone holding it may GET (or, with ``method="PUT"``, write)
         it for ``expiration`` seconds.
+
+        Made by the driver's :meth:`~storagekit.base.StorageDriver.get_object_url`; fsspec's
+        default raises NotImplementedError on every store.
+
+        Args:
+            path: ``container/key`` (or a URL); the file need not exist for a PUT.
+            expiration: seconds the URL stays valid (each provider has a maximum).
+            **kwargs: ``method``, ``"GET"`` (the default) or ``"PUT"``; others are unused.
+
+        Returns:
+            The URL.
 
         Raises:
             NotImplementedError: the store cannot sign URLs (local, memory).
@@ -599,11 +769,23 @@ class StorageKitFileSystem(AbstractFileSystem):  # type: ignore[misc]  # fsspec 
     # ------------------------------------------------------------------ writing
 
     def pipe_file(self, path: str, value: bytes, mode: str = "overwrite", **kwargs: Any) -> None:
-        """Store ``value`` as the file (``mode="create"``: only if it does not exist yet, atomically
-        where the store has conditional writes).
+        """Store ``value`` as the file, in one upload through the transfer engine.
+
+        A single PUT, or a multipart upload past ``multipart_threshold``, verified. ``mode="create"``
+        sends ``If-None-Match: *``, so the check is atomic where the store has conditional writes
+        (fsspec's default checks :meth:`exists` first, then writes).
+
+        Args:
+            path: ``container/key`` (or a URL).
+            value: the bytes.
+            mode: ``"overwrite"``, or ``"create"`` to store only if no file is there.
+            **kwargs: options of :meth:`~storagekit.base.StorageDriver.upload_object_via_stream`
+                (``extra``, ``headers``, ``ex_meta``, transfer settings).
 
         Raises:
             FileExistsError: ``mode="create"`` and the file exists.
+            FileNotFoundError: the container does not exist.
+            InvalidOptionError: ``mode`` is neither ``"overwrite"`` nor ``"create"``.
         """
         path = self._strip_protocol(path)
         container, key = self._split(path)
@@ -614,7 +796,19 @@ class StorageKitFileSystem(AbstractFileSystem):  # type: ignore[misc]  # fsspec 
         self.invalidate_cache(path)
 
     def pipe(self, path: Any, value: bytes | None = None, batch_size: int | None = None, **kwargs: Any) -> None:
-        """Store one value, or a ``{path: bytes}`` mapping ``batch_size`` files at a time."""
+        """Store one value, or a ``{path: bytes}`` mapping ``batch_size`` files at a time.
+
+        Each file is a :meth:`pipe_file`; fsspec's default stores a mapping one file after another.
+
+        Args:
+            path: a path, or a mapping of path to bytes.
+            value: the bytes for a single path (ignored with a mapping).
+            batch_size: files stored at once (default: the filesystem's ``batch_size``).
+            **kwargs: passed to :meth:`pipe_file` (``mode``, upload options).
+
+        Raises:
+            FileExistsError: ``mode="create"`` and a file exists (the first failure is raised).
+        """
         if not isinstance(path, dict):
             super().pipe(path, value, **kwargs)
             return
@@ -633,6 +827,19 @@ class StorageKitFileSystem(AbstractFileSystem):  # type: ignore[misc]  # fsspec 
     def put_file(self, lpath: str, rpath: str, callback: Callback = DEFAULT_CALLBACK, mode: str = "overwrite",
                  **kwargs: Any) -> None:
         """Upload a local file through the transfer engine (parallel parts past the threshold, verified).
+
+        fsspec's default copies through a remote file object a block at a time. Inside
+        :meth:`put`, the upload runs with the batch. A local directory is skipped (directories
+        are implied by the names below them).
+
+        Args:
+            lpath: the local file.
+            rpath: ``container/key`` (or a URL).
+            callback: fsspec's progress callback, told the bytes sent so far.
+            mode: ``"overwrite"``, or ``"create"`` to store only if no file is there
+                (``If-None-Match: *``: atomic where the store has conditional writes).
+            **kwargs: options of :meth:`~storagekit.base.StorageDriver.upload_object` (``extra``,
+                ``headers``, ``ex_meta``, transfer settings).
 
         Raises:
             FileExistsError: ``mode="create"`` and the file exists.
@@ -655,7 +862,22 @@ class StorageKitFileSystem(AbstractFileSystem):  # type: ignore[misc]  # fsspec 
     def get_file(self, rpath: str, lpath: Any, callback: Callback = DEFAULT_CALLBACK, outfile: Any = None,
                  **kwargs: Any) -> None:
         """Download a file through the transfer engine: parallel ranges, verified, written to a temp
-        file renamed into place (or streamed into ``outfile``); a directory becomes a local directory."""
+        file renamed into place (or streamed into ``outfile``); a directory becomes a local directory.
+
+        fsspec's default reads through a remote file object a block at a time into the final
+        file. Inside :meth:`get`, the download runs with the batch.
+
+        Args:
+            rpath: ``container/key`` (or a URL).
+            lpath: the local file (its directories are created), or a binary file object to write to.
+            callback: fsspec's progress callback, told the bytes received so far.
+            outfile: a binary file object to stream into instead of ``lpath``.
+            **kwargs: transfer settings for this download (``part_size``, ``max_concurrency``...).
+
+        Raises:
+            FileNotFoundError: nothing is at ``rpath``.
+            ObjectHashMismatchError: the bytes do not match the file's digest (no file is left).
+        """
         self._defer(self._get_file, rpath, lpath, callback, outfile, **kwargs)
 
     def _get_file(self, rpath: str, lpath: Any, callback: Callback, outfile: Any, **kwargs: Any) -> None:
@@ -681,7 +903,20 @@ class StorageKitFileSystem(AbstractFileSystem):  # type: ignore[misc]  # fsspec 
 
     def cp_file(self, path1: str, path2: str, **kwargs: Any) -> None:
         """Copy a file: server-side where the store can (S3, Azure, GCS, Swift), streamed otherwise.
-        A directory is implied by its files, so copying one alone does nothing."""
+
+        One HEAD of the source (none if cached), then the store's copy request; fsspec's default
+        raises NotImplementedError. A directory is implied by its files, so copying one alone
+        does nothing. Inside :meth:`copy`, the copy runs with the batch.
+
+        Args:
+            path1: the source, ``container/key`` (or a URL).
+            path2: the destination, in the same store.
+            **kwargs: options of :meth:`~storagekit.base.StorageDriver.copy_object` (``extra``,
+                ``ex_meta``: new properties and metadata instead of the source's).
+
+        Raises:
+            FileNotFoundError: nothing is at ``path1``.
+        """
         self._defer(self._cp_file, path1, path2, **kwargs)
 
     def _cp_file(self, path1: str, path2: str, **kwargs: Any) -> None:
@@ -699,19 +934,68 @@ class StorageKitFileSystem(AbstractFileSystem):  # type: ignore[misc]  # fsspec 
 
     def put(self, lpath: Any, rpath: Any, recursive: bool = False, callback: Callback = DEFAULT_CALLBACK,
             maxdepth: int | None = None, batch_size: int | None = None, **kwargs: Any) -> None:
-        """Upload files, ``batch_size`` at a time (see fsspec's ``put`` for how paths are matched)."""
+        """Upload files, ``batch_size`` at a time (see fsspec's ``put`` for how paths are matched).
+
+        Each file is a :meth:`put_file`; fsspec's default uploads one after another. At most one
+        file past ``multipart_threshold`` is sent at a time (it uploads its own parts in parallel).
+
+        Args:
+            lpath: local files, directories or globs.
+            rpath: the remote destination.
+            recursive: upload directories with everything below them.
+            callback: fsspec's progress callback.
+            maxdepth: levels of local directories to descend with ``recursive``.
+            batch_size: files uploaded at once (default: the filesystem's ``batch_size``).
+            **kwargs: passed to :meth:`put_file`.
+
+        Raises:
+            FileNotFoundError: a local path does not exist (the first failure is raised).
+        """
         with self._batched(batch_size):
             super().put(lpath, rpath, recursive=recursive, callback=callback, maxdepth=maxdepth, **kwargs)
 
     def get(self, rpath: Any, lpath: Any, recursive: bool = False, callback: Callback = DEFAULT_CALLBACK,
             maxdepth: int | None = None, batch_size: int | None = None, **kwargs: Any) -> None:
-        """Download files, ``batch_size`` at a time (see fsspec's ``get`` for how paths are matched)."""
+        """Download files, ``batch_size`` at a time (see fsspec's ``get`` for how paths are matched).
+
+        Each file is a :meth:`get_file`; fsspec's default downloads one after another. At most one
+        file past ``multipart_threshold`` is fetched at a time (it reads its own ranges in parallel).
+
+        Args:
+            rpath: remote files, directories or globs.
+            lpath: the local destination.
+            recursive: download directories with everything below them.
+            callback: fsspec's progress callback.
+            maxdepth: levels of remote directories to descend with ``recursive``.
+            batch_size: files downloaded at once (default: the filesystem's ``batch_size``).
+            **kwargs: passed to :meth:`get_file`.
+
+        Raises:
+            FileNotFoundError: nothing is at a remote path (the first failure is raised).
+        """
         with self._batched(batch_size):
             super().get(rpath, lpath, recursive=recursive, callback=callback, maxdepth=maxdepth, **kwargs)
 
     def copy(self, path1: Any, path2: Any, recursive: bool = False, maxdepth: int | None = None,
              on_error: str | None = None, batch_size: int | None = None, **kwargs: Any) -> None:
-        """Copy files, ``batch_size`` at a time (see fsspec's ``copy`` for how paths are matched)."""
+        """Copy files, ``batch_size`` at a time (see fsspec's ``copy`` for how paths are matched).
+
+        Each file is a :meth:`cp_file` (server-side where the store can); fsspec's default copies
+        one after another.
+
+        Args:
+            path1: source files, directories or globs.
+            path2: the destination, in the same store.
+            recursive: copy directories with everything below them.
+            maxdepth: levels to descend with ``recursive``.
+            on_error: ``"ignore"`` skips sources that are missing (the default with ``recursive``),
+                ``"raise"`` raises (the default otherwise).
+            batch_size: files copied at once (default: the filesystem's ``batch_size``).
+            **kwargs: passed to :meth:`cp_file`.
+
+        Raises:
+            FileNotFoundError: a source is missing and ``on_error`` is not ``"ignore"``.
+        """
         ignore_missing = (on_error or ("ignore" if recursive else "raise")) == "ignore"
         with self._batched(batch_size, ignore_missing=ignore_missing):
             super().copy(path1, path2, recursive=recursive, maxdepth=maxdepth, on_error=on_error, **kwargs)
@@ -719,7 +1003,10 @@ class StorageKitFileSystem(AbstractFileSystem):  # type: ignore[misc]  # fsspec 
     # ------------------------------------------------------------------ deleting
 
     def rm_file(self, path: str) -> None:
-        """Delete one file.
+        """Delete one file: one DELETE request.
+
+        Args:
+            path: ``container/key`` (or a URL).
 
         Raises:
             FileNotFoundError: no file at ``path`` (on stores that report it; S3 does not).
@@ -738,6 +1025,15 @@ class StorageKitFileSystem(AbstractFileSystem):  # type: ignore[misc]  # fsspec 
         """Delete files, and with ``recursive`` everything below directories: batch deletes where the
         store has them (S3 DeleteObjects, Swift bulk delete), ``batch_size`` requests at a time
         otherwise. A container named whole with ``recursive`` is deleted too.
+
+        Each path named is expanded with one flat listing (:meth:`find`); the deletes carry up
+        to 1000 keys per request. fsspec's default sends one :meth:`rm_file` per path, one after another.
+
+        Args:
+            path: a path, a glob or a list of them.
+            recursive: delete everything below directories (and containers named whole).
+            maxdepth: levels to descend with ``recursive``.
+            batch_size: requests at once (default: the filesystem's ``batch_size``).
 
         Raises:
             FileNotFoundError: nothing matches ``path``.
@@ -779,6 +1075,14 @@ class StorageKitFileSystem(AbstractFileSystem):  # type: ignore[misc]  # fsspec 
     def mkdir(self, path: str, create_parents: bool = True, **kwargs: Any) -> None:
         """Create a container; a directory inside one is implied by its files, so this does nothing for it.
 
+        Sends one create-container request; for a path inside a container, only :meth:`exists`
+        of the container (a HEAD), then the create if it is missing. fsspec's default does nothing.
+
+        Args:
+            path: ``container`` or ``container/directory`` (or a URL).
+            create_parents: create the missing container of a nested path.
+            **kwargs: accepted for fsspec's callers, unused.
+
         Raises:
             FileExistsError: the container exists.
             FileNotFoundError: a nested path in a missing container, without ``create_parents``.
@@ -797,7 +1101,17 @@ class StorageKitFileSystem(AbstractFileSystem):  # type: ignore[misc]  # fsspec 
         self.invalidate_cache(container)
 
     def makedirs(self, path: str, exist_ok: bool = False) -> None:
-        """Create the container of ``path`` if it is missing (directories inside are implied)."""
+        """Create the container of ``path`` if it is missing (directories inside are implied).
+
+        A :meth:`mkdir` with ``create_parents``; fsspec's default does nothing.
+
+        Args:
+            path: ``container`` or ``container/directory`` (or a URL).
+            exist_ok: do not fail when the container exists.
+
+        Raises:
+            FileExistsError: ``path`` names an existing container and ``exist_ok`` is False.
+        """
         try:
             self.mkdir(path, create_parents=True)
         except FileExistsError:
@@ -806,6 +1120,11 @@ class StorageKitFileSystem(AbstractFileSystem):  # type: ignore[misc]  # fsspec 
 
     def rmdir(self, path: str) -> None:
         """Delete an empty container; a directory inside one is implied by its files, so this does nothing.
+
+        One delete-container request; fsspec's default does nothing.
+
+        Args:
+            path: ``container`` (or a URL); a deeper path is ignored.
 
         Raises:
             FileNotFoundError: the container does not exist.
@@ -1056,7 +1375,11 @@ def register(protocols: str | Iterable[str] | None = None) -> list[str]:
 
 
 def registered() -> dict[str, str]:
-    """The protocols :func:`register` has put storagekit in place for, each with its scheme."""
+    """The protocols :func:`register` has put storagekit in place for, each with its scheme.
+
+    Returns:
+        A copy of the map of protocol to storagekit scheme (``{"s3": "s3", "abfs": "az"}``).
+    """
     return dict(_registered)
 
 
