@@ -374,20 +374,31 @@ class SwiftStorageDriver(PresetDriver, StorageDriver):
     # ------------------------------------------------------------------ reads and deletes
 
     def _open_range(self, obj: Object, start: int, end: int) -> Body:
-        """A ranged GET; a plain object's is pinned to its ETag (If-Match), so a resumed read never
-        mixes versions, and its ETag, the whole object's MD5, goes to ``obj.checksums``."""
-        headers = {"Range": range_header(start, end)}
+        """A ranged GET; a plain object's is pinned to its ETag, so a resumed read never mixes
+        versions, and its ETag, the whole object's MD5, goes to ``obj.checksums``.
+
+        The pin is the answer's ``ETag``, compared here, not an ``If-Match``: Swift checks
+        ``If-Match`` against an SLO ETag kept in sysmeta when the object has one, and a server-side
+        copy of an SLO (a plain object) inherits its source's, so the server would refuse the
+        ETag it reports for the copy (HTTP 412). The answer's ``ETag`` is always the object's own.
+
+        Raises:
+            PreconditionFailedError: the object is no longer the one ``obj`` describes.
+        """
         etag = obj.extra.get("etag") or ""
-        if _MD5.match(etag) and not obj.extra.get("static_large_object") and not obj.extra.get("object_manifest"):
-            headers["If-Match"] = etag
+        large = obj.extra.get("static_large_object") or obj.extra.get("object_manifest")
+        pinned = bool(_MD5.match(etag)) and not large
         container, name = obj.container.name, obj.name
-        try:
-            response = self._request("GET", container, name, headers=headers, stream=True)
-        except PreconditionFailedError:
-            self._head_object(obj.container, name)  # a deleted object fails If-Match too: say it is gone
-            raise
+        response = self._request("GET", container, name, headers={"Range": range_header(start, end)}, stream=True)
         answered = {key.lower(): value for key, value in response.headers.items()}
-        proved = self._object(obj.container, name, obj.size, answered).checksums.get("md5")
+        served = self._object(obj.container, name, obj.size, answered)
+        if pinned and served.hash != etag:
+            response.close()
+            raise PreconditionFailedError(
+                f"GET {container}/{name}: the object changed (ETag {served.hash or 'none'}, not {etag})", self,
+                container_name=container, object_name=name,
+            )
+        proved = served.checksums.get("md5")
         if proved:
             obj.checksums.setdefault("md5", proved)
         return Body(response, driver=self, container_name=container, object_name=name)

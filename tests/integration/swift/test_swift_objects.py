@@ -17,6 +17,7 @@ from storagekit.types import (
     InvalidOptionError,
     NotSupportedError,
     ObjectDoesNotExistError,
+    ObjectHashMismatchError,
     PreconditionFailedError,
 )
 from tests.support.swift import TEMP_URL_KEY, SwiftServer
@@ -137,11 +138,55 @@ def test_copies_are_server_side_and_take_new_metadata(swift_server: SwiftServer,
     assert b"".join(copy.as_stream()) == b"copy me"
 
 
-def test_an_slo_copy_is_a_whole_object(swift_driver: SwiftStorageDriver, container: Container) -> None:
+def _read_back_verified(driver: SwiftStorageDriver, copy: Object, data: bytes) -> None:
+    """The copy reads back whole and in pinned ranges, and its download is checked against its MD5."""
+    assert copy.checksums == {"md5": hashlib.md5(data).hexdigest()} and copy.hash == copy.checksums["md5"]
+    assert b"".join(driver.download_object_as_stream(copy)) == data
+    assert b"".join(driver.download_object_as_stream(copy, max_concurrency=2, part_size=MiB)) == data
+    assert b"".join(driver.download_object_range_as_stream(copy, 10, 20)) == data[10:20]
+    lying = Object(copy.name, copy.size, copy.hash, dict(copy.extra), {}, copy.container, driver,
+                   {"md5": hashlib.md5(b"something else").hexdigest()})
+    with pytest.raises(ObjectHashMismatchError):
+        b"".join(driver.download_object_as_stream(lying))
+
+
+def test_an_slo_copy_is_a_whole_object_read_back_verified(swift_driver: SwiftStorageDriver,
+                                                          container: Container) -> None:
+    """Swift's copy middleware carries the SLO's X-Object-Sysmeta-Slo-Etag into the plain copy, and
+    the object server then checks If-Match against that hidden ETag: reads must not rely on it."""
     data = os.urandom(2 * MiB + 5)
     source = swift_driver.upload_object_via_stream([data], container, "large", **SMALL_PARTS)
     copy = swift_driver.copy_object(source, container, "large-copy")
-    assert copy.checksums == {"md5": hashlib.md5(data).hexdigest()} and "static_large_object" not in copy.extra
+    assert "static_large_object" not in copy.extra
+    _read_back_verified(swift_driver, copy, data)
+    listed = {obj.name: obj for obj in swift_driver.list_container_objects(container)}["large-copy"]
+    assert b"".join(swift_driver.download_object_as_stream(listed)) == data
+    _read_back_verified(swift_driver, swift_driver.copy_object(copy, container, "copy-of-copy"), data)
+
+
+def test_a_dlo_copy_is_a_whole_object_read_back_verified(swift_driver: SwiftStorageDriver, swift_server: SwiftServer,
+                                                        container: Container) -> None:
+    data = os.urandom(MiB + 7)
+    for index, first in enumerate(range(0, len(data), 600_000)):
+        swift_driver.upload_object_via_stream([data[first:first + 600_000]], container, f"dlo-segments/{index:02d}")
+    storage_url, token = swift_server.login()
+    requests.put(f"{storage_url}/{container.name}/dlo", data=b"", timeout=10, headers={
+        "X-Auth-Token": token, "X-Object-Manifest": f"{container.name}/dlo-segments/"}).raise_for_status()
+    source = swift_driver.get_object(container.name, "dlo")
+    assert source.extra["object_manifest"] == f"{container.name}/dlo-segments/" and source.checksums == {}
+    copy = swift_driver.copy_object(source, container, "dlo-copy")
+    assert "object_manifest" not in copy.extra
+    _read_back_verified(swift_driver, copy, data)
+
+
+def test_a_read_is_pinned_to_the_etag_it_started_with(swift_driver: SwiftStorageDriver, container: Container) -> None:
+    before = swift_driver.upload_object_via_stream([b"first version"], container, "pinned")
+    swift_driver.upload_object_via_stream([b"second version"], container, "pinned")
+    with pytest.raises(PreconditionFailedError, match="changed"):
+        b"".join(swift_driver.download_object_as_stream(before))
+    swift_driver._request("DELETE", container.name, "pinned")
+    with pytest.raises(ObjectDoesNotExistError):
+        b"".join(swift_driver.download_object_as_stream(before))
 
 
 def test_create_only_writes(swift_driver: SwiftStorageDriver, container: Container) -> None:
