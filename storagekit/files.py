@@ -157,7 +157,7 @@ class ObjectReader(io.BufferedIOBase):
         self._check_open()
         wanted = self.size - self._position if size is None or size < 0 else size
         buffer = bytearray(max(0, min(wanted, self.size - self._position)))
-        return bytes(buffer[: self.readinto(buffer)])
+        return bytes(memoryview(buffer)[: self.readinto(buffer)])  # one copy: a large read holds two, not three
 
     def read1(self, size: int = -1) -> bytes:
         return self.read(size)
@@ -178,6 +178,7 @@ class ObjectReader(io.BufferedIOBase):
                 wanted = min(len(view) - done, self.size - self._position)
                 if wanted > self._next_fetch_size():  # a large read goes straight into the caller's buffer
                     self._fetch_into(self._position, view[done : done + wanted])
+                    self._readahead = min(max(self._readahead, wanted), self._largest_fetch())
                     count = wanted
                 else:
                     found = self._fetch_block(self._position)
@@ -241,8 +242,12 @@ class ObjectReader(io.BufferedIOBase):
         """The read-ahead for a fetch at the current position: doubled when it continues the last
         fetch (up to ``part_size``), back to ``block_size`` after a seek."""
         if self._position == self._last_end:
-            return min(self._readahead * 2, max(self._config.part_size, self._block))
+            return min(self._readahead * 2, self._largest_fetch())
         return self._block
+
+    def _largest_fetch(self) -> int:
+        """The read-ahead's cap: the part size (or the block size, if that is larger)."""
+        return max(self._config.part_size, self._block)
 
     def _fetch_block(self, position: int) -> tuple[int, bytes]:
         self._readahead = self._next_fetch_size()
