@@ -24,19 +24,19 @@ PARQUET_COLUMNS = ["c03", "c17"]
 
 
 def storagekit(provider: str, server: dict[str, Any], bucket: str) -> tuple[Any, str]:
-    """storagekit's filesystem over the provider's driver (its defaults: verification on)."""
+    """storagekit's filesystem on the provider's store (its defaults: verification on), as a
+    ``storagekit://<scheme>/`` URL's ``storage_options`` would build it."""
     from storagekit.fs import StorageKitFileSystem
 
     options: dict[str, Any] = {
-        "s3": lambda: {"endpoint_url": server.get("endpoint_url"), "key": server.get("access_key"),
-                       "secret": server.get("secret_key"), "region": server.get("region")},
-        "azure": lambda: {"endpoint_url": server.get("endpoint"), "key": server.get("account"),
-                          "secret": server.get("key")},
-        "gcs": lambda: {"endpoint_url": server.get("endpoint"), "credentials": "anonymous",
-                        "project": server.get("project")},
+        "s3": lambda: {"scheme": "s3", "provider": "seaweedfs", "endpoint_url": server["endpoint_url"],
+                       "key": server["access_key"], "secret": server["secret_key"], "region": server["region"]},
+        "azure": lambda: {"scheme": "az", "endpoint_url": server["endpoint"], "key": server["account"],
+                          "secret": server["key"]},
+        "gcs": lambda: {"scheme": "gs", "endpoint_url": server["endpoint"], "credentials": "anonymous",
+                        "project": server["project"]},
     }[provider]()
-    scheme = {"s3": "s3", "azure": "az", "gcs": "gs"}[provider]
-    return StorageKitFileSystem(**options), f"{scheme}/{bucket}"
+    return StorageKitFileSystem(**options), bucket
 
 
 def s3fs(provider: str, server: dict[str, Any], bucket: str) -> tuple[Any, str]:
