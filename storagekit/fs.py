@@ -35,9 +35,10 @@ import os
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from fsspec import AbstractFileSystem, register_implementation
+from fsspec.caching import caches
 from fsspec.callbacks import DEFAULT_CALLBACK, Callback
 
 from . import transfer, urls
@@ -48,6 +49,8 @@ from .types import (
     ContainerAlreadyExistsError,
     ContainerDoesNotExistError,
     ContainerIsNotEmptyError,
+    InvalidContainerNameError,
+    InvalidObjectNameError,
     InvalidOptionError,
     NotSupportedError,
     ObjectDoesNotExistError,
@@ -55,6 +58,9 @@ from .types import (
     Provider,
     StorageKitError,
 )
+
+if TYPE_CHECKING:
+    from .base import StorageDriver
 
 __all__ = ["PROTOCOL", "REPLACED_PROTOCOLS", "StorageKitFileSystem", "register", "registered"]
 
@@ -70,8 +76,6 @@ _LOCATION_OPTIONS = frozenset({"provider", "profile", "local_root"})
 _TRANSFER_OPTIONS = frozenset({"part_size", "multipart_threshold", "max_concurrency"})
 _PREFETCH_LISTING = 16
 """``cat`` of at least this many uncached files of one directory lists it once instead of one HEAD each."""
-_CACHE_TYPES = frozenset({"none", "bytes", "readahead", "blockcache", "first", "mmap", "background", "all", "parts"})
-"""fsspec's cache types; the reader's own read-ahead and block cache serve them all."""
 
 _classes: dict[str, type[StorageKitFileSystem]] = {}
 _registered: dict[str, str] = {}
@@ -112,7 +116,7 @@ class StorageKitFileSystem(AbstractFileSystem):  # type: ignore[misc]  # fsspec 
     def __init__(self, *args: Any, scheme: str | None = None, batch_size: int = 16, **storage_options: Any) -> None:
         super().__init__(*args, **storage_options)
         scheme = scheme or self.bound_scheme
-        if not scheme or scheme.lower() not in urls.SCHEMES:
+        if not isinstance(scheme, str) or scheme.lower() not in urls.SCHEMES:
             raise InvalidOptionError(
                 f"a storagekit filesystem needs the scheme of its store (scheme=, or a storagekit://<scheme>/ URL), "
                 f"one of {', '.join(urls.SCHEMES)}; got {scheme!r}"
@@ -135,7 +139,7 @@ class StorageKitFileSystem(AbstractFileSystem):  # type: ignore[misc]  # fsspec 
                     f"(known: {', '.join(sorted(allowed | _TRANSFER_OPTIONS | _FSSPEC_OPTIONS | {'batch_size'}))})"
                 )
         self._driver_options = options
-        self._driver: Any = None
+        self._driver: StorageDriver | None = None
         self._driver_lock = threading.Lock()
         self._large = threading.Semaphore(1)
         self._deferred = threading.local()
@@ -167,7 +171,7 @@ class StorageKitFileSystem(AbstractFileSystem):  # type: ignore[misc]  # fsspec 
     # ------------------------------------------------------------------ the store
 
     @property
-    def driver(self) -> Any:
+    def driver(self) -> StorageDriver:
         """The storagekit driver of this store, built on first use (building it may read credentials).
 
         Raises:
@@ -308,8 +312,8 @@ class StorageKitFileSystem(AbstractFileSystem):  # type: ignore[misc]  # fsspec 
         (fsspec's default would also hide a permission or connection error)."""
         try:
             self.info(path, **kwargs)
-        except FileNotFoundError:
-            return False
+        except (FileNotFoundError, InvalidContainerNameError, InvalidObjectNameError):
+            return False  # a name the store refuses names nothing there
         return True
 
     def find(
@@ -334,7 +338,8 @@ class StorageKitFileSystem(AbstractFileSystem):  # type: ignore[misc]  # fsspec 
                 self.driver.get_container(container)
         found: dict[str, dict[str, Any]] = {}
         for directory, entries in levels.items():
-            self.dircache[directory] = list(entries.values())
+            if entries or not key:  # an empty listing of a prefix says nothing is there: not cached as a directory
+                self.dircache[directory] = list(entries.values())
             found.update((name, entry) for name, entry in entries.items()
                          if withdirs or entry["type"] == "file")
         if found and withdirs:
@@ -504,7 +509,8 @@ class StorageKitFileSystem(AbstractFileSystem):  # type: ignore[misc]  # fsspec 
         """storagekit's file objects: a seekable reader (``rb``) or a writer that stores on close
         (``wb``; ``xb`` create-only; ``ab`` rewrites the object with the new bytes at its end).
 
-        ``block_size`` is the reader's first read-ahead (it doubles while reads are sequential);
+        ``block_size`` is the reader's first read-ahead (it doubles while reads are sequential) and
+        the writer's part size (grown to the store's minimum);
         ``cache_options={"cache_size": n}`` bounds its block cache; fsspec's ``cache_type`` is
         accepted for every type fsspec has (the reader's own cache serves them).
         """
@@ -512,8 +518,9 @@ class StorageKitFileSystem(AbstractFileSystem):  # type: ignore[misc]  # fsspec 
             raise NotImplementedError("storagekit files commit on close: fsspec transactions are not supported")
         path = self._strip_protocol(path)
         cache_type = kwargs.pop("cache_type", None)
-        if cache_type is not None and cache_type not in _CACHE_TYPES:
-            raise InvalidOptionError(f"unknown cache_type {cache_type!r} (known: {', '.join(sorted(_CACHE_TYPES))})")
+        if cache_type is not None and cache_type not in caches:  # the reader's own cache serves them all
+            known = ", ".join(sorted(name for name in caches if name))
+            raise InvalidOptionError(f"unknown cache_type {cache_type!r} (known: {known})")
         if mode == "rb":
             reader_options = {"block_size": block_size} if block_size else {}
             cache_size = (cache_options or {}).get("cache_size")
@@ -533,9 +540,10 @@ class StorageKitFileSystem(AbstractFileSystem):  # type: ignore[misc]  # fsspec 
         elif mode == "ab":
             with contextlib.suppress(FileNotFoundError):
                 previous = self._object(path, refresh=True)
+        settings = {**self._transfer, **({"part_size": block_size} if block_size else {}), **kwargs}
         with _not_found(path):
             writer = _Writer(self, path, self.driver, self.driver._as_container(container), key, extra=extra,
-                             **self._transfer, **kwargs)
+                             **settings)
         if previous is not None:
             try:
                 for chunk in self.driver.download_object_as_stream(previous, **self._transfer):
@@ -570,9 +578,7 @@ class StorageKitFileSystem(AbstractFileSystem):  # type: ignore[misc]  # fsspec 
     def sizes(self, paths: list[str]) -> list[int | None]:
         """The sizes of many files, looked up ``batch_size`` at a time."""
         results = self._map(self.size, list(paths))
-        for result in results:
-            if isinstance(result, BaseException):
-                raise result
+        self._raise_first(results)
         return results
 
     def sign(self, path: str, expiration: int = 100, **kwargs: Any) -> str:
@@ -737,13 +743,14 @@ class StorageKitFileSystem(AbstractFileSystem):  # type: ignore[misc]  # fsspec 
             FileNotFoundError: nothing matches ``path``.
         """
         paths = self.expand_path(path, recursive=recursive, maxdepth=maxdepth)
+        containers = [name for name in paths if not self._split(name)[1]]
+        inside = [name for name in paths if self._split(name)[1]]
         by_container: dict[str, list[str]] = {}
-        containers = []
-        for name in paths:
-            container, key = self._split(name)
-            if not key:
-                containers.append(container)
-            elif self._type_of(name) == "file":
+        for name, kind in zip(inside, self._map(self._type_of, inside, batch_size), strict=True):
+            if isinstance(kind, BaseException):
+                raise kind
+            if kind == "file":
+                container, key = self._split(name)
                 by_container.setdefault(container, []).append(key)
         chunks = [(container, keys[index : index + 1000])
                   for container, keys in by_container.items() for index in range(0, len(keys), 1000)]
@@ -778,10 +785,10 @@ class StorageKitFileSystem(AbstractFileSystem):  # type: ignore[misc]  # fsspec 
         """
         path = self._strip_protocol(path)
         container, key = self._split(path)
-        if key and not create_parents:
-            if not self.exists(container):
-                raise FileNotFoundError(f"{self.unstrip_protocol(container)} does not exist")
+        if key and self.exists(container):  # no create request, which needs a permission writers may lack
             return
+        if key and not create_parents:
+            raise FileNotFoundError(f"{self.unstrip_protocol(container)} does not exist")
         try:
             self.driver.create_container(container)
         except ContainerAlreadyExistsError as error:
@@ -871,7 +878,8 @@ class StorageKitFileSystem(AbstractFileSystem):  # type: ignore[misc]  # fsspec 
 
 class _Writer(ObjectWriter):
     """A writer that forgets the cached listings of its path once it has stored the object, and
-    reports a create-only write that lost to another writer as FileExistsError."""
+    reports a create-only write that lost to another writer as FileExistsError (a missing container
+    as FileNotFoundError)."""
 
     def __init__(self, fs: StorageKitFileSystem, path: str, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -882,7 +890,8 @@ class _Writer(ObjectWriter):
         if self.closed:
             return
         try:
-            super().close()
+            with _not_found(self._path):
+                super().close()
         except PreconditionFailedError as error:
             raise FileExistsError(f"{self._fs.unstrip_protocol(self._path)} already exists") from error
         finally:

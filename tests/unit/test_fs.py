@@ -12,6 +12,7 @@ import os
 import pickle
 import subprocess
 import sys
+import urllib.parse
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -132,6 +133,8 @@ def test_find_is_flat_and_fills_the_listings_cache(fs: StorageKitFileSystem) -> 
     assert fs.find(bucket, maxdepth=1) == [f"{bucket}/a.txt"]
     assert fs.find(f"{bucket}/a.txt") == [f"{bucket}/a.txt"]
     assert fs.find(f"{bucket}/nothing") == []
+    with pytest.raises(FileNotFoundError):
+        fs.ls(f"{bucket}/nothing")  # the empty find cached no directory
     detail = fs.find(f"{bucket}/dir", detail=True)
     assert detail[f"{bucket}/dir/b.txt"]["size"] == 5 and "object" not in detail[f"{bucket}/dir/b.txt"]
     assert sorted(entry["name"] for entry in fs.dircache[f"{bucket}/dir"]) == [f"{bucket}/dir/b.txt",
@@ -305,6 +308,10 @@ def test_missing_paths_are_builtin_file_not_found_errors_naming_the_path(fs: Sto
     with pytest.raises(FileNotFoundError) as caught:
         fs.cat_file(path)
     assert isinstance(caught.value.__cause__, ObjectDoesNotExistError)
+    for write in (lambda: fs.pipe_file("no-such-bucket-here/key", b"x"),
+                  lambda: fs.open("no-such-bucket-here/key", "wb").close()):
+        with pytest.raises(FileNotFoundError, match="no-such-bucket-here"):
+            write()
 
 
 def test_checksum_and_ukey_follow_the_content(fs: StorageKitFileSystem) -> None:
@@ -331,8 +338,10 @@ def test_a_filesystem_pickles_to_its_options(tmp_path: Path) -> None:
     fs = StorageKitFileSystem(scheme="local", local_root=str(tmp_path), batch_size=3)
     fs.mkdir("pickled")
     fs.pipe_file("pickled/x", b"x")
+    assert fs.driver is not None  # built and used: the pickle still holds only the options
     data = pickle.dumps(fs)
-    assert b"Thread" not in data and b"socket" not in data and b"Lock" not in data
+    for absent in (b"Thread", b"socket", b"lock", b"Lock", b"LocalStorageDriver", b"dircache"):
+        assert absent not in data
     copy = pickle.loads(data)
     assert copy.storage_options == fs.storage_options and copy.cat_file("pickled/x") == b"x"
     fresh = pickle.loads(pickle.dumps(StorageKitFileSystem(scheme="local", local_root=str(tmp_path),
@@ -399,10 +408,11 @@ def test_fsspec_finds_storagekit_through_the_entry_point() -> None:
     name, _, value = declared[0].partition("=")
     point = metadata.EntryPoint(name.strip(), value.strip(), "fsspec.specs")
     assert point.load() is StorageKitFileSystem
-    direct_url = metadata.distribution("storagekit").read_text("direct_url.json") or "{}"
-    if json.loads(direct_url).get("url", "").rstrip("/") == REPO.as_uri():
+    direct_url = json.loads(metadata.distribution("storagekit").read_text("direct_url.json") or "{}")
+    installed_from = urllib.parse.urlparse(direct_url.get("url", "")).path
+    if installed_from and Path(urllib.parse.unquote(installed_from)).resolve() == REPO:
         assert "storagekit" in {entry.name for entry in metadata.entry_points(group="fsspec.specs")}
-        fsspec.registry._registry.pop("storagekit", None)  # type: ignore[attr-defined]
+        sys.modules["fsspec.registry"]._registry.pop("storagekit", None)  # only the entry point is left
         assert fsspec.get_filesystem_class("storagekit") is StorageKitFileSystem
 
 

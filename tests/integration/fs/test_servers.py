@@ -15,7 +15,9 @@ from pathlib import Path
 import pytest
 
 from storagekit.fs import StorageKitFileSystem
+from storagekit.http import RequestEvent
 from tests.support.fs import filesystem_for
+from tests.support.servers import SeaweedFS
 
 KiB = 1024
 BIG = os.urandom(300 * KiB + 17)
@@ -125,3 +127,40 @@ def test_a_filesystem_used_before_fork_works_in_the_child(fs: StorageKitFileSyst
     _, status = os.waitpid(pid, 0)
     assert os.waitstatus_to_exitcode(status) == 0
     assert fs.cat_file(f"{bucket}/fork/child") == b"child" and fs.cat_file(f"{bucket}/fork/3") == b"3"
+
+
+def test_requests_cat_and_find_send_on_seaweedfs(seaweedfs: SeaweedFS) -> None:
+    """``cat`` of 20 uncached files of one directory: one listing and 20 GETs, no HEAD; ``find``: one
+    listing; ``cat`` of what ``find`` found: GETs only."""
+    sent: list[RequestEvent] = []
+    fs = filesystem_for(seaweedfs.driver(hooks={"request": [sent.append]}))
+    bucket = f"fsspec-{uuid.uuid4().hex[:12]}"
+    fs.mkdir(bucket)
+    files = {f"{bucket}/dir/{index:02}": os.urandom(64) for index in range(20)}
+    fs.pipe(files)
+    fs.invalidate_cache()
+    sent.clear()
+    assert fs.cat(list(files)) == files
+    assert sorted(event.method for event in sent) == ["GET"] * 21 and sum("list-type" in e.url for e in sent) == 1
+    fs.invalidate_cache()
+    sent.clear()
+    found = fs.find(bucket)
+    assert found == sorted(files) and len(sent) == 1
+    sent.clear()
+    fs.cat(found)
+    assert [event.method for event in sent] == ["GET"] * 20 and not any("list-type" in e.url for e in sent)
+    fs.rm(bucket, recursive=True)
+
+
+def test_writers_without_create_permission_can_makedirs_inside_a_container(seaweedfs: SeaweedFS) -> None:
+    """pandas and pyarrow call ``makedirs(dir, exist_ok=True)`` before writing: inside an existing
+    container that sends no CreateBucket, which a key allowed only to read and list may not send."""
+    admin = filesystem_for(seaweedfs.driver())
+    bucket = f"fsspec-{uuid.uuid4().hex[:12]}"
+    admin.mkdir(bucket)
+    reader = filesystem_for(seaweedfs.driver(key=seaweedfs.reader_key, secret=seaweedfs.reader_secret))
+    reader.makedirs(f"{bucket}/new/dir", exist_ok=True)
+    reader.mkdir(f"{bucket}/other")
+    with pytest.raises(PermissionError):
+        reader.mkdir(f"{bucket}-x")
+    admin.rmdir(bucket)
