@@ -124,8 +124,10 @@ def storagekit_commit() -> str:
     return result.stdout.strip() or "unknown"
 
 
-def run_worker(spec: dict[str, Any], workdir: Path, wrap: list[str] | None = None) -> dict[str, Any]:
-    """Run one workload in a fresh process; its measurements, peak RSS and whole-process CPU."""
+def run_worker(spec: dict[str, Any], workdir: Path, wrap: list[str] | None = None,
+               module: str = "benchmarks.worker") -> dict[str, Any]:
+    """Run one workload in a fresh process (``python -m module SPEC``); its measurements, peak RSS and
+    whole-process CPU."""
     spec_path = workdir / "spec.json"
     spec_path.write_text(json.dumps(spec))
     result_path = Path(spec["result_path"])
@@ -133,7 +135,7 @@ def run_worker(spec: dict[str, Any], workdir: Path, wrap: list[str] | None = Non
     log_path = workdir / "worker.log"
     load = os.getloadavg()[0]
     with open(log_path, "wb") as log:
-        process = subprocess.Popen([*(wrap or []), sys.executable, "-m", "benchmarks.worker", str(spec_path)],
+        process = subprocess.Popen([*(wrap or []), sys.executable, "-m", module, str(spec_path)],
                                    cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
         killer = threading.Timer(RUN_TIMEOUT, process.kill)
         killer.start()

@@ -112,7 +112,8 @@ class ObjectReader(io.BufferedIOBase):
         cache_size: most bytes of fetched blocks kept (least recently used dropped first);
             default twice the part size.
         **transfer_options: overrides of the driver's transfer config (``part_size`` caps the
-            read-ahead; reads larger than it go through the engine's parallel ranges).
+            read-ahead; reads larger than the next fetch go through the engine's parallel ranges
+            straight into the caller's buffer).
 
     Raises:
         InvalidOptionError: ``block_size`` or ``cache_size`` is not a positive integer, or a
@@ -136,7 +137,8 @@ class ObjectReader(io.BufferedIOBase):
         self._block = block_size
         self._readahead = block_size
         self._last_end = -1
-        self._cache: OrderedDict[int, bytes] = OrderedDict()
+        self._cache: OrderedDict[int, bytearray] = OrderedDict()
+        """Fetched blocks by their start (bytearrays as fetched: a block is never copied)."""
         self._cached = 0
         self._cache_size = cache_size or 2 * self._config.part_size
         self._checksum: Checksum | None = None
@@ -219,7 +221,7 @@ class ObjectReader(io.BufferedIOBase):
         self._check_open()
         wanted = self.size - self._position if size is None or size < 0 else size
         buffer = bytearray(max(0, min(wanted, self.size - self._position)))
-        return bytes(buffer[: self.readinto(buffer)])
+        return bytes(memoryview(buffer)[: self.readinto(buffer)])  # one copy: a large read holds two, not three
 
     def read1(self, size: int = -1) -> bytes:
         """The same as :meth:`read`: with no raw stream below, there is no single raw call to stop at.
@@ -258,6 +260,7 @@ class ObjectReader(io.BufferedIOBase):
                 wanted = min(len(view) - done, self.size - self._position)
                 if wanted > self._next_fetch_size():  # a large read goes straight into the caller's buffer
                     self._fetch_into(self._position, view[done : done + wanted])
+                    self._readahead = min(max(self._readahead, wanted), self._largest_fetch())
                     count = wanted
                 else:
                     found = self._fetch_block(self._position)
@@ -282,16 +285,14 @@ class ObjectReader(io.BufferedIOBase):
         return self.readinto(buffer)
 
     def peek(self, size: int = 0) -> bytes:
-        """The bytes from the current position to the end of its cached block, without moving.
-
-        Fetches a block if none is cached; :meth:`readline` and iteration use it to scan for line
-        ends a block at a time.
+        """The bytes from the current position, without moving; fetches a block if none is cached.
 
         Args:
-            size: ignored, as :class:`io.BufferedReader` allows: the whole cached remainder is returned.
+            size: the fewest bytes wanted, if the cached block holds them.
 
         Returns:
-            At least one byte before the end of the object, ``b""`` at or past it.
+            At most the rest of the block, or ``size`` or 64 KiB, whichever is more; at least one
+            byte before the end of the object, ``b""`` at or past it.
 
         Raises:
             ValueError: the reader is closed.
@@ -299,30 +300,32 @@ class ObjectReader(io.BufferedIOBase):
         self._check_open()
         if self._position >= self.size:
             return b""
-        found = self._cached_at(self._position) or self._fetch_block(self._position)
-        start, data = found
-        return data[self._position - start :]
+        start, data = self._block_at(self._position)
+        offset = self._position - start
+        return bytes(memoryview(data)[offset : offset + max(size, MIN_BLOCK)])
 
     def readline(self, size: int | None = -1) -> bytes:
-        """The bytes up to and including the next ``\\n``, scanned a cached block at a time.
+        """The bytes up to and including the next ``\\n``, scanned in the cached blocks without copying them.
 
         Args:
             size: the most bytes to return; negative or None for no limit.
 
         Returns:
             The line with its ``\\n`` (without one at the end of the object), ``b""`` at the end.
+
+        Raises:
+            ValueError: the reader is closed.
         """
+        self._check_open()
         limit = -1 if size is None else size
         line = bytearray()
-        while limit < 0 or len(line) < limit:
-            block = self.peek()
-            if not block:
-                break
-            end = block.find(b"\n") + 1 or len(block)
-            if limit >= 0:
-                end = min(end, limit - len(line))
-            line += block[:end]
-            self._position += end
+        while (limit < 0 or len(line) < limit) and self._position < self.size:
+            start, data = self._block_at(self._position)
+            offset = self._position - start
+            stop = len(data) if limit < 0 else min(len(data), offset + limit - len(line))
+            end = data.find(b"\n", offset, stop) + 1 or stop
+            line += memoryview(data)[offset:end]
+            self._position += end - offset
             if line.endswith(b"\n"):
                 break
         return bytes(line)
@@ -336,7 +339,11 @@ class ObjectReader(io.BufferedIOBase):
         if self.closed:
             raise ValueError(f"I/O operation on the closed reader of {self.name}")
 
-    def _cached_at(self, position: int) -> tuple[int, bytes] | None:
+    def _block_at(self, position: int) -> tuple[int, bytearray]:
+        """The cached block holding ``position``, fetched if there is none."""
+        return self._cached_at(position) or self._fetch_block(position)
+
+    def _cached_at(self, position: int) -> tuple[int, bytearray] | None:
         for start, data in self._cache.items():
             if start <= position < start + len(data):
                 self._cache.move_to_end(start)
@@ -345,21 +352,28 @@ class ObjectReader(io.BufferedIOBase):
 
     def _next_fetch_size(self) -> int:
         """The read-ahead for a fetch at the current position: doubled when it continues the last
-        fetch (up to ``part_size``), back to ``block_size`` after a seek."""
+        fetch (up to :meth:`_largest_fetch`), back to ``block_size`` after a seek."""
         if self._position == self._last_end:
-            return min(self._readahead * 2, max(self._config.part_size, self._block))
+            return min(self._readahead * 2, self._largest_fetch())
         return self._block
 
-    def _fetch_block(self, position: int) -> tuple[int, bytes]:
+    def _largest_fetch(self) -> int:
+        """The read-ahead's cap: the part size (or the block size, if that is larger).
+
+        Not ``max_concurrency`` parts fetched in parallel: measured on SeaweedFS (1 MiB reads of
+        256 MiB), that was no faster and held 138 MiB more than 35 MiB."""
+        return max(self._config.part_size, self._block)
+
+    def _fetch_block(self, position: int) -> tuple[int, bytearray]:
         self._readahead = self._next_fetch_size()
-        data = bytearray(min(self._readahead, self.size - position))
-        self._fetch_into(position, memoryview(data))
-        block = bytes(data)
-        self._cache[position] = block
-        self._cached += len(block)
-        while (self._cached > self._cache_size or len(self._cache) > _MAX_BLOCKS) and len(self._cache) > 1:
-            _, dropped = self._cache.popitem(last=False)
+        size = min(self._readahead, self.size - position)
+        while self._cache and (self._cached + size > self._cache_size or len(self._cache) >= _MAX_BLOCKS):
+            _, dropped = self._cache.popitem(last=False)  # room first: the old blocks and the new are never all held
             self._cached -= len(dropped)
+        block = bytearray(size)
+        self._fetch_into(position, memoryview(block))
+        self._cache[position] = block
+        self._cached += size
         return position, block
 
     def _fetch_into(self, position: int, view: memoryview) -> None:

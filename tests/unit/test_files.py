@@ -72,6 +72,26 @@ def test_iteration_gives_the_lines() -> None:
         assert list(file) == io.BytesIO(REFERENCE).readlines()
 
 
+def test_reads_larger_than_the_first_block_still_grow_the_read_ahead(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Sequential 200 KiB reads (over three first blocks): the fetches grow to the part size
+    after the first read, rather than one GET per read."""
+    data = os.urandom(2048 * KiB)
+    MEMORY.upload_object_via_stream([data], BUCKET, "two-mib.bin")
+    ranges: list[tuple[int, int]] = []
+    open_range = MEMORY._open_range
+
+    def counted(obj: object, start: int, end: int) -> object:
+        ranges.append((start, end))
+        return open_range(obj, start, end)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(MEMORY, "_open_range", counted)
+    with MEMORY.open(BUCKET, "two-mib.bin", "rb", part_size=512 * KiB) as file:
+        assert b"".join(iter(lambda: file.read(200 * KiB), b"")) == data
+    sizes = [end - start for start, end in ranges]
+    assert sizes[:4] == [200 * KiB, 400 * KiB, 512 * KiB, 512 * KiB]
+    assert len(ranges) == 5  # 200 + 400 + 512 + 512 + 424 (the rest) KiB
+
+
 @pytest.fixture
 def local(tmp_path: Path) -> StorageDriver:
     (tmp_path / "root").mkdir()
