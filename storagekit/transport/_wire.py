@@ -34,6 +34,7 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from ..headers import CaseInsensitiveDict
 from ..types import MalformedResponseError
 from ._pool import readable
 from ._proxy import connect_request
@@ -43,8 +44,13 @@ from ._tls_in_tls import TLSInTLS
 MAX_INTERIM = 10
 """How many 1xx responses (100 Continue, 103 Early Hints, ...) may come before the final status."""
 _MAX_LINE = 65536
+_OWS = " \t\r\n"
+"""What is trimmed around a field value (RFC 9110's optional whitespace, and the line's end)."""
+_DIGITS = re.compile(r"[0-9]+").fullmatch
+_FIELD_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+").fullmatch
 _MAX_LINES = 100
-"""How many trailer lines, or header lines in a proxy's answer to CONNECT, are read at most."""
+"""How many header lines (``http.client``'s limit), trailer lines, or header lines in a proxy's answer
+to CONNECT are read at most."""
 _BLOCK = 1024 * 1024
 """How much of a file body is sent per write (http.client's default is 8 KiB)."""
 _HEX = re.compile(rb"[0-9A-Fa-f]{1,16}")
@@ -108,6 +114,65 @@ class Timing:
         return TimeoutError(f"no data for {self.read_timeout:g} s (the read timeout)")
 
 
+def read_fields(fp: io.BufferedReader) -> tuple[CaseInsensitiveDict[str], list[str]]:
+    """The header fields of a response head, read up to its empty line, and its Content-Length values.
+
+    At most ``_MAX_LINES`` fields of at most ``_MAX_LINE`` bytes each, as ``http.client``
+    allows. Values are Latin-1 text with the surrounding whitespace trimmed; a folded line
+    (obs-fold, RFC 9112 section 5.2) joins the previous value with a space; a field named
+    twice keeps its last value, except Content-Length, whose every value is returned so the
+    caller can refuse a response that gives two.
+
+    Raises:
+        MalformedResponseError: a line is not ``name: value`` with a token for a name (a
+            space before the colon, say: RFC 9112 says to refuse it).
+        http.client.LineTooLong, http.client.HTTPException: a line, or the head, is too long.
+    """
+    fields: CaseInsensitiveDict[str] = CaseInsensitiveDict()
+    lengths: list[str] = []
+    last = ""
+    for _ in range(_MAX_LINES + 1):
+        line = fp.readline(_MAX_LINE + 1)
+        if len(line) > _MAX_LINE:
+            raise http.client.LineTooLong("header line")
+        if line in (b"\r\n", b"\n", b""):
+            return fields, lengths
+        text = line.decode("latin-1")
+        if text[0] in " \t" and last:  # obs-fold: the previous field goes on
+            fields[last] = f"{fields[last]} {text.strip(_OWS)}".strip(_OWS)
+            continue
+        name, colon, value = text.partition(":")
+        if not colon or not _FIELD_NAME(name):
+            raise MalformedResponseError(f"a response header line is not 'name: value': {text[:40]!r}")
+        last = name
+        value = value.strip(_OWS)
+        fields[name] = value
+        if name.lower() == "content-length":
+            lengths.append(value)
+    raise http.client.HTTPException(f"got more than {_MAX_LINES} headers")
+
+
+class _Fields:
+    """The header fields as ``http.client.HTTPResponse`` reads them (``get``, ``get_all``, ``items``)."""
+
+    __slots__ = ("_fields",)
+
+    def __init__(self, fields: CaseInsensitiveDict[str]) -> None:
+        self._fields = fields
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return self._fields.get(name, default)
+
+    def get_all(self, name: str, default: Any = None) -> Any:
+        return [self._fields[name]] if name in self._fields else default
+
+    def items(self) -> list[tuple[str, str]]:
+        return list(self._fields.items())
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._fields
+
+
 class _TimedReader(io.RawIOBase):
     """The socket as http.client reads it, with :class:`Timing` applied before each read.
 
@@ -149,20 +214,72 @@ class HTTPResponse(http.client.HTTPResponse):
 
     def __init__(self, sock: socket.socket, debuglevel: int = 0, method: str | None = None,
                  url: str | None = None, *, timing: Timing) -> None:
-        super().__init__(sock, debuglevel, method, url)
-        self.fp.close()  # http.client's own reader, replaced by the timed one
+        # http.client's __init__ without its own reader of the socket (replaced by the timed one)
+        io.BufferedIOBase.__init__(self)
         self.fp = io.BufferedReader(_TimedReader(sock, timing))
+        self.debuglevel = debuglevel
+        self._method = method
+        self.headers = self.msg = None  # type: ignore[assignment]
+        self.version = self.status = self.reason = self.length = http.client._UNKNOWN  # type: ignore[attr-defined]
+        self.chunked = self.chunk_left = self.will_close = http.client._UNKNOWN  # type: ignore[attr-defined]
         self._interim = 0
         self._last_chunk = False
         self.excess = False
         """Whether the server sent bytes past the end of the body (a framing error)."""
+        self.fields: CaseInsensitiveDict[str] = CaseInsensitiveDict()
+        """The response's header fields (a repeated field's last value; see :func:`read_fields`)."""
 
     def begin(self) -> None:
-        super().begin()
-        lengths = self.headers.get_all("Content-Length") or []
-        if lengths and not self.chunked and (len(set(lengths)) > 1 or not lengths[0].strip().isdigit()):
-            self._close_conn()
-            raise MalformedResponseError(f"the response has an invalid Content-Length: {', '.join(lengths)[:40]!r}")
+        """Read the status line and the header fields; decide how the body is framed.
+
+        What ``http.client``'s own ``begin`` decides, without its parse of the fields with the
+        ``email`` package (about 30 us a response): a body is chunked if Transfer-Encoding is
+        ``chunked``, else as long as its one valid Content-Length, else read to the close.
+
+        Raises:
+            MalformedResponseError: too many 1xx responses, a 101, a bad header line, or a
+                Content-Length that is not one non-negative number.
+            http.client.HTTPException: a bad status line, a line or a head too long
+                (``TransportError``, as from ``http.client``).
+        """
+        if self.headers is not None:
+            return
+        while True:
+            version, status, reason = self._read_status()
+            if status != 100:
+                break
+            read_fields(self.fp)  # the head of a 100 Continue: nothing in it is used
+        self.code = self.status = status
+        self.reason = reason.strip()
+        if version in ("HTTP/1.0", "HTTP/0.9"):
+            self.version = 10
+        elif version.startswith("HTTP/1."):
+            self.version = 11
+        else:
+            raise http.client.UnknownProtocol(version)
+        fields, lengths = read_fields(self.fp)
+        self.fields = fields
+        self.headers = self.msg = _Fields(fields)  # type: ignore[assignment]
+        encoding = fields.get("transfer-encoding")
+        self.chunked = bool(encoding) and encoding.lower() == "chunked"
+        self.chunk_left = None
+        connection = fields.get("connection", "").lower()
+        if self.version == 11:
+            self.will_close = "close" in connection
+        else:  # HTTP/1.0 keeps a connection open only when asked to
+            self.will_close = not ("keep-alive" in fields or "keep-alive" in connection
+                                   or "keep-alive" in fields.get("proxy-connection", "").lower())
+        self.length = None
+        if lengths and not self.chunked:
+            if len(set(lengths)) > 1 or not _DIGITS(lengths[0]):
+                self._close_conn()
+                raise MalformedResponseError(
+                    f"the response has an invalid Content-Length: {', '.join(lengths)[:40]!r}")
+            self.length = int(lengths[0])
+        if status in (204, 304) or self._method == "HEAD":
+            self.length = 0
+        if not self.will_close and not self.chunked and self.length is None:
+            self.will_close = True
 
     def _read_status(self) -> tuple[str, int, str]:
         while True:
@@ -177,7 +294,7 @@ class HTTPResponse(http.client.HTTPResponse):
                 raise MalformedResponseError("the server switched protocols (101), which storagekit never asks for")
             if status == 100:
                 return version, status, reason  # begin() skips its headers and reads the next status
-            http.client.parse_headers(self.fp)  # 102 Processing, 103 Early Hints: informational only
+            read_fields(self.fp)  # 102 Processing, 103 Early Hints: informational only
 
     def _read_next_chunk_size(self) -> int:
         line = self.fp.readline(_MAX_LINE + 1)
