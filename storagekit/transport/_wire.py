@@ -31,7 +31,7 @@ import re
 import socket
 import ssl
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from ..headers import CaseInsensitiveDict
@@ -53,6 +53,9 @@ _MAX_LINES = 100
 to CONNECT are read at most."""
 _BLOCK = 1024 * 1024
 """How much of a file body is sent per write (http.client's default is 8 KiB)."""
+_ONE_WRITE = 64 * 1024
+"""A body up to this size is sent in one write with the request's head (copied once to join it)."""
+_NO_HEADERS: Mapping[str, Any] = {}
 _HEX = re.compile(rb"[0-9A-Fa-f]{1,16}")
 _S = TypeVar("_S")
 
@@ -259,7 +262,7 @@ class HTTPResponse(http.client.HTTPResponse):
             raise http.client.UnknownProtocol(version)
         fields, lengths = read_fields(self.fp)
         self.fields = fields
-        self.headers = self.msg = _Fields(fields)  # type: ignore[assignment]
+        self.headers = self.msg = _Fields(fields)
         encoding = fields.get("transfer-encoding")
         self.chunked = bool(encoding) and encoding.lower() == "chunked"
         self.chunk_left = None
@@ -377,6 +380,40 @@ class HTTPConnection(http.client.HTTPConnection):
             raise
         self.sock = sock
         self.timing.connected(sock)
+
+    def request(self, method: str, url: str, body: Any = None, headers: Mapping[str, Any] = _NO_HEADERS, *,
+                encode_chunked: bool = False) -> None:
+        """``http.client``'s ``request``, for headers :func:`~storagekit.transport._checks.check_request`
+        has checked (each line is written as it is); a small body goes in the same write as the head.
+
+        One write instead of two spares a system call and a TCP segment each way, which is
+        most of what a small PUT costs the kernel; larger or streamed bodies are sent by
+        ``http.client`` after the head, in blocks.
+        """
+        names = {name.lower() for name in headers}
+        self.putrequest(method, url, skip_host="host" in names, skip_accept_encoding="accept-encoding" in names)
+        lines = self._buffer  # type: ignore[attr-defined]
+        if "content-length" in names:
+            encode_chunked = False
+        elif "transfer-encoding" not in names:
+            length = self._get_content_length(body, method)  # type: ignore[attr-defined]
+            encode_chunked = length is None and body is not None
+            if encode_chunked:
+                lines.append(b"Transfer-Encoding: chunked")
+            elif length is not None:
+                lines.append(b"Content-Length: %d" % length)
+        lines.extend([f"{name}: {value}".encode("latin-1") for name, value in headers.items()])
+        if isinstance(body, str):
+            body = body.encode("latin-1")
+        if body is None or (isinstance(body, (bytes, bytearray, memoryview)) and len(body) <= _ONE_WRITE
+                            and not encode_chunked):
+            lines.extend((b"", b""))
+            head = b"\r\n".join(lines)
+            del lines[:]
+            self._HTTPConnection__state = http.client._CS_REQ_SENT  # type: ignore[attr-defined]  # as endheaders()
+            self.send(head + body if body else head)
+        else:
+            self.endheaders(body, encode_chunked=encode_chunked)
 
     def send(self, data: Any) -> None:
         """Send ``data`` (bytes, or a file http.client reads in blocks) within the request's deadline."""
