@@ -258,7 +258,7 @@ class Transport:
         through_proxy = proxy is not None and parts.scheme == "http"  # absolute-form, no tunnel
         target = request.url if through_proxy else (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         body = request.body
-        headers = dict(request.headers)
+        headers = dict(request.headers.items())
         if "host" not in request.headers:
             headers["Host"] = parts.netloc
         if through_proxy:

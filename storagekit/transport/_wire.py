@@ -63,32 +63,41 @@ _S = TypeVar("_S")
 class Timing:
     """When the current request's reads and writes must end; applied before each one."""
 
-    __slots__ = ("_current", "_end", "_late", "_phase", "_request_end", "read_timeout")
+    __slots__ = ("_current", "_deadline", "_end", "_headers_phase", "_request_end", "read_timeout")
 
     def __init__(self) -> None:
         self.read_timeout = 60.0
+        self._deadline = math.inf
         self._request_end = self._end = math.inf
-        self._phase = self._late = ""
+        self._headers_phase = False
+        """Whether the current phase is the wait for the response headers (else the whole request)."""
         self._current: float | None = None
 
     def start(self, read_timeout: float, deadline: float) -> None:
         """A request starts: each read may wait ``read_timeout``, the whole request ``deadline`` seconds."""
         self.read_timeout = read_timeout
+        self._deadline = deadline
         self._request_end = self._end = time.monotonic() + deadline
-        self._phase = self._late = f"the request did not complete within its deadline of {deadline:g} s"
+        self._headers_phase = False
 
     def await_headers(self) -> None:
         """The request is sent: its response headers must come within one read timeout."""
         end = time.monotonic() + self.read_timeout
         if end < self._request_end:
             self._end = end
-            self._phase = f"the response headers did not arrive within {self.read_timeout:g} s"
+            self._headers_phase = True
 
     def read_body(self) -> None:
         """The headers are in: the body may take what is left of the request's deadline."""
-        if self._end != self._request_end:
-            self._end = self._request_end
-            self._phase = self._late
+        self._end = self._request_end
+        self._headers_phase = False
+
+    @property
+    def _phase(self) -> str:
+        """What the current phase's end means, for the error when it comes (formatted only then)."""
+        if self._headers_phase:
+            return f"the response headers did not arrive within {self.read_timeout:g} s"
+        return f"the request did not complete within its deadline of {self._deadline:g} s"
 
     def connected(self, sock: socket.socket) -> None:
         """A new socket: remember its timeout, so it is only changed when it must be."""
