@@ -627,10 +627,9 @@ class Connection:
         the attempts count in that operation's stall.
         """
         url = with_params(url, params)
-        context = RequestContext(method, url, self.driver, container_name, object_name)
         body = _Replayable(data)
         may_retry = (method in IDEMPOTENT_METHODS if idempotent is None else idempotent) and body.replayable
-        stall = Stall.current() or self.stall()
+        stall = _LazyStall(self)  # made at the first failure: most requests never need one
         sign = auth or self.auth
         attempt = 0
         while True:
@@ -662,7 +661,7 @@ class Connection:
             self._after(event, started, status, response.headers, None)
             if status < 300 or status in accept or (status == 304 and method in ("GET", "HEAD")):
                 return response
-            error = self.error_parser(response, context)
+            error = self.error_parser(response, RequestContext(method, url, self.driver, container_name, object_name))
             response.close()
             if may_retry and stall.again(error, parse_retry_after(response.headers.get("Retry-After"))):
                 continue
@@ -705,6 +704,22 @@ class Connection:
             hook(outcome)
         retry = f" (attempt {event.attempt})" if event.attempt > 1 else ""
         log.debug("%s %s -> %s in %.1f ms%s", event.method, event.url, status or error, elapsed * 1000, retry)
+
+
+class _LazyStall:
+    """The stall a request's failures count in (the current operation's, else its own), found at
+    the first failure."""
+
+    __slots__ = ("_connection", "_stall")
+
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+        self._stall: Stall | None = None
+
+    def again(self, error: StorageKitError, retry_after: float | None = None) -> bool:
+        if self._stall is None:
+            self._stall = Stall.current() or self._connection.stall()
+        return self._stall.again(error, retry_after)
 
 
 class Body:

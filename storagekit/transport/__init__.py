@@ -258,7 +258,7 @@ class Transport:
         through_proxy = proxy is not None and parts.scheme == "http"  # absolute-form, no tunnel
         target = request.url if through_proxy else (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         body = request.body
-        headers = dict(request.headers)
+        headers = dict(request.headers.items())
         if "host" not in request.headers:
             headers["Host"] = parts.netloc
         if through_proxy:
@@ -276,7 +276,7 @@ class Transport:
                     conn.connect()
                 conn.request(request.method, target, body=body, headers=headers, encode_chunked=chunked)
                 conn.timing.await_headers()
-                raw = conn.getresponse()
+                raw = cast(HTTPResponse, conn.getresponse())
                 conn.timing.read_body()
                 break
             except _STALE as error:
@@ -288,8 +288,7 @@ class Transport:
             except BaseException:
                 conn.close()
                 raise
-        response = Response(request, raw.status, CaseInsensitiveDict(raw.getheaders()), raw,
-                            _finisher(pool, conn, raw), raw.reason)
+        response = Response(request, raw.status, raw.fields, raw, _finisher(pool, conn, raw), raw.reason)
         if not stream:
             response.content  # noqa: B018 - read now, so the connection goes back to the pool
         return response

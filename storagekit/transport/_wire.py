@@ -31,9 +31,10 @@ import re
 import socket
 import ssl
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
+from ..headers import CaseInsensitiveDict
 from ..types import MalformedResponseError
 from ._pool import readable
 from ._proxy import connect_request
@@ -43,10 +44,18 @@ from ._tls_in_tls import TLSInTLS
 MAX_INTERIM = 10
 """How many 1xx responses (100 Continue, 103 Early Hints, ...) may come before the final status."""
 _MAX_LINE = 65536
+_OWS = " \t\r\n"
+"""What is trimmed around a field value (RFC 9110's optional whitespace, and the line's end)."""
+_DIGITS = re.compile(r"[0-9]+").fullmatch
+_FIELD_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+").fullmatch
 _MAX_LINES = 100
-"""How many trailer lines, or header lines in a proxy's answer to CONNECT, are read at most."""
+"""How many header lines (``http.client``'s limit), trailer lines, or header lines in a proxy's answer
+to CONNECT are read at most."""
 _BLOCK = 1024 * 1024
 """How much of a file body is sent per write (http.client's default is 8 KiB)."""
+_ONE_WRITE = 64 * 1024
+"""A body up to this size is sent in one write with the request's head (copied once to join it)."""
+_NO_HEADERS: Mapping[str, Any] = {}
 _HEX = re.compile(rb"[0-9A-Fa-f]{1,16}")
 _S = TypeVar("_S")
 
@@ -54,32 +63,41 @@ _S = TypeVar("_S")
 class Timing:
     """When the current request's reads and writes must end; applied before each one."""
 
-    __slots__ = ("_current", "_end", "_late", "_phase", "_request_end", "read_timeout")
+    __slots__ = ("_current", "_deadline", "_end", "_headers_phase", "_request_end", "read_timeout")
 
     def __init__(self) -> None:
         self.read_timeout = 60.0
+        self._deadline = math.inf
         self._request_end = self._end = math.inf
-        self._phase = self._late = ""
+        self._headers_phase = False
+        """Whether the current phase is the wait for the response headers (else the whole request)."""
         self._current: float | None = None
 
     def start(self, read_timeout: float, deadline: float) -> None:
         """A request starts: each read may wait ``read_timeout``, the whole request ``deadline`` seconds."""
         self.read_timeout = read_timeout
+        self._deadline = deadline
         self._request_end = self._end = time.monotonic() + deadline
-        self._phase = self._late = f"the request did not complete within its deadline of {deadline:g} s"
+        self._headers_phase = False
 
     def await_headers(self) -> None:
         """The request is sent: its response headers must come within one read timeout."""
         end = time.monotonic() + self.read_timeout
         if end < self._request_end:
             self._end = end
-            self._phase = f"the response headers did not arrive within {self.read_timeout:g} s"
+            self._headers_phase = True
 
     def read_body(self) -> None:
         """The headers are in: the body may take what is left of the request's deadline."""
-        if self._end != self._request_end:
-            self._end = self._request_end
-            self._phase = self._late
+        self._end = self._request_end
+        self._headers_phase = False
+
+    @property
+    def _phase(self) -> str:
+        """What the current phase's end means, for the error when it comes (formatted only then)."""
+        if self._headers_phase:
+            return f"the response headers did not arrive within {self.read_timeout:g} s"
+        return f"the request did not complete within its deadline of {self._deadline:g} s"
 
     def connected(self, sock: socket.socket) -> None:
         """A new socket: remember its timeout, so it is only changed when it must be."""
@@ -106,6 +124,65 @@ class Timing:
         if self._end - time.monotonic() <= 0:
             return TimeoutError(self._phase)
         return TimeoutError(f"no data for {self.read_timeout:g} s (the read timeout)")
+
+
+def read_fields(fp: io.BufferedReader) -> tuple[CaseInsensitiveDict[str], list[str]]:
+    """The header fields of a response head, read up to its empty line, and its Content-Length values.
+
+    At most ``_MAX_LINES`` fields of at most ``_MAX_LINE`` bytes each, as ``http.client``
+    allows. Values are Latin-1 text with the surrounding whitespace trimmed; a folded line
+    (obs-fold, RFC 9112 section 5.2) joins the previous value with a space; a field named
+    twice keeps its last value, except Content-Length, whose every value is returned so the
+    caller can refuse a response that gives two.
+
+    Raises:
+        MalformedResponseError: a line is not ``name: value`` with a token for a name (a
+            space before the colon, say: RFC 9112 says to refuse it).
+        http.client.LineTooLong, http.client.HTTPException: a line, or the head, is too long.
+    """
+    fields: CaseInsensitiveDict[str] = CaseInsensitiveDict()
+    lengths: list[str] = []
+    last = ""
+    for _ in range(_MAX_LINES + 1):
+        line = fp.readline(_MAX_LINE + 1)
+        if len(line) > _MAX_LINE:
+            raise http.client.LineTooLong("header line")
+        if line in (b"\r\n", b"\n", b""):
+            return fields, lengths
+        text = line.decode("latin-1")
+        if text[0] in " \t" and last:  # obs-fold: the previous field goes on
+            fields[last] = f"{fields[last]} {text.strip(_OWS)}".strip(_OWS)
+            continue
+        name, colon, value = text.partition(":")
+        if not colon or not _FIELD_NAME(name):
+            raise MalformedResponseError(f"a response header line is not 'name: value': {text[:40]!r}")
+        last = name
+        value = value.strip(_OWS)
+        fields[name] = value
+        if name.lower() == "content-length":
+            lengths.append(value)
+    raise http.client.HTTPException(f"got more than {_MAX_LINES} headers")
+
+
+class _Fields:
+    """The header fields as ``http.client.HTTPResponse`` reads them (``get``, ``get_all``, ``items``)."""
+
+    __slots__ = ("_fields",)
+
+    def __init__(self, fields: CaseInsensitiveDict[str]) -> None:
+        self._fields = fields
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return self._fields.get(name, default)
+
+    def get_all(self, name: str, default: Any = None) -> Any:
+        return [self._fields[name]] if name in self._fields else default
+
+    def items(self) -> list[tuple[str, str]]:
+        return list(self._fields.items())
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._fields
 
 
 class _TimedReader(io.RawIOBase):
@@ -149,20 +226,72 @@ class HTTPResponse(http.client.HTTPResponse):
 
     def __init__(self, sock: socket.socket, debuglevel: int = 0, method: str | None = None,
                  url: str | None = None, *, timing: Timing) -> None:
-        super().__init__(sock, debuglevel, method, url)
-        self.fp.close()  # http.client's own reader, replaced by the timed one
+        # http.client's __init__ without its own reader of the socket (replaced by the timed one)
+        io.BufferedIOBase.__init__(self)
         self.fp = io.BufferedReader(_TimedReader(sock, timing))
+        self.debuglevel = debuglevel
+        self._method = method
+        self.headers = self.msg = None  # type: ignore[assignment]
+        self.version = self.status = self.reason = self.length = http.client._UNKNOWN  # type: ignore[attr-defined]
+        self.chunked = self.chunk_left = self.will_close = http.client._UNKNOWN  # type: ignore[attr-defined]
         self._interim = 0
         self._last_chunk = False
         self.excess = False
         """Whether the server sent bytes past the end of the body (a framing error)."""
+        self.fields: CaseInsensitiveDict[str] = CaseInsensitiveDict()
+        """The response's header fields (a repeated field's last value; see :func:`read_fields`)."""
 
     def begin(self) -> None:
-        super().begin()
-        lengths = self.headers.get_all("Content-Length") or []
-        if lengths and not self.chunked and (len(set(lengths)) > 1 or not lengths[0].strip().isdigit()):
-            self._close_conn()
-            raise MalformedResponseError(f"the response has an invalid Content-Length: {', '.join(lengths)[:40]!r}")
+        """Read the status line and the header fields; decide how the body is framed.
+
+        What ``http.client``'s own ``begin`` decides, without its parse of the fields with the
+        ``email`` package (about 30 us a response): a body is chunked if Transfer-Encoding is
+        ``chunked``, else as long as its one valid Content-Length, else read to the close.
+
+        Raises:
+            MalformedResponseError: too many 1xx responses, a 101, a bad header line, or a
+                Content-Length that is not one non-negative number.
+            http.client.HTTPException: a bad status line, a line or a head too long
+                (``TransportError``, as from ``http.client``).
+        """
+        if self.headers is not None:
+            return
+        while True:
+            version, status, reason = self._read_status()
+            if status != 100:
+                break
+            read_fields(self.fp)  # the head of a 100 Continue: nothing in it is used
+        self.code = self.status = status
+        self.reason = reason.strip()
+        if version in ("HTTP/1.0", "HTTP/0.9"):
+            self.version = 10
+        elif version.startswith("HTTP/1."):
+            self.version = 11
+        else:
+            raise http.client.UnknownProtocol(version)
+        fields, lengths = read_fields(self.fp)
+        self.fields = fields
+        self.headers = self.msg = _Fields(fields)
+        encoding = fields.get("transfer-encoding")
+        self.chunked = bool(encoding) and encoding.lower() == "chunked"
+        self.chunk_left = None
+        connection = fields.get("connection", "").lower()
+        if self.version == 11:
+            self.will_close = "close" in connection
+        else:  # HTTP/1.0 keeps a connection open only when asked to
+            self.will_close = not ("keep-alive" in fields or "keep-alive" in connection
+                                   or "keep-alive" in fields.get("proxy-connection", "").lower())
+        self.length = None
+        if lengths and not self.chunked:
+            if len(set(lengths)) > 1 or not _DIGITS(lengths[0]):
+                self._close_conn()
+                raise MalformedResponseError(
+                    f"the response has an invalid Content-Length: {', '.join(lengths)[:40]!r}")
+            self.length = int(lengths[0])
+        if status in (204, 304) or self._method == "HEAD":
+            self.length = 0
+        if not self.will_close and not self.chunked and self.length is None:
+            self.will_close = True
 
     def _read_status(self) -> tuple[str, int, str]:
         while True:
@@ -177,7 +306,7 @@ class HTTPResponse(http.client.HTTPResponse):
                 raise MalformedResponseError("the server switched protocols (101), which storagekit never asks for")
             if status == 100:
                 return version, status, reason  # begin() skips its headers and reads the next status
-            http.client.parse_headers(self.fp)  # 102 Processing, 103 Early Hints: informational only
+            read_fields(self.fp)  # 102 Processing, 103 Early Hints: informational only
 
     def _read_next_chunk_size(self) -> int:
         line = self.fp.readline(_MAX_LINE + 1)
@@ -260,6 +389,40 @@ class HTTPConnection(http.client.HTTPConnection):
             raise
         self.sock = sock
         self.timing.connected(sock)
+
+    def request(self, method: str, url: str, body: Any = None, headers: Mapping[str, Any] = _NO_HEADERS, *,
+                encode_chunked: bool = False) -> None:
+        """``http.client``'s ``request``, for headers :func:`~storagekit.transport._checks.check_request`
+        has checked (each line is written as it is); a small body goes in the same write as the head.
+
+        One write instead of two spares a system call and a TCP segment each way, which is
+        most of what a small PUT costs the kernel; larger or streamed bodies are sent by
+        ``http.client`` after the head, in blocks.
+        """
+        names = {name.lower() for name in headers}
+        self.putrequest(method, url, skip_host="host" in names, skip_accept_encoding="accept-encoding" in names)
+        lines = self._buffer  # type: ignore[attr-defined]
+        if "content-length" in names:
+            encode_chunked = False
+        elif "transfer-encoding" not in names:
+            length = self._get_content_length(body, method)  # type: ignore[attr-defined]
+            encode_chunked = length is None and body is not None
+            if encode_chunked:
+                lines.append(b"Transfer-Encoding: chunked")
+            elif length is not None:
+                lines.append(b"Content-Length: %d" % length)
+        lines.extend([f"{name}: {value}".encode("latin-1") for name, value in headers.items()])
+        if isinstance(body, str):
+            body = body.encode("latin-1")
+        if body is None or (isinstance(body, (bytes, bytearray, memoryview)) and len(body) <= _ONE_WRITE
+                            and not encode_chunked):
+            lines.extend((b"", b""))
+            head = b"\r\n".join(lines)
+            del lines[:]
+            self._HTTPConnection__state = http.client._CS_REQ_SENT  # type: ignore[attr-defined]  # as endheaders()
+            self.send(head + body if body else head)
+        else:
+            self.endheaders(body, encode_chunked=encode_chunked)
 
     def send(self, data: Any) -> None:
         """Send ``data`` (bytes, or a file http.client reads in blocks) within the request's deadline."""

@@ -125,13 +125,18 @@ def authorization(
     ``service`` is the signing name (``s3``, or ``sts`` for the credential calls).
     """
     canonical, signed = canonical_request(method, path, query, headers, payload_hash)
-    date = amz_date[:8]
-    scope = f"{date}/{region}/{service}/aws4_request"
+    key = _signing_key(credentials.secret_key.reveal(), amz_date[:8], region, service)
+    return _signed(canonical, signed, amz_date, f"{credentials.access_key}/", f"/{region}/{service}/aws4_request", key)
+
+
+def _signed(canonical: str, signed: str, amz_date: str, credential: str, scope_tail: str, key: bytes) -> str:
+    """The ``Authorization`` value for a canonical request: ``credential`` is the access key id and
+    a slash, ``scope_tail`` the scope after its date, ``key`` that day's signing key."""
+    scope = f"{amz_date[:8]}{scope_tail}"
     to_sign = f"{ALGORITHM}\n{amz_date}\n{scope}\n{_SHA256(canonical.encode()).hexdigest()}"
-    key = _signing_key(credentials.secret_key.reveal(), date, region, service)
     signature = hmac.digest(key, to_sign.encode(), "sha256").hex()
     # ", " between the parts, as AWS's SDKs send it (the published examples show "," alone: both are accepted)
-    return f"{ALGORITHM} Credential={credentials.access_key}/{scope}, SignedHeaders={signed}, Signature={signature}"
+    return f"{ALGORITHM} Credential={credential}{scope}, SignedHeaders={signed}, Signature={signature}"
 
 
 def _hash_body(body: Any) -> str:
@@ -150,10 +155,22 @@ def _hash_body(body: Any) -> str:
 
 def _amz_date(when: datetime.datetime) -> str:
     """``when`` as SigV4 writes it, ``YYYYMMDDTHHMMSSZ`` in UTC (a naive time is taken as UTC)."""
+    global _last_stamp
+    second = when.timestamp() // 1 if when.tzinfo else None
+    last = _last_stamp
+    if second is not None and second == last[0]:
+        return last[1]  # the same second as the last request's: formatting costs more than this
     if when.utcoffset():
         when = when.astimezone(datetime.timezone.utc)
     iso = when.isoformat()  # YYYY-MM-DDTHH:MM:SS..., twice as fast as strftime
-    return f"{iso[:4]}{iso[5:7]}{iso[8:13]}{iso[14:16]}{iso[17:19]}Z"
+    stamp = f"{iso[:4]}{iso[5:7]}{iso[8:13]}{iso[14:16]}{iso[17:19]}Z"
+    if second is not None:
+        _last_stamp = (second, stamp)
+    return stamp
+
+
+_last_stamp: tuple[float | None, str] = (None, "")
+"""(the POSIX second, its ``x-amz-date``) of the last aware time formatted."""
 
 
 class SigV4Auth:
@@ -163,14 +180,19 @@ class SigV4Auth:
     Sets ``x-amz-date``, ``x-amz-security-token`` (temporary credentials),
     ``x-amz-content-sha256`` (kept if the caller set it) and ``Authorization``; signs
     ``host``, the headers in :data:`SIGNED_HEADERS` that are present and every ``x-amz-*``.
+    The day's signing key is kept with the signer (one derivation a day, not one a request).
     """
 
-    __slots__ = ("credentials", "region", "service")
+    __slots__ = ("_credential", "_day_key", "_scope_tail", "credentials", "region", "service")
 
     def __init__(self, credentials: Credentials, region: str, service: str = "s3") -> None:
         self.credentials = credentials
         self.region = region
         self.service = service
+        self._credential = f"{credentials.access_key}/"
+        self._scope_tail = f"/{region}/{service}/aws4_request"
+        self._day_key: tuple[str, bytes] = ("", b"")
+        """(YYYYMMDD, that day's signing key): one tuple, so threads never see a day with another's key."""
 
     def __repr__(self) -> str:
         return f"<SigV4Auth access_key={self.credentials.access_key!r} region={self.region!r}>"
@@ -190,16 +212,19 @@ class SigV4Auth:
         if content_hash is None:
             content_hash = headers["x-amz-content-sha256"] = _hash_body(request.body)
         signed = {"host": netloc}
-        # requests' CaseInsensitiveDict hands out lowercased names without a lookup per item
+        # storagekit's CaseInsensitiveDict hands out lowercased names without a lookup per item
         lower_items = getattr(headers, "lower_items", None)
         for name, value in lower_items() if lower_items is not None else headers.items():
             key = name.lower()
             if key.startswith("x-amz-") or key in SIGNED_HEADERS:
                 signed[key] = value
-        headers["Authorization"] = authorization(
-            request.method, path, query or "", signed, content_hash, stamp, self.credentials, self.region,
-            self.service,
-        )
+        canonical, names = canonical_request(request.method, path, query or "", signed, content_hash)
+        day, key = self._day_key
+        if day != stamp[:8]:
+            day = stamp[:8]
+            key = _signing_key(self.credentials.secret_key.reveal(), day, self.region, self.service)
+            self._day_key = (day, key)
+        headers["Authorization"] = _signed(canonical, names, stamp, self._credential, self._scope_tail, key)
         return request
 
 

@@ -7,8 +7,8 @@ response's own namespace (S3 uses one, some compatible servers none).
 from __future__ import annotations
 
 from collections.abc import Callable, Generator, Iterable
-from dataclasses import dataclass, replace
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, NamedTuple
 from urllib.parse import unquote_plus
 
 from lxml import etree
@@ -19,15 +19,16 @@ from ...xmlparser import Readable, iter_elements, parse_xml
 S3_NS = "http://s3.amazonaws.com/doc/2006-03-01/"
 
 
-@dataclass(frozen=True)
-class Entry:
-    """One ``<Contents>`` of a listing."""
+class Entry(NamedTuple):
+    """One ``<Contents>`` of a listing (a tuple: a page makes a thousand of them)."""
 
     key: str
     size: int
     etag: str
     last_modified: str
     storage_class: str
+
+
 
 
 def parse(data: bytes, driver: Any = None) -> tuple[etree._Element, str]:
@@ -62,19 +63,20 @@ def iter_listing(source: Readable, driver: Any = None) -> Generator[Entry | str,
         ns = f"{{{ns}}}" if ns else ""
         entry: Entry | str
         if name == "Contents":
-            key = element.findtext(f"{ns}Key") or ""
+            texts = _child_texts(element, ns)
+            key = texts.get("Key") or ""
             entry = Entry(
                 key,
-                fields.size(element.findtext(f"{ns}Size") or "0", "<Size>", driver, object_name=key),
-                (element.findtext(f"{ns}ETag") or "").strip('"'),
-                element.findtext(f"{ns}LastModified") or "",
-                element.findtext(f"{ns}StorageClass") or "STANDARD",
+                fields.size(texts.get("Size") or "0", "<Size>", driver, object_name=key),
+                (texts.get("ETag") or "").strip('"'),
+                texts.get("LastModified") or "",
+                texts.get("StorageClass") or "STANDARD",
             )
         elif name == "CommonPrefixes":
             entry = element.findtext(f"{ns}Prefix") or ""
         else:
             if name == "EncodingType":
-                decode = unquote_plus if element.text == "url" else str
+                decode = _unquote if element.text == "url" else str
                 yield from (_decoded(item, decode) for item in held)
                 held.clear()
             elif name == "IsTruncated":
@@ -90,10 +92,27 @@ def iter_listing(source: Readable, driver: Any = None) -> Generator[Entry | str,
     return (token or None) if truncated else None
 
 
+def _child_texts(element: etree._Element, ns: str) -> dict[str, str | None]:
+    """The text of each child in namespace ``ns`` (``{uri}`` or empty) by local name, the first
+    of a name winning as with ``findtext``: one pass over the children, not a search per field."""
+    texts: dict[str, str | None] = {}
+    for child in element:
+        tag = child.tag
+        if isinstance(tag, str) and tag.startswith(ns) and "}" not in tag[len(ns):]:
+            texts.setdefault(tag[len(ns):], child.text)
+    return texts
+
+
 def _decoded(entry: Entry | str, decode: Callable[[str], str]) -> Entry | str:
     if isinstance(entry, str):
         return decode(entry)
-    return replace(entry, key=decode(entry.key))
+    key = decode(entry.key)
+    return entry if key == entry.key else entry._replace(key=key)
+
+
+def _unquote(text: str) -> str:
+    """A key of a url-encoded listing, decoded (most keys have nothing to decode)."""
+    return unquote_plus(text) if "%" in text or "+" in text else text
 
 
 def parse_buckets(data: bytes, driver: Any = None) -> tuple[list[tuple[str, str]], str | None]:

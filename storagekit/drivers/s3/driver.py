@@ -297,6 +297,8 @@ class S3StorageDriver(PresetDriver, StorageDriver):
         self._addressing = addressing
         self._bucket_regions: dict[str, str] = {}
         self._bases: dict[tuple[str, str], tuple[str, str]] = {}
+        self._signers: dict[str, tuple[Any, _auth.SigV4Auth]] = {}
+        """Per region: the credentials last signed with, and their signer (which keeps the day's key)."""
         # the checksum uploads carry instead of Content-MD5, where the service checks one
         self._crc: str | None = ("crc32c" if FAST_CRC32C else "crc32") if self.preset.flexible_checksums else None
 
@@ -370,7 +372,11 @@ class S3StorageDriver(PresetDriver, StorageDriver):
         return None if self._credentials is None else partial(self._sign, region)
 
     def _sign(self, region: str, request: Request) -> Request:
-        return _auth.header_auth(self._current_credentials(), region)(request)
+        found = self._credentials.get() if self._credentials is not None else None
+        cached = self._signers.get(region)
+        if cached is None or cached[0] is not found:  # new credentials (refreshed): a new signer
+            cached = self._signers[region] = (found, _auth.header_auth(self._current_credentials(), region))
+        return cached[1](request)
 
     def _request(
         self, method: str, bucket: str, key: str = "", query: str = "", *, headers: Mapping[str, str] | None = None,

@@ -176,3 +176,37 @@ def test_an_error_body_is_read_up_to_a_cap() -> None:
             once().request("GET", server.url + "/k")
     assert info.value.http_status == 500
     assert sum(sent) < 25 * 1024 * 1024  # the client stopped reading; it never took in the whole body
+
+
+@pytest.mark.parametrize("line", [b"no colon here", b"Content-Length : 2", b"X Bad: 1", b": empty name"])
+def test_a_header_line_that_is_not_a_field_is_malformed(line: bytes) -> None:
+    bad = b"HTTP/1.1 200 OK\r\n" + line + b"\r\nContent-Length: 2\r\n\r\nok"
+    with hostile(answer(bad)) as server, pytest.raises(MalformedResponseError, match="not 'name: value'"):
+        once().request("GET", server.url + "/k")
+
+
+def test_endless_header_lines_end_the_connection() -> None:
+    def endless(peer: Peer) -> None:
+        peer.read_request()
+        peer.send(b"HTTP/1.1 200 OK\r\n")
+        while True:
+            peer.send(b"X-Again: 1\r\n" * 100)
+
+    with hostile(endless) as server, pytest.raises(ConnectionBrokenError, match="more than 100 headers"):
+        once().request("GET", server.url + "/k")
+
+
+def test_fields_are_trimmed_folded_lines_joined_and_a_repeated_field_keeps_its_last_value() -> None:
+    head = (b"HTTP/1.1 200 OK\r\nX-Trim:  \t padded \t \r\nX-Folded: first\r\n \t second\r\n"
+            b"X-Twice: 1\r\nx-twice: 2\r\nContent-Length: 2\r\n\r\nok")
+    with hostile(answer(head)) as server:
+        response = once().request("GET", server.url + "/k")
+    assert (response.headers["x-trim"], response.headers["X-FOLDED"]) == ("padded", "first second")
+    assert response.headers["X-Twice"] == "2" and response.content == b"ok"
+
+
+def test_a_http_1_0_answer_without_keep_alive_closes_its_connection() -> None:
+    with hostile(answer(b"HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok")) as server:
+        conn = once()
+        assert [conn.request("GET", server.url + "/k").content for _ in range(2)] == [b"ok", b"ok"]
+    assert server.connections == 2
