@@ -139,7 +139,7 @@ class Shard:
     @property
     def size(self) -> int:
         """The bytes of the shard's source names."""
-        return sum(item.size for item in (*self.listed, *self.entries))
+        return sum(item.size for item in self.listed) + sum(entry.size for entry in self.entries)
 
     def holds(self, name: str) -> bool:
         """Whether a name (relative to the root) falls in the shard's range."""
@@ -185,7 +185,7 @@ def shards(src: End, rules: FilterRules, shard_size: int, follow_symlinks: bool 
             yield Shard(index, after, upper, entries=tuple(chunk), protected=protected)
             after = last
         return
-    store: Store = src  # type: ignore[assignment]
+    store = src
     listing = iter(store.driver.iterate_container_objects(store.location.container, prefix=store.prefix or None))
     pages = iter(lambda: list(islice(listing, shard_size)), [])
     after = None

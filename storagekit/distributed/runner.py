@@ -350,7 +350,7 @@ def cluster(address: str) -> AbstractContextManager[Any]:
     except ImportError:
         raise ImportError(MISSING_EXTRA) from None
     if not address.startswith("local:"):
-        return Client(address)  # type: ignore[no-any-return]
+        return Client(address)
     count = address[len("local:"):]
     if not count.isdigit() or int(count) < 1:
         raise InvalidOptionError(f"--dask local:N needs a number of worker processes, not {address!r}")
