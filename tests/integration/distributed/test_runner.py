@@ -9,8 +9,8 @@ import random
 from typing import Any
 
 import storagekit.distributed
-from storagekit.urls import open_url
 from storagekit.base import StorageDriver
+from storagekit.urls import open_url
 from tests.support.azure_blobs import Azurite
 
 from .conftest import JOBS, SHARD_SIZE, Bucket, Tree, azurite_options, gcs_options, listing, new_container

@@ -25,7 +25,7 @@ def _fill(root: Path, names: list[str]) -> None:
         path.write_bytes(name.encode())
 
 
-NAMES = sorted(f"{d}/{i:03d}" for d in ("a", "a-b", "b") for i in range(7)) + ["z"]
+NAMES = [*sorted(f"{d}/{i:03d}" for d in ("a", "a-b", "b") for i in range(7)), "z"]
 
 
 def _cut(target: str, **options: Any) -> list[Any]:
