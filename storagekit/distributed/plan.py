@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import islice
 from typing import Any
 
@@ -25,7 +25,7 @@ from ..models import Object
 from ..sync import Directory, Entry, Store, open_end
 from ..sync.ends import End
 from ..types import InvalidOptionError
-from ..urls import is_url
+from ..urls import is_url, open_url
 
 MODES = ("sync", "verify")
 """What a plan does: ``sync`` copies what differs (``copy`` is a sync without ``delete``),
@@ -76,6 +76,16 @@ class TransferPlan:
     metadata: dict[str, str] = field(default_factory=dict)
     jobs: int = 4
     shard_size: int = 1000
+
+    def open_ends(self) -> tuple[End, End]:
+        """Both ends, with drivers built in this process; one driver when both name the same store
+        (same scheme and options), so a copy within it is server-side, as the local sync does."""
+        src = self.source.open()
+        same = self.source.target.partition("://")[0].lower() == self.destination.target.partition("://")[0].lower()
+        if isinstance(src, Store) and same and self.source.options == self.destination.options:
+            there = open_url(self.destination.target, **self.destination.options)
+            return src, Store(replace(there, driver=src.driver))
+        return src, self.destination.open()
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:

@@ -10,6 +10,7 @@ local sync's rules (:func:`storagekit.sync.engine.refuse_deletes`), as a second 
 from __future__ import annotations
 
 import sys
+import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
@@ -238,7 +239,7 @@ class _Run:
 
     def execute(self, create: bool, allow_empty_source: bool, max_delete: int | None) -> SyncReport:
         plan = self.plan
-        src, dst = plan.source.open(), plan.destination.open()
+        src, dst = plan.open_ends()
         src.check_source()
         dst.check_destination(create)
         if isinstance(dst, Store) and dst.container_missing:
@@ -311,9 +312,30 @@ class _Run:
             if pending:
                 self.client.cancel(list(pending))
             tally.close()
+        if report.interrupted:
+            self._drain()
         report.copied.sort()
         report.in_sync.sort()
         return report, [item for index in sorted(doomed) for item in doomed[index]], wanted
+
+    def _drain(self) -> None:
+        """After Ctrl-C, wait until no task of this run still executes on a worker.
+
+        A cancelled task cannot be stopped mid-copy (a thread of its worker runs it): it finishes
+        its shard, every copy atomic. Waiting means that when the run returns nothing of it is
+        still writing, so a run started again never races its predecessor. A second Ctrl-C
+        stops the wait.
+        """
+        prefix = f"storagekit-shard-{self.id}-"
+
+        def executing(dask_worker: Any) -> int:
+            return sum(str(task.key).startswith(prefix) for task in dask_worker.state.executing)
+
+        try:
+            while sum(self.client.run(executing).values()):
+                time.sleep(0.2)
+        except KeyboardInterrupt:
+            return
 
     def _delete(self, plan: TransferPlan, doomed: list[Listed], report: SyncReport) -> None:
         size = plan.shard_size

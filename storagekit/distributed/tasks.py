@@ -83,7 +83,7 @@ def worker_address() -> str:
 
 
 def _run(plan: TransferPlan, shard: Shard, worker: str) -> ShardResult:
-    src, dst = plan.source.open(), plan.destination.open()
+    src, dst = plan.open_ends()
     assert isinstance(dst, Store)  # the plan refuses a directory destination
     if isinstance(src, Store):
         found = src.scan_objects((item.object(src) for item in shard.listed), plan.rules)

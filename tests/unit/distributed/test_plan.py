@@ -100,3 +100,12 @@ def test_a_plan_refuses_bad_sizes() -> None:
         TransferPlan(EndSpec("/tmp"), EndSpec("s3://b"), shard_size=0)
     with pytest.raises(InvalidOptionError, match="mode"):
         TransferPlan(EndSpec("/tmp"), EndSpec("s3://b"), mode="move")
+
+
+def test_both_ends_in_one_store_share_a_driver_for_server_side_copies(tmp_path: Path) -> None:
+    same = {"local_root": str(tmp_path)}
+    src, dst = TransferPlan(EndSpec("local://a/x", same), EndSpec("local://b/y", same)).open_ends()
+    assert src.driver is dst.driver and dst.location.container_name == "b"  # type: ignore[union-attr]
+    src, dst = TransferPlan(EndSpec("local://a/x", same), EndSpec("local://b/y", {"local_root": str(tmp_path / "2")})
+                            ).open_ends()
+    assert src.driver is not dst.driver  # type: ignore[union-attr]
