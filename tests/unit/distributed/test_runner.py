@@ -45,7 +45,8 @@ def store(tmp_path: Path) -> Path:
 
 
 def _run(source: Path, store: Path, **options: Any) -> Any:
-    return storagekit.distributed.sync(str(source), DESTINATION, progress=False, shard_size=2,
+    """Compared by size and MD5: the source's files are newer than the seed's, with the same bytes."""
+    return storagekit.distributed.sync(str(source), DESTINATION, progress=False, shard_size=2, compare="checksum",
                                        local_root=str(store), **options)
 
 
