@@ -31,6 +31,7 @@ for a bad name, ...)::
           +-- DestinationExistsError     (FileExistsError)
      +-- SyncRefusedError                a sync would do something drastic; nothing was changed
           +-- SourceNotFoundError        (FileNotFoundError) the source is missing or not a directory
+     +-- TaskFailedError                 a task on a cluster worker failed (names the worker and the cause)
 
 libcloud code keeps working: ``LibcloudError`` is the root itself, every exception takes
 libcloud's positional form (``ObjectDoesNotExistError(value, driver, object_name)``,
@@ -481,6 +482,10 @@ class SourceNotFoundError(SyncRefusedError, FileNotFoundError):
     """A sync's source does not exist: no directory, no container, no object under the prefix."""
 
 
+class TaskFailedError(StorageKitError):
+    """A task of a distributed transfer failed on a worker; the message names the worker and the cause."""
+
+
 __all__ = [
     "BaseHTTPError",
     "ConnectionBrokenError",
@@ -513,4 +518,5 @@ __all__ = [
     "StorageKitError",
     "SyncRefusedError",
     "TLSError",
+    "TaskFailedError",
 ]

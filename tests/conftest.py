@@ -2,6 +2,7 @@
 
 pytest_plugins = [
     "tests.support.azure_blobs",
+    "tests.support.dask_cluster",
     "tests.support.google_storage",
     "tests.support.local",
     "tests.support.memory",

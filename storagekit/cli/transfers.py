@@ -176,17 +176,31 @@ def _sync_and_report(cmd: Command, delete: bool) -> int:
             note = f"hashed {human_size(state.hashed)}" if state.hashed else ""
             meter.update(state.files_done, state.files_total, state.bytes_done, state.bytes_total, note)
 
+        options: dict[str, Any] = {
+            "delete": delete, "dry_run": dry_run, "rules": rules, "compare": _compare(args),
+            "allow_empty_source": args.allow_empty_source, "max_delete": args.max_delete, "create": args.create,
+            "follow_symlinks": args.follow_symlinks, "extra": extra, "metadata": meta, "jobs": args.jobs,
+            "progress": progress, **cmd.url_options()}
         try:
-            report = syncing.sync(args.source, destination or args.destination, delete=delete, dry_run=dry_run,
-                                  rules=rules, compare=_compare(args), allow_empty_source=args.allow_empty_source,
-                                  max_delete=args.max_delete, create=args.create,
-                                  follow_symlinks=args.follow_symlinks, extra=extra, metadata=meta,
-                                  jobs=args.jobs, progress=progress, **cmd.url_options())
+            if args.dask:
+                report = _sync_on_dask(args.dask, args.source, args.destination, options)
+            else:
+                report = syncing.sync(args.source, destination or args.destination, **options)
         except syncing.SyncInterrupted as stopped:
             report = stopped.report
     if report.ok and not dry_run and destination is not None and not is_url(args.source):
         _keep_manifest(cmd, report, destination)
     return _report(cmd, report)
+
+
+def _sync_on_dask(address: str, source: str, destination: str, options: dict[str, Any]) -> SyncReport:
+    """The same sync as a Dask task plan: on the scheduler at ``address``, or ``local:N`` worker processes."""
+    from .. import distributed
+
+    if not is_url(destination):
+        raise UsageError(f"--dask writes to a storage URL, not the local path {destination!r}")
+    with distributed.cluster(address) as client:
+        return distributed.sync(source, destination, client, **options)
 
 
 def _keep_manifest(cmd: Command, report: SyncReport, destination: Location) -> None:
@@ -319,7 +333,11 @@ def _tree_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-c", "--checksum", action="store_true", help="compare size and MD5, not size and mtime")
     parser.add_argument("--size-only", action="store_true", help="compare sizes only")
     parser.add_argument("-L", "--follow-symlinks", action="store_true", help="follow symlinks (loops are refused)")
-    parser.add_argument("-j", "--jobs", type=int, default=4, help="files transferred in parallel")
+    parser.add_argument("-j", "--jobs", type=int, default=4,
+                        help="files transferred in parallel (per task with --dask)")
+    parser.add_argument("--dask", default=None, metavar="ADDRESS",
+                        help="run on a Dask cluster: a scheduler (tcp://host:8786) or local:N worker processes "
+                             "(the dask extra; see docs/moving-a-bucket.md)")
     parser.add_argument("-n", "--dry-run", action="store_true", help="show what would change, change nothing")
     parser.add_argument("--allow-empty-source", action="store_true",
                         help="let --delete empty the destination when the source has nothing to sync")

@@ -23,9 +23,9 @@ Usage::
     print(len(report.copied), report.unchanged, report.skipped)
 """
 
-from .ends import MD5_META, Directory, Entry, Store, open_end
+from .ends import MD5_META, Directory, Entry, Scan, Store, open_end
 from .engine import COMPARE_MODES, sync
 from .report import SyncInterrupted, SyncProgress, SyncReport
 
-__all__ = ["COMPARE_MODES", "MD5_META", "Directory", "Entry", "Store", "SyncInterrupted", "SyncProgress",
+__all__ = ["COMPARE_MODES", "MD5_META", "Directory", "Entry", "Scan", "Store", "SyncInterrupted", "SyncProgress",
            "SyncReport", "open_end", "sync"]

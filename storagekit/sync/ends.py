@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import stat as stat_module
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from ..file_metadata import last_modified_ns, recorded_mode, recorded_mtime_ns
@@ -201,10 +202,23 @@ class Store:
 
     def scan(self, rules: FilterRules, follow_symlinks: bool = False) -> Scan:
         """Every object under the prefix; folder markers (``dir/``, zero bytes) are left out."""
-        scan = Scan()
         if self.container_missing:
-            return scan
-        for obj in self.driver.iterate_container_objects(self.location.container, prefix=self.prefix or None):
+            return Scan()
+        return self.scan_objects(self.driver.iterate_container_objects(self.location.container,
+                                                                       prefix=self.prefix or None), rules)
+
+    def scan_objects(self, objects: Iterable[Object], rules: FilterRules) -> Scan:
+        """The entries of these objects of the store (under the prefix), by :meth:`scan`'s rules.
+
+        Args:
+            objects: objects whose names start with the prefix, from a listing of any part of it.
+            rules: filter rules; excluded names are reported in ``Scan.skipped``.
+
+        Returns:
+            The scan of those objects.
+        """
+        scan = Scan()
+        for obj in objects:
             name = obj.name[len(self.prefix):]
             if not name:
                 continue  # the marker of the synced directory itself

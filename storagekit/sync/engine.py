@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from typing import Any
 
@@ -29,7 +29,7 @@ from ..streams import iter_chunks
 from ..transfer import write_file_atomically
 from ..types import InvalidOptionError, NotSupportedError, StorageKitError, SyncRefusedError
 from ..urls import Location
-from .ends import MD5_META, Directory, End, Entry, Store, open_end
+from .ends import MD5_META, Directory, End, Entry, Scan, Store, open_end
 from .report import SyncInterrupted, SyncProgress, SyncReport
 
 COMPARE_MODES = ("modtime", "checksum", "size")
@@ -110,16 +110,7 @@ def sync(
     rules = rules if rules is not None else FilterRules.from_options(include, exclude)
     found, present = src.scan(rules, follow_symlinks), dst.scan(rules)
     report = SyncReport(skipped=dict(found.skipped), errors=dict(found.errors), dry_run=dry_run)
-    wanted: dict[str, Entry] = {}
-    for name, entry in found.entries.items():
-        reason = dst.cannot_hold(name)
-        if reason:
-            report.skipped[name] = reason
-        else:
-            wanted[name] = entry
-    todo = _plan_copies(src, wanted, dst, present.entries, compare, jobs)
-    copying = {entry.name for entry in todo}
-    report.in_sync = [name for name in sorted(wanted) if name not in copying]
+    wanted, todo = plan_copies(src, found, dst, present, report, compare, jobs)
     doomed = _plan_deletes(delete, wanted, present.entries, report, allow_empty_source, max_delete)
     if dry_run:
         report.copied = [entry.name for entry in todo]
@@ -128,12 +119,12 @@ def sync(
         return report
     if todo and isinstance(dst, Store):
         dst.create_container()
-    _copy_all(src, dst, todo, report, jobs, progress, dict(extra or {}), dict(metadata or {}))
+    copy_all(src, dst, todo, report, jobs, progress, dict(extra or {}), dict(metadata or {}))
     if doomed and not report.ok:
         report.deletes_withheld = "nothing deleted: the run had failures" if report.errors else \
             "nothing deleted: interrupted"
     elif doomed:
-        _delete_all(dst, doomed, report)
+        delete_all(dst, doomed, report)
     if report.interrupted:
         raise SyncInterrupted(report)
     return report
@@ -144,26 +135,72 @@ def _plan_deletes(delete: bool, wanted: dict[str, Entry], present: dict[str, Ent
     """What ``delete`` would remove; raises SyncRefusedError for a plan that must not run."""
     if not delete:
         return []
-    protected = set(wanted) | set(report.skipped) | set(report.errors)
-    doomed = [entry for name, entry in sorted(present.items()) if name not in protected]
-    if doomed and not wanted and not allow_empty_source:
-        raise SyncRefusedError(
-            f"refusing to delete {len(doomed)} files at the destination: the source has nothing to sync "
-            "(a mistyped path, prefix or filter?); pass --allow-empty-source if that is what you want")
-    if max_delete is not None and len(doomed) > max_delete:
-        raise SyncRefusedError(f"refusing to delete {len(doomed)} files (more than --max-delete {max_delete}); "
-                               "nothing was copied or deleted")
+    doomed = doomed_entries(wanted, present, report)
+    refuse_deletes(len(doomed), bool(wanted), allow_empty_source, max_delete)
     if doomed and report.errors:
         report.deletes_withheld = f"nothing deleted: {len(report.errors)} source files could not be read"
         return []
     return doomed
 
 
+def doomed_entries(wanted: Mapping[str, Entry], present: Mapping[str, Entry], report: SyncReport,
+                   protected: Iterable[str] = ()) -> list[Entry]:
+    """The destination's entries the source lacks, in name order; names the source left out
+    (``report.skipped``), could not read (``report.errors``) or ``protected`` are never among them."""
+    protected = set(wanted) | set(report.skipped) | set(report.errors) | set(protected)
+    return [entry for name, entry in sorted(present.items()) if name not in protected]
+
+
+def refuse_deletes(doomed: int, wanting: bool, allow_empty_source: bool, max_delete: int | None) -> None:
+    """Raise SyncRefusedError when ``doomed`` deletions must not run.
+
+    Args:
+        doomed: how many names the plan would delete.
+        wanting: whether the source has anything to sync.
+        allow_empty_source: let a source with nothing to sync empty the destination.
+        max_delete: the most deletions allowed, or None.
+
+    Raises:
+        SyncRefusedError: the source has nothing to sync (and not ``allow_empty_source``), or
+            more than ``max_delete`` would be deleted.
+    """
+    if doomed and not wanting and not allow_empty_source:
+        raise SyncRefusedError(
+            f"refusing to delete {doomed} files at the destination: the source has nothing to sync "
+            "(a mistyped path, prefix or filter?); pass --allow-empty-source if that is what you want")
+    if max_delete is not None and doomed > max_delete:
+        raise SyncRefusedError(f"refusing to delete {doomed} files (more than --max-delete {max_delete}); "
+                               "nothing was copied or deleted")
+
+
 # ---------------------------------------------------------------------------- comparing
 
 
-def _plan_copies(src: End, wanted: dict[str, Entry], dst: End, present: dict[str, Entry], compare: str,
-                 jobs: int) -> list[Entry]:
+def plan_copies(src: End, found: Scan, dst: End, present: Scan, report: SyncReport, compare: str,
+                jobs: int) -> tuple[dict[str, Entry], list[Entry]]:
+    """What the source wants at the destination, and which of it to copy (in name order).
+
+    Names the destination cannot hold go to ``report.skipped``; names already in place (by the
+    ``compare`` quick check) to ``report.in_sync``.
+
+    Returns:
+        The wanted entries by name, and the entries to copy.
+    """
+    wanted: dict[str, Entry] = {}
+    for name, entry in found.entries.items():
+        reason = dst.cannot_hold(name)
+        if reason:
+            report.skipped[name] = reason
+        else:
+            wanted[name] = entry
+    todo = _changed(src, wanted, dst, present.entries, compare, jobs)
+    copying = {entry.name for entry in todo}
+    report.in_sync.extend(name for name in sorted(wanted) if name not in copying)
+    return wanted, todo
+
+
+def _changed(src: End, wanted: dict[str, Entry], dst: End, present: dict[str, Entry], compare: str,
+             jobs: int) -> list[Entry]:
     """The entries to copy, in name order; comparisons needing a request run ``jobs`` at once."""
     pairs = [(entry, present.get(name)) for name, entry in sorted(wanted.items())]
     same_size = [(entry, there) for entry, there in pairs if there is not None and there.size == entry.size]
@@ -303,8 +340,15 @@ class _Tally:
         self.callback(state)
 
 
-def _copy_all(src: End, dst: End, todo: list[Entry], report: SyncReport, jobs: int,
-              progress: Callable[[SyncProgress], None] | None, extra: dict[str, Any], meta: dict[str, str]) -> None:
+def copy_all(src: End, dst: End, todo: list[Entry], report: SyncReport, jobs: int,
+             progress: Callable[[SyncProgress], None] | None, extra: dict[str, Any], meta: dict[str, str]) -> None:
+    """Copy ``todo``, ``jobs`` at once, recording each name in ``report.copied`` or ``report.errors``.
+
+    Ctrl-C starts nothing new, lets the transfers under way finish and sets ``report.interrupted``.
+
+    Raises:
+        NotSupportedError: the destination cannot honour an ``extra`` option (nothing more is started).
+    """
     tally = _Tally(todo, progress)
     pool = ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="storagekit-sync")
     futures: dict[Future[None], Entry] = {}
@@ -385,7 +429,8 @@ def _counted(chunks: Iterator[bytes], moved: Callable[[int, int | None], None]) 
         moved(done, None)
 
 
-def _delete_all(dst: End, doomed: list[Entry], report: SyncReport) -> None:
+def delete_all(dst: End, doomed: list[Entry], report: SyncReport) -> None:
+    """Delete ``doomed`` at the destination; the names deleted go to ``report.deleted``, failures to ``errors``."""
     if isinstance(dst, Store):
         failures = dst.delete_many(doomed)
     else:
