@@ -40,7 +40,12 @@ class EndSpec:
     options: dict[str, Any] = field(default_factory=dict)
 
     def open(self) -> End:
-        """The sync end, with a driver built in this process."""
+        """The sync end, with a driver built in this process.
+
+        Returns:
+            A :class:`~storagekit.sync.Store` for a storage URL, a :class:`~storagekit.sync.Directory`
+            for a local path.
+        """
         return open_end(self.target, **self.options)
 
     def __repr__(self) -> str:  # the options may hold keys
@@ -52,14 +57,16 @@ class TransferPlan:
     """Everything a worker needs to run a shard, and nothing it must not carry (no driver).
 
     Attributes:
-        source / destination: the two ends.
+        source: where the objects come from.
+        destination: where they go (a store URL).
         mode: ``"sync"`` or ``"verify"`` (see :data:`MODES`).
         rules: filter rules; excluded names are neither copied nor deleted.
         compare: the quick check (``"modtime"``, ``"checksum"`` or ``"size"``), as the local sync.
         delete: names at the destination the source lacks are reported for deletion.
         dry_run: compare only; the shard reports what it would copy.
         destination_missing: the destination container does not exist yet (a dry run with ``create``).
-        extra / metadata: upload options and user metadata for every object written.
+        extra: upload options for every object written.
+        metadata: user metadata for every object written.
         jobs: objects copied at once within one shard.
         shard_size: source names per shard.
     """
@@ -78,8 +85,14 @@ class TransferPlan:
     shard_size: int = 1000
 
     def open_ends(self) -> tuple[End, End]:
-        """Both ends, with drivers built in this process; one driver when both name the same store
-        (same scheme and options), so a copy within it is server-side, as the local sync does."""
+        """Both ends, with drivers built in this process.
+
+        One driver serves both when they name the same store (same scheme and options), so a copy
+        within it is server-side, as the local sync does.
+
+        Returns:
+            The source and destination ends, in that order.
+        """
         src = self.source.open()
         same = self.source.target.partition("://")[0].lower() == self.destination.target.partition("://")[0].lower()
         if isinstance(src, Store) and same and self.source.options == self.destination.options:
@@ -112,10 +125,25 @@ class Listed:
 
     @classmethod
     def of(cls, obj: Object) -> Listed:
+        """The plain data of a listed object, to travel in a task's pickle.
+
+        Args:
+            obj: an object of the source listing.
+
+        Returns:
+            Its :class:`Listed`, without the driver.
+        """
         return cls(obj.name, obj.size, obj.hash, dict(obj.extra), dict(obj.meta_data), dict(obj.checksums))
 
     def object(self, store: Store) -> Object:
-        """The object again, bound to ``store``'s driver and container."""
+        """The object again, bound to ``store``'s driver and container.
+
+        Args:
+            store: the end opened in this process whose driver and container the object gets.
+
+        Returns:
+            The :class:`~storagekit.models.Object`.
+        """
         return Object(self.name, self.size, self.hash, dict(self.extra), dict(self.meta_data),
                       store.location.container, store.driver, dict(self.checksums))
 
@@ -126,8 +154,10 @@ class Shard:
 
     Attributes:
         index: the shard's place in the plan (0, 1, ...).
-        after / last: the range, names relative to the synced roots; the first shard has no
-            ``after``, the last no ``last``, so the shards cover every name once.
+        after: the range's lower bound, excluded (a name relative to the synced roots); None
+            for the first shard.
+        last: the range's upper bound, included; None for the last shard, so the shards cover
+            every name once.
         listed: the source objects in the range (a store source).
         entries: the source files in the range (a directory source: its path must be the same on
             every worker, a shared file system).
@@ -152,12 +182,19 @@ class Shard:
         return sum(item.size for item in self.listed) + sum(entry.size for entry in self.entries)
 
     def holds(self, name: str) -> bool:
-        """Whether a name (relative to the root) falls in the shard's range."""
+        """Whether a name falls in the shard's range.
+
+        Args:
+            name: a name relative to the synced root.
+
+        Returns:
+            True when ``after < name <= last`` (a missing bound holds every name on its side).
+        """
         return (self.after is None or name > self.after) and (self.last is None or name <= self.last)
 
     @property
     def prefix(self) -> str:
-        """The longest prefix every name of the range shares: a listing of the range starts there."""
+        """The longest prefix every name of the range shares, where a listing of the range starts."""
         if self.after is None or self.last is None:
             return ""
         return os.path.commonprefix([self.after, self.last])  # noqa: RUF071 - names, not paths: a string prefix
@@ -176,6 +213,13 @@ def shards(src: End, rules: FilterRules, shard_size: int, follow_symlinks: bool 
     Ranges follow the largest name seen so far, so a service that lists a little out of order
     (SeaweedFS lists ``a/b`` before ``a-b``) still gets contiguous ranges: a worker lists the
     destination's range and filters by name, not by position.
+
+    Args:
+        src: the source end, opened on the client.
+        rules: filter rules, applied here to a directory's walk (a store's names are filtered
+            by the workers).
+        shard_size: source names per shard.
+        follow_symlinks: follow symlinks in a source directory, as :func:`storagekit.sync.sync`.
 
     Yields:
         ``(skipped, errors)`` first for a directory, then the shards in order; the last has no upper bound.

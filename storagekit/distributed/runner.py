@@ -64,24 +64,40 @@ def sync(
         source: a storage URL, or a local directory every worker sees at the same path.
         destination: a storage URL (``memory://`` cannot be shared by workers).
         client: a ``distributed.Client``; None uses the current one (``distributed.get_client()``).
-        delete / dry_run / include / exclude / rules / compare / allow_empty_source /
-            max_delete / create / follow_symlinks / extra / metadata: as :func:`storagekit.sync.sync`.
-            With ``max_delete``, every shard is compared once first, so a refused plan copies nothing.
+        delete: also remove what the source lacks, after every task succeeded, as
+            :func:`storagekit.sync.sync`.
+        dry_run: change nothing; the report says what would be copied and deleted.
+        include: glob patterns to take, as :func:`storagekit.sync.sync`; ignored when ``rules`` is given.
+        exclude: glob patterns to leave out, as :func:`storagekit.sync.sync`; ignored when ``rules`` is given.
+        rules: filter rules; excluded names are neither copied nor deleted.
+        compare: the quick check, ``"modtime"``, ``"checksum"`` or ``"size"``, as :func:`storagekit.sync.sync`.
+        allow_empty_source: with ``delete``, let a source with nothing to sync empty the destination.
+        max_delete: refuse (deleting nothing) when more than this many would be deleted; every
+            shard is then compared once first, so a refused plan copies nothing either.
+        create: create the destination container when it does not exist.
+        follow_symlinks: follow symlinks in a source directory, as :func:`storagekit.sync.sync`.
+        extra: upload options for every object written, as :func:`storagekit.sync.sync`.
+        metadata: user metadata added to every object written.
         jobs: objects copied at once within one task.
         shard_size: source names per task.
         progress: None draws a bar (tqdm) on a terminal; False draws nothing; a callable gets a
             :class:`~storagekit.sync.SyncProgress` as each task completes.
-        source_options / destination_options: :func:`~storagekit.urls.open_url` options for one
-            end (over ``url_options``): ``endpoint_url``, ``profile``, ``key``, ... Keys given
-            here travel to every worker in the task's pickle; a profile name does not.
-        url_options: options for both ends (``local_root``, ``profile``, ``provider``, ...).
+        source_options: :func:`~storagekit.urls.open_url` options for the source only (over
+            ``url_options``): ``endpoint_url``, ``profile``, ``key``, ... Keys given here travel to
+            every worker in the task's pickle; a profile name does not.
+        destination_options: the same for the destination only.
+        url_options: :func:`~storagekit.urls.open_url` options for both ends (``local_root``,
+            ``profile``, ``provider``, ...).
 
     Returns:
         A :class:`~storagekit.sync.SyncReport` as the local sync returns (names in name order).
 
     Raises:
-        SourceNotFoundError / ContainerDoesNotExistError / SyncRefusedError / InvalidOptionError:
-            as :func:`storagekit.sync.sync`, checked on the client before any task runs.
+        SourceNotFoundError: the source does not exist (checked on the client before any task runs).
+        ContainerDoesNotExistError: the destination container does not exist and not ``create``.
+        SyncRefusedError: the deletions were refused, as :func:`storagekit.sync.sync` (nothing deleted).
+        InvalidOptionError: a bad option, a destination that is not a store URL, a ``memory://``
+            end, or no current Dask client.
         TaskFailedError: a task failed on a worker (the message names the worker and the cause).
         SyncInterrupted: Ctrl-C; the tasks under way finish their copies, nothing is deleted.
         ImportError: Dask is not installed (the ``dask`` extra).
@@ -108,7 +124,9 @@ def copy(source: str, destination: str, client: Any = None, **options: Any) -> S
         report = storagekit.distributed.copy("./dataset", "gs://bucket/dataset", client)
 
     Args:
-        source / destination / client: as :func:`sync`.
+        source: as :func:`sync`.
+        destination: as :func:`sync`.
+        client: as :func:`sync`.
         options: :func:`sync`'s keyword options except ``delete``.
 
     Returns:
@@ -147,18 +165,32 @@ def verify(
         assert report.ok, report.errors
 
     Args:
-        source / destination / client / include / exclude / rules / follow_symlinks / jobs /
-            shard_size / progress / source_options / destination_options / url_options: as :func:`sync`.
+        source: as :func:`sync`.
+        destination: as :func:`sync`.
+        client: as :func:`sync`.
         exact: also report the destination's names the source lacks ("only at the destination").
+        include: as :func:`sync`.
+        exclude: as :func:`sync`.
+        rules: as :func:`sync`.
+        follow_symlinks: as :func:`sync`.
+        jobs: objects compared at once within one task.
+        shard_size: source names per task.
+        progress: as :func:`sync`.
+        source_options: as :func:`sync`.
+        destination_options: as :func:`sync`.
+        url_options: as :func:`sync`.
 
     Returns:
-        A :class:`~storagekit.sync.SyncReport` (``dry_run`` set): ``in_sync`` the names that
-        match, ``errors`` every name missing at the destination or differing, with why;
+        A :class:`~storagekit.sync.SyncReport` with ``dry_run`` set, ``in_sync`` the names that
+        match and ``errors`` every name missing at the destination or differing, with why;
         ``report.ok`` is True when the destination matches.
 
     Raises:
-        SourceNotFoundError / ContainerDoesNotExistError: an end does not exist.
+        SourceNotFoundError: the source does not exist.
+        ContainerDoesNotExistError: the destination container does not exist.
+        InvalidOptionError: a bad option, or no current Dask client.
         TaskFailedError: a task failed on a worker (the message names the worker and the cause).
+        ImportError: Dask is not installed (the ``dask`` extra).
     """
     plan = TransferPlan(
         EndSpec(source, {**url_options, **(source_options or {})}),
@@ -170,6 +202,13 @@ def verify(
 
 def current_client(client: Any = None) -> Any:
     """``client``, or the current Dask client.
+
+    Args:
+        client: a ``distributed.Client``, returned as it is; None looks up the current one
+            (``distributed.get_client()``).
+
+    Returns:
+        The Dask client.
 
     Raises:
         InvalidOptionError: there is no current client.
@@ -360,8 +399,15 @@ def _result(future: Any, shard: Shard) -> ShardResult:
 
 
 def cluster(address: str) -> AbstractContextManager[Any]:
-    """A Dask client for the CLI's ``--dask``: ``local:N`` starts a LocalCluster of N worker
-    processes on this host (closed afterwards); anything else is a scheduler address to join.
+    """A Dask client for the CLI's ``--dask``, joining a scheduler or starting a local cluster.
+
+    Args:
+        address: ``local:N`` starts a ``LocalCluster`` of N worker processes on this host;
+            anything else is the address of a scheduler to join (``tcp://scheduler:8786``).
+
+    Returns:
+        A context manager that gives the ``distributed.Client`` and closes it (and a local
+        cluster) on exit.
 
     Raises:
         InvalidOptionError: ``local:N`` with N not a positive whole number.

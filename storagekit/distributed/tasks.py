@@ -25,7 +25,14 @@ from .plan import Listed, Shard, TransferPlan
 
 @dataclass
 class ShardResult:
-    """What a shard did: its part of the report, what ``delete`` would remove, and where it ran."""
+    """What a shard did: its part of the report, what ``delete`` would remove, and where it ran.
+
+    Attributes:
+        index: the shard's place in the plan (its ``index``).
+        report: the shard's part of the run's report.
+        doomed: the destination objects of the range the source lacks (with ``delete``).
+        worker: the address of the worker that ran the shard.
+    """
 
     index: int
     report: SyncReport
@@ -55,7 +62,15 @@ def run_shard(plan: TransferPlan, shard: Shard) -> ShardResult:
 
 
 def run_deletes(plan: TransferPlan, doomed: tuple[Listed, ...]) -> SyncReport:
-    """Delete objects at the destination (in a worker); the report holds ``deleted`` and ``errors``.
+    """Delete objects at the destination (in a worker).
+
+    Args:
+        plan: the transfer; its destination is opened in the worker.
+        doomed: the objects to delete, as the shards reported them.
+
+    Returns:
+        A :class:`~storagekit.sync.SyncReport` whose ``deleted`` holds the names removed and
+        ``errors`` those that could not be.
 
     Raises:
         TaskFailedError: the deletions could not run (the message names the worker and the cause).

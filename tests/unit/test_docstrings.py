@@ -46,6 +46,7 @@ MODULES = [
     "storagekit.drivers.swift",
     "storagekit.files",
     "storagekit.fs",
+    "storagekit.distributed",
     "storagekit.testing",
 ]
 """The modules whose public names the API reference documents."""
