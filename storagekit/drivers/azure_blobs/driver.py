@@ -10,10 +10,11 @@ committed blocks), an existing blob of that name is left untouched, and Azure di
 uncommitted blocks after a week. Block ids embed a random upload id, so concurrent
 uploads of one name never commit each other's blocks.
 
-Integrity: with awscrt installed every body sent (blocks, Put Blob, the block list) carries
-``x-ms-content-crc64`` (CRC-64/NVME, :mod:`storagekit.crc64`), which the service checks;
-without it a block over plain HTTP carries ``Content-MD5``. The whole blob's check is its MD5
-(``x-ms-blob-content-md5``, one pass over the bytes, which every Azure tool verifies), or, with
+Integrity: with awscrt installed every block and block list carries ``x-ms-content-crc64``
+(CRC-64/NVME, :mod:`storagekit.crc64`), which the service checks; without it (or where the
+service refuses the header: Azurite in strict mode) a block over plain HTTP carries ``Content-MD5``.
+The whole blob's check is its MD5 (``x-ms-blob-content-md5``, one pass over the bytes, which every
+Azure tool verifies), or, with
 ``checksum="crc64"``, its CRC64 combined from the blocks' and stored in the metadata entry
 :data:`CRC64_METADATA` (no MD5 computed at all); storagekit verifies either on every download.
 """
@@ -468,7 +469,7 @@ class AzureBlobsStorageDriver(StorageDriver):
     def _multipart_put(self, upload: MultipartUpload, part: Part) -> _Block:
         """Put Block; the block's id (base64, equal length for every block), CRC64 and size are returned.
 
-        With awscrt the block carries ``x-ms-content-crc64`` (0.2 CPU-s/GiB), over HTTPS too: the
+        With awscrt the block carries ``x-ms-content-crc64`` (0.1 CPU-s/GiB), over HTTPS too: the
         service refuses a block damaged anywhere between this process and its disk (a TLS-inspecting
         proxy included), and the CRCs make the whole blob's for ``checksum="crc64"``. Without awscrt,
         over plain HTTP, it carries its Content-MD5 (1.7 CPU-s/GiB); over HTTPS nothing (TLS refuses

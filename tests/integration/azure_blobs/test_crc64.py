@@ -68,6 +68,9 @@ def test_crc64_option_stores_the_combined_crc_and_no_md5(azurite: Azurite, conta
     listed = next(iter(driver.list_container_objects(container)))
     assert listed.checksums == obj.checksums and listed.meta_data == {"Kind": "x"}
     assert b"".join(driver.download_object_as_stream(listed)) == DATA
+    copied = driver.copy_object(listed, driver.get_container(container.name), "copy.bin",  # server-side
+                                ex_meta={"Kind": "copy"})  # new metadata, the same CRC kept
+    assert copied.checksums == obj.checksums and copied.meta_data == {"Kind": "copy"}
 
 
 def test_a_damaged_crc64_blob_is_caught_on_whole_and_ranged_reads(driver: AzureBlobsStorageDriver,

@@ -211,12 +211,13 @@ RANGE_MD5 = base64.b64encode(hashlib.md5(b"hello").digest()).decode()
 @pytest.mark.parametrize(("headers", "ok"), [
     ({"x-ms-blob-content-md5": HELLO_MD5}, False),  # a ranged read names the blob's MD5 here
     ({"Content-MD5": RANGE_MD5}, True),  # on a 206, Content-MD5 may be the range's: not the blob's
+    ({"x-ms-meta-storagekit_crc64": crc64.to_base64(crc64.crc64(b"hello world"))}, False),  # checksum="crc64"
 ])
 def test_a_read_is_checked_against_the_blob_md5_its_answer_carries(
     driver: AzureBlobsStorageDriver, headers: dict[str, str], ok: bool
 ) -> None:
     """An Object without an MD5 (a blob listed without one, or built by hand) is verified with the
-    blob's MD5 the Get Blob answer carries."""
+    blob's MD5 (or CRC64) the Get Blob answer carries."""
     replay = Replay(driver)
     replay.answers = [(206, {"Content-Length": "11", "ETag": '"0x1"', **headers}, b"hello wxrld")]
     obj = driver._object(driver._as_container("data"), "a.txt", {"etag": '"0x1"', "content-length": "11"}, {})
