@@ -14,9 +14,9 @@ Integrity: with awscrt installed every block and block list carries ``x-ms-conte
 (CRC-64/NVME, :mod:`storagekit.crc64`), which the service checks; without it (or where the
 service refuses the header: Azurite in strict mode) a block over plain HTTP carries ``Content-MD5``.
 The whole blob's check is its MD5 (``x-ms-blob-content-md5``, one pass over the bytes, which every
-Azure tool verifies), or, with
-``checksum="crc64"``, its CRC64 combined from the blocks' and stored in the metadata entry
-:data:`CRC64_METADATA` (no MD5 computed at all); storagekit verifies either on every download.
+Azure tool verifies), or, with ``checksum="crc64"``, its CRC64 combined from the blocks' and
+stored in the metadata entry :data:`CRC64_METADATA` (no MD5 computed at all); storagekit
+verifies either on every download.
 """
 
 from __future__ import annotations
