@@ -184,6 +184,15 @@ class StorageKit(LibcloudApi):
         self.transfer_options = dict(options)
 
 
+class StorageKitCrc64(StorageKit):
+    """storagekit on Azure with ``checksum="crc64"``: the blob's CRC64, combined from its blocks', not its MD5."""
+
+    def make_driver(self) -> Any:
+        from tests.support import servers
+
+        return servers.Azurite(**self.server).driver(checksum="crc64")
+
+
 class Libcloud(LibcloudApi):
     """apache-libcloud: its MinIO flavour of the S3 driver (host/port/secure), its Azure driver on Azurite."""
 
@@ -406,8 +415,8 @@ class GoogleSdk(Client):
 
 CLIENTS: dict[str, dict[str, Callable[[str, dict[str, Any], str], Client]]] = {
     "s3": {"storagekit": StorageKit, "boto3": Boto3, "obstore": Obstore, "libcloud": Libcloud},
-    "azure": {"storagekit": StorageKit, "azure-sdk": AzureSdk, "azure-sdk-c4": AzureSdkC4, "libcloud": Libcloud,
-              "obstore": Obstore},
+    "azure": {"storagekit": StorageKit, "storagekit-crc64": StorageKitCrc64, "azure-sdk": AzureSdk,
+              "azure-sdk-c4": AzureSdkC4, "libcloud": Libcloud, "obstore": Obstore},
     "gcs": {"storagekit": StorageKit, "google-cloud-storage": GoogleSdk, "obstore": Obstore},
 }
 """Per provider, the clients measured, storagekit first; each name is an adapter factory."""

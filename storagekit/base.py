@@ -92,7 +92,8 @@ class StorageDriver:
     name: ClassVar[str] = "storage"
     provider: ClassVar[Provider | str]
     website: ClassVar[str] = ""
-    capabilities: ClassVar[Capabilities] = Capabilities()
+    capabilities: Capabilities = Capabilities()
+    """Per class; an instance may narrow its own (Azure's ``checksum="crc64"`` computes no whole MD5)."""
     part_limits: ClassVar[transfer.PartLimits] = transfer.PartLimits()
     metadata_limit: ClassVar[int | None] = None
     """Most bytes of user metadata (names plus values, UTF-8) the provider stores; None for no limit."""

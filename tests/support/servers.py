@@ -237,14 +237,18 @@ def azurite_binary() -> str:
 
 
 @contextlib.contextmanager
-def start_azurite(workdir: Path) -> Iterator[Azurite]:
-    """Azurite 3.35.0 (blob service only) on a free port with ``workdir`` as its workspace."""
+def start_azurite(workdir: Path, *, loose: bool = False) -> Iterator[Azurite]:
+    """Azurite 3.35.0 (blob service only) on a free port with ``workdir`` as its workspace.
+
+    ``loose``: Azurite's ``--loose`` mode, which takes the headers it does not implement (like Azure,
+    ``x-ms-content-crc64``) instead of refusing them; the benchmarks use it, the tests the strict default.
+    """
     workdir = Path(workdir)
     workdir.mkdir(parents=True, exist_ok=True)
     port = free_port()
     server = ServerProcess("azurite", [
         azurite_binary(), "--blobHost", "127.0.0.1", "--blobPort", str(port), "--location", str(workdir),
-        "--skipApiVersionCheck", "--disableTelemetry", "--silent",
+        "--skipApiVersionCheck", "--disableTelemetry", "--silent", *(["--loose"] if loose else []),
     ], workdir)
     endpoint = f"http://127.0.0.1:{port}/{EMULATOR_ACCOUNT}"
     try:

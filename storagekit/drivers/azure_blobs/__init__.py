@@ -1,5 +1,5 @@
 """Azure Blob Storage: :class:`AzureBlobsStorageDriver` (see ``driver.py``)."""
 
-from .driver import X_MS_VERSION, AzureBlobsStorageDriver
+from .driver import CRC64_METADATA, X_MS_VERSION, AzureBlobsStorageDriver
 
-__all__ = ["X_MS_VERSION", "AzureBlobsStorageDriver"]
+__all__ = ["CRC64_METADATA", "X_MS_VERSION", "AzureBlobsStorageDriver"]

@@ -56,6 +56,7 @@ _BY_CODE: dict[str, type[StorageKitError]] = {
     "Md5Mismatch": ObjectHashMismatchError,
     "InvalidMd5": ObjectHashMismatchError,
     "InvalidBlobType": NotSupportedError,
+    "FeatureNotSupported": NotSupportedError,  # Azurite (strict mode) refusing a header it lacks
     "UnsupportedHeader": InvalidOptionError,
     "InvalidHeaderValue": InvalidOptionError,
     "InvalidQueryParameterValue": InvalidOptionError,
@@ -93,8 +94,11 @@ def parse_error(response: Response, context: RequestContext) -> StorageKitError:
     elif code == "ContainerBeingDeleted":
         cls = ContainerAlreadyExistsError if context.method == "PUT" and not context.object_name \
             else ContainerDoesNotExistError
-    return error_for_status(
+    error = error_for_status(
         response.status_code, context, code=code, message=service_message,
         request_id=response.headers.get("x-ms-request-id"),
         retry_after=parse_retry_after(response.headers.get("Retry-After")), cls=cls, retryable=code in _RETRYABLE,
     )
+    if code == "FeatureNotSupported":
+        error.retryable = False  # sent with status 500, but a missing feature does not come back on retry
+    return error

@@ -16,6 +16,7 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 from azure.core.credentials import AccessToken
 
+from storagekit import crc64
 from storagekit.drivers.azure_blobs import AzureBlobsStorageDriver
 from storagekit.drivers.azure_blobs._sas import SAS_VERSION
 from storagekit.types import (
@@ -179,24 +180,27 @@ def test_sas_credential_cannot_sign_urls() -> None:
         driver.get_object_url(driver._as_container("data"), object_name="a")
 
 
-def test_blocks_carry_their_md5_only_where_tls_does_not_protect_them() -> None:
-    """Over HTTPS, Put Block sends no Content-MD5 (TLS refuses damaged bytes); over HTTP it does.
-    Either way the blob's whole MD5 is stored with the block list for downloads to check."""
+def test_blocks_carry_their_crc64_over_http_and_https() -> None:
+    """With awscrt, every Put Block (over HTTPS too) and the block list carry ``x-ms-content-crc64``
+    for the service to check, and no Content-MD5; the blob's whole MD5 (one pass) goes with the block
+    list for downloads to check. (Without awscrt: tests/integration/azure_blobs/test_crc64.py.)"""
     data = bytes(range(256)) * 4096 * 3  # 3 MiB: three 1 MiB blocks
     md5 = base64.b64encode(hashlib.md5(data).digest()).decode()
     stored = {"Content-Length": str(len(data)), "Content-MD5": md5, "ETag": '"0x1"',
               "Last-Modified": "Sat, 21 Nov 2026 12:00:00 GMT", "x-ms-blob-type": "BlockBlob"}
-    for endpoint, block_md5 in ((ENDPOINT, False), ("http://127.0.0.1:10000/acct", True)):
+    for endpoint in (ENDPOINT, "http://127.0.0.1:10000/acct"):
         driver = AzureBlobsStorageDriver("acct", KEY, endpoint_url=endpoint)
         replay = Replay(driver)
         replay.answers = [(201, {}, b"")] * 3 + [(201, {"ETag": '"0x1"'}, b""), (200, stored, b"")]
         obj = driver.upload_object_via_stream(iter([data]), driver._as_container("data"), "big.bin",
                                               part_size=1024 * 1024, multipart_threshold=1024 * 1024)
         blocks = [r for r in replay.requests if "comp=block&" in r.url]
-        assert len(blocks) == 3
-        assert all(("Content-MD5" in r.headers) == block_md5 for r in blocks), endpoint
+        assert [r.headers["x-ms-content-crc64"] for r in blocks] == [
+            crc64.to_base64(crc64.crc64(data[n << 20:(n + 1) << 20])) for n in range(3)], endpoint
+        assert not any("Content-MD5" in r.headers for r in blocks)
         (commit,) = [r for r in replay.requests if "comp=blocklist" in r.url]
         assert commit.headers["x-ms-blob-content-md5"] == md5
+        assert commit.headers["x-ms-content-crc64"] == crc64.to_base64(crc64.crc64(commit.body))
         assert obj.checksums == {"md5": hashlib.md5(data).hexdigest()}
 
 
@@ -207,12 +211,13 @@ RANGE_MD5 = base64.b64encode(hashlib.md5(b"hello").digest()).decode()
 @pytest.mark.parametrize(("headers", "ok"), [
     ({"x-ms-blob-content-md5": HELLO_MD5}, False),  # a ranged read names the blob's MD5 here
     ({"Content-MD5": RANGE_MD5}, True),  # on a 206, Content-MD5 may be the range's: not the blob's
+    ({"x-ms-meta-storagekit_crc64": crc64.to_base64(crc64.crc64(b"hello world"))}, False),  # checksum="crc64"
 ])
 def test_a_read_is_checked_against_the_blob_md5_its_answer_carries(
     driver: AzureBlobsStorageDriver, headers: dict[str, str], ok: bool
 ) -> None:
     """An Object without an MD5 (a blob listed without one, or built by hand) is verified with the
-    blob's MD5 the Get Blob answer carries."""
+    blob's MD5 (or CRC64) the Get Blob answer carries."""
     replay = Replay(driver)
     replay.answers = [(206, {"Content-Length": "11", "ETag": '"0x1"', **headers}, b"hello wxrld")]
     obj = driver._object(driver._as_container("data"), "a.txt", {"etag": '"0x1"', "content-length": "11"}, {})
