@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from types import ModuleType
 from typing import IO, Protocol, Union
 
@@ -19,7 +19,13 @@ try:  # the C implementation, if google-crc32c is installed (it comes with googl
 except ImportError:  # pragma: no cover - depends on the environment
     _crc32c_ext = None
 
-FAST_CRC32C = _crc32c_ext is not None
+_crc32c_buffer: Callable[[bytes | bytearray | memoryview, int], int] | None
+try:  # the crc32c package, if installed: it hashes any buffer in place, where google-crc32c takes only bytes
+    from crc32c import crc32c as _crc32c_buffer
+except ImportError:  # pragma: no cover - depends on the environment
+    _crc32c_buffer = None
+
+FAST_CRC32C = _crc32c_ext is not None or _crc32c_buffer is not None
 """True when CRC32C runs at C speed; the pure-Python fallback manages only a few MB/s."""
 
 Source = Union[bytes, bytearray, memoryview, str, IO[bytes], Iterable[bytes]]  # noqa: UP007 - a runtime alias on 3.10
@@ -39,10 +45,16 @@ def _crc32c_table() -> list[int]:
 _CRC32C_TABLE = _crc32c_table()
 
 
-def crc32c(data: bytes | memoryview, value: int = 0) -> int:
-    """CRC32C (Castagnoli) of ``data``, continuing from ``value``; C speed when available."""
+def crc32c(data: bytes | bytearray | memoryview, value: int = 0) -> int:
+    """CRC32C (Castagnoli) of ``data``, continuing from ``value``; C speed when available.
+
+    ``data`` may be any buffer (a view of a reused bytearray): with the crc32c package it is
+    hashed where it lies; google-crc32c takes only ``bytes``, so another buffer is copied first.
+    """
+    if _crc32c_buffer is not None:
+        return _crc32c_buffer(data, value)
     if _crc32c_ext is not None:
-        return int(_crc32c_ext.extend(value, bytes(data)))
+        return int(_crc32c_ext.extend(value, data if isinstance(data, bytes) else bytes(data)))
     crc = value ^ 0xFFFFFFFF
     table = _CRC32C_TABLE
     for byte in bytes(data):

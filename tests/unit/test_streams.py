@@ -80,6 +80,18 @@ def test_pure_python_crc32c_fallback(monkeypatch: pytest.MonkeyPatch) -> None:
     assert streams.crc32c(b"456789", streams.crc32c(b"123")) == 0xE3069283
 
 
+@pytest.mark.parametrize("implementation", ["crc32c package", "google-crc32c", "pure Python"])
+def test_crc32c_hashes_any_buffer_alike(implementation: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    if implementation != "crc32c package":
+        monkeypatch.setattr(streams, "_crc32c_buffer", None)
+    if implementation == "pure Python":
+        monkeypatch.setattr(streams, "_crc32c_ext", None)
+    reused = bytearray(b"xx123456789")
+    for data in (b"123456789", bytearray(b"123456789"), memoryview(reused)[2:]):
+        assert streams.crc32c(data) == 0xE3069283
+    assert streams.crc32c(memoryview(reused)[5:], streams.crc32c(memoryview(reused)[2:5])) == 0xE3069283
+
+
 @given(st.binary(max_size=5000), st.binary(max_size=5000))
 def test_crc_combine_matches_the_crc_of_the_concatenation(first: bytes, second: bytes) -> None:
     for algorithm in ("crc32", "crc32c"):
