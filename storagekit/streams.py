@@ -190,17 +190,25 @@ def read_parts(source: Source, part_size: int) -> Iterator[bytes]:
 
 
 def _read_file_parts(file: IO[bytes], part_size: int) -> Iterator[bytes]:
-    """Read whole parts from a file, looping over the short reads pipes and raw files give."""
+    """Read whole parts from a file, looping over the short reads pipes and raw files give.
+
+    A whole first read is the part itself; short reads are joined once per part (growing a
+    ``bytes`` read by read would copy the part over and over: 64 KiB pipe reads made 128
+    copies of an 8 MiB part).
+    """
     read = file.read
     while part := read(part_size):
         if not isinstance(part, bytes):
             raise TypeError(f"file object returned {type(part).__name__}, not bytes: open it in binary mode")
-        while len(part) < part_size:
-            more = read(part_size - len(part))
-            if not more:
+        if len(part) < part_size:
+            pieces, filled = [part], len(part)
+            while filled < part_size and (more := read(part_size - filled)):
+                pieces.append(more)
+                filled += len(more)
+            part = b"".join(pieces)
+            if filled < part_size:
                 yield part
                 return
-            part += more
         yield part
 
 
