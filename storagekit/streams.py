@@ -7,7 +7,9 @@ driver ever needs the whole object in memory.
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import importlib.util
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from types import ModuleType
@@ -19,13 +21,7 @@ try:  # the C implementation, if google-crc32c is installed (it comes with googl
 except ImportError:  # pragma: no cover - depends on the environment
     _crc32c_ext = None
 
-_crc32c_buffer: Callable[[bytes | bytearray | memoryview, int], int] | None
-try:  # the crc32c package, if installed: it hashes any buffer in place, where google-crc32c takes only bytes
-    from crc32c import crc32c as _crc32c_buffer
-except ImportError:  # pragma: no cover - depends on the environment
-    _crc32c_buffer = None
-
-FAST_CRC32C = _crc32c_ext is not None or _crc32c_buffer is not None
+FAST_CRC32C = _crc32c_ext is not None or importlib.util.find_spec("crc32c") is not None
 """True when CRC32C runs at C speed; the pure-Python fallback manages only a few MB/s."""
 
 Source = Union[bytes, bytearray, memoryview, str, IO[bytes], Iterable[bytes]]  # noqa: UP007 - a runtime alias on 3.10
@@ -45,16 +41,31 @@ def _crc32c_table() -> list[int]:
 _CRC32C_TABLE = _crc32c_table()
 
 
+@functools.cache
+def _crc32c_any_buffer() -> Callable[[bytes | bytearray | memoryview, int], int] | None:
+    """The crc32c package's CRC32C, which hashes any buffer where it lies, or None if it is not
+    installed. Imported on first use: it loads ``importlib.metadata`` (~60 ms), which a process
+    that hashes only ``bytes`` (google-crc32c's sole input) need not pay for."""
+    try:
+        from crc32c import crc32c as in_place
+    except ImportError:  # pragma: no cover - depends on the environment
+        return None
+    return in_place
+
+
 def crc32c(data: bytes | bytearray | memoryview, value: int = 0) -> int:
     """CRC32C (Castagnoli) of ``data``, continuing from ``value``; C speed when available.
 
-    ``data`` may be any buffer (a view of a reused bytearray): with the crc32c package it is
-    hashed where it lies; google-crc32c takes only ``bytes``, so another buffer is copied first.
+    ``bytes`` go to google-crc32c; another buffer (a view of a reused bytearray) to the crc32c
+    package, which hashes it in place, or, without that package, is copied to ``bytes`` first.
     """
-    if _crc32c_buffer is not None:
-        return _crc32c_buffer(data, value)
+    if _crc32c_ext is not None and isinstance(data, bytes):
+        return int(_crc32c_ext.extend(value, data))
+    in_place = _crc32c_any_buffer()
+    if in_place is not None:
+        return in_place(data, value)
     if _crc32c_ext is not None:
-        return int(_crc32c_ext.extend(value, data if isinstance(data, bytes) else bytes(data)))
+        return int(_crc32c_ext.extend(value, bytes(data)))
     crc = value ^ 0xFFFFFFFF
     table = _CRC32C_TABLE
     for byte in bytes(data):
