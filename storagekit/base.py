@@ -628,8 +628,8 @@ class StorageDriver:
             _check_bounds(self, obj, start_bytes, end_bytes)
             sized = self._sized(obj)
             end = self._check_range(sized, start_bytes, end_bytes)
-            chunks = self._read(sized, start_bytes, end, **transfer_options)
-            yield from transfer.rechunked(chunks, chunk_size or STREAM_CHUNK_SIZE)
+            config = self.transfer_config.merged(**transfer_options)
+            yield from transfer.read_chunks(self, sized, start_bytes, end, config, chunk_size or STREAM_CHUNK_SIZE)
 
         return stream()
 

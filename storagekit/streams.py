@@ -7,9 +7,11 @@ driver ever needs the whole object in memory.
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import importlib.util
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from types import ModuleType
 from typing import IO, Protocol, Union
 
@@ -21,7 +23,7 @@ try:  # the C implementation, if google-crc32c is installed (it comes with googl
 except ImportError:  # pragma: no cover - depends on the environment
     _crc32c_ext = None
 
-FAST_CRC32C = _crc32c_ext is not None
+FAST_CRC32C = _crc32c_ext is not None or importlib.util.find_spec("crc32c") is not None
 """True when CRC32C runs at C speed; the pure-Python fallback manages only a few MB/s."""
 
 Source = Union[bytes, bytearray, memoryview, str, IO[bytes], Iterable[bytes]]  # noqa: UP007 - a runtime alias on 3.10
@@ -41,8 +43,29 @@ def _crc32c_table() -> list[int]:
 _CRC32C_TABLE = _crc32c_table()
 
 
-def crc32c(data: bytes | memoryview, value: int = 0) -> int:
-    """CRC32C (Castagnoli) of ``data``, continuing from ``value``; C speed when available."""
+@functools.cache
+def _crc32c_any_buffer() -> Callable[[bytes | bytearray | memoryview, int], int] | None:
+    """The crc32c package's CRC32C, which hashes any buffer where it lies, or None if it is not
+    installed. Imported on first use: it loads ``importlib.metadata`` (~60 ms), which a process
+    that hashes only ``bytes`` (google-crc32c's sole input) need not pay for."""
+    try:
+        from crc32c import crc32c as in_place
+    except ImportError:  # pragma: no cover - depends on the environment
+        return None
+    return in_place
+
+
+def crc32c(data: bytes | bytearray | memoryview, value: int = 0) -> int:
+    """CRC32C (Castagnoli) of ``data``, continuing from ``value``; C speed when available.
+
+    ``bytes`` go to google-crc32c; another buffer (a view of a reused bytearray) to the crc32c
+    package, which hashes it in place, or, without that package, is copied to ``bytes`` first.
+    """
+    if _crc32c_ext is not None and isinstance(data, bytes):
+        return int(_crc32c_ext.extend(value, data))
+    in_place = _crc32c_any_buffer()
+    if in_place is not None:
+        return in_place(data, value)
     if _crc32c_ext is not None:
         return int(_crc32c_ext.extend(value, bytes(data)))
     crc = value ^ 0xFFFFFFFF
@@ -188,17 +211,25 @@ def read_parts(source: Source, part_size: int) -> Iterator[bytes]:
 
 
 def _read_file_parts(file: IO[bytes], part_size: int) -> Iterator[bytes]:
-    """Read whole parts from a file, looping over the short reads pipes and raw files give."""
+    """Read whole parts from a file, looping over the short reads pipes and raw files give.
+
+    A whole first read is the part itself; short reads are joined once per part (growing a
+    ``bytes`` read by read would copy the part over and over: 64 KiB pipe reads made 128
+    copies of an 8 MiB part).
+    """
     read = file.read
     while part := read(part_size):
         if not isinstance(part, bytes):
             raise TypeError(f"file object returned {type(part).__name__}, not bytes: open it in binary mode")
-        while len(part) < part_size:
-            more = read(part_size - len(part))
-            if not more:
+        if len(part) < part_size:
+            pieces, filled = [part], len(part)
+            while filled < part_size and (more := read(part_size - filled)):
+                pieces.append(more)
+                filled += len(more)
+            part = b"".join(pieces)
+            if filled < part_size:
                 yield part
                 return
-            part += more
         yield part
 
 

@@ -19,10 +19,10 @@ import mimetypes
 import os
 import uuid
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, fields, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from .http import RetryPolicy, Stall
 from .models import Container, MultipartUpload, Object, Part
@@ -275,6 +275,29 @@ def read_range(
     carries, one its first response proved (see :func:`_verifiable`), or, for a read split
     into ranges that proved nothing, one HEAD reports (:func:`_expected`).
     """
+    return _checked(driver, obj, start, end, config, iter)
+
+
+def read_chunks(
+    driver: StorageDriver, obj: Object, start: int, end: int, config: TransferConfig, chunk_size: int
+) -> Iterator[bytes]:
+    """:func:`read_range` as ``bytes`` of exactly ``chunk_size`` (the last may be shorter).
+
+    The digest is taken over the ``bytes`` handed out, so the one copy a stream must make
+    (out of the reused buffers) is also the only one: a CRC32C library that takes only
+    ``bytes`` hashes them as they are. Closing the iterator early closes the reads.
+    """
+    return _checked(driver, obj, start, end, config, lambda blocks: rechunk(blocks, chunk_size))
+
+
+_Block = TypeVar("_Block", bytes, memoryview)
+
+
+def _checked(
+    driver: StorageDriver, obj: Object, start: int, end: int, config: TransferConfig,
+    cut: Callable[[Iterator[memoryview]], Iterable[_Block]],
+) -> Iterator[_Block]:
+    """The blocks of ``start``..``end`` cut by ``cut``, each hashed as handed on, verified at the end."""
     whole = start == 0 and end == obj.size
     obj = _verifiable(obj)
     parallel = driver.capabilities.multipart and config.max_concurrency > 1 and end - start > config.part_size
@@ -284,15 +307,18 @@ def read_range(
         blocks = _blocks(driver, obj, start, end, config, bytearray(min(end - start, _READ_BLOCK)))
     checksum: Checksum | None = None
     expected: dict[str, str] = {}
-    for block in blocks:
-        if checksum is None:  # the first range has been opened: what it proved is known now
-            expected = _expected(driver, obj, parallel) if whole else {}
-            algorithm = cheapest(expected)
-            checksum = Checksum([algorithm] if algorithm else [])
-        checksum.update(block)
-        if config.progress:
-            config.progress(checksum.size, end - start)
-        yield block
+    try:
+        for block in cut(blocks):
+            if checksum is None:  # the first range has been opened: what it proved is known now
+                expected = _expected(driver, obj, parallel) if whole else {}
+                algorithm = cheapest(expected)
+                checksum = Checksum([algorithm] if algorithm else [])
+            checksum.update(block)
+            if config.progress:
+                config.progress(checksum.size, end - start)
+            yield block
+    finally:
+        blocks.close()
     for algorithm, digest in (checksum.hexdigests() if checksum else {}).items():
         if expected[algorithm] != digest:
             raise _mismatch(driver, obj, f"{algorithm} {digest} != {expected[algorithm]} stored")
@@ -334,7 +360,7 @@ _READ_BLOCK = 1024 * 1024
 def _blocks(
     driver: StorageDriver, obj: Object, start: int, end: int, config: TransferConfig,
     buffer: bytearray | memoryview,
-) -> Iterator[memoryview]:
+) -> Generator[memoryview, None, None]:
     """Read ``start``..``end`` through one range request, filling ``buffer`` again and again.
 
     A connection that breaks is reopened from the last byte received, as the driver's retry
@@ -396,7 +422,7 @@ def _fetch(driver: StorageDriver, obj: Object, start: int, view: memoryview, con
 
 def _prefetched(
     driver: StorageDriver, obj: Object, start: int, end: int, config: TransferConfig
-) -> Iterator[memoryview]:
+) -> Generator[memoryview, None, None]:
     """Fetch ``part_size`` ranges ``max_concurrency`` at a time and yield them in order."""
     offsets = iter(range(start, end, config.part_size))
     size = min(config.part_size, end - start)
@@ -425,17 +451,6 @@ def _mismatch(driver: StorageDriver, obj: Object, why: str) -> ObjectHashMismatc
     return ObjectHashMismatchError(
         f"{obj.name} arrived corrupt: {why}", driver, container_name=obj.container.name, object_name=obj.name
     )
-
-
-def rechunked(blocks: Iterator[memoryview], chunk_size: int) -> Iterator[bytes]:
-    """The stream as bytes of exactly ``chunk_size`` (the last may be shorter), closing the
-    source if the reader stops early."""
-    try:
-        yield from rechunk(blocks, chunk_size)
-    finally:
-        close = getattr(blocks, "close", None)
-        if close:
-            close()
 
 
 _DISK_FULL = frozenset({errno.ENOSPC, errno.EFBIG, errno.EDQUOT})

@@ -76,8 +76,21 @@ def test_checksums_match_hashlib_and_known_crc32c() -> None:
 
 def test_pure_python_crc32c_fallback(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(streams, "_crc32c_ext", None)
+    monkeypatch.setattr(streams, "_crc32c_any_buffer", lambda: None)
     assert streams.crc32c(b"123456789") == 0xE3069283
     assert streams.crc32c(b"456789", streams.crc32c(b"123")) == 0xE3069283
+
+
+@pytest.mark.parametrize("implementation", ["crc32c package", "google-crc32c", "pure Python"])
+def test_crc32c_hashes_any_buffer_alike(implementation: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    if implementation != "crc32c package":
+        monkeypatch.setattr(streams, "_crc32c_any_buffer", lambda: None)
+    if implementation != "google-crc32c":
+        monkeypatch.setattr(streams, "_crc32c_ext", None)
+    reused = bytearray(b"xx123456789")
+    for data in (b"123456789", bytearray(b"123456789"), memoryview(reused)[2:]):
+        assert streams.crc32c(data) == 0xE3069283
+    assert streams.crc32c(memoryview(reused)[5:], streams.crc32c(memoryview(reused)[2:5])) == 0xE3069283
 
 
 @given(st.binary(max_size=5000), st.binary(max_size=5000))
