@@ -16,7 +16,7 @@ import json
 import logging
 import re
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import closing
 from typing import Any
 from urllib.parse import quote
@@ -27,6 +27,7 @@ from ...http import Body, Connection, range_header
 from ...models import Container, MultipartUpload, Object, ObjectPage, Part
 from ...options import UploadOptions
 from ...pagination import PageTokens
+from ...spans import FileSpan
 from ...transfer import MiB, PartLimits
 from ...transport import Response
 from ...types import (
@@ -130,7 +131,7 @@ class GoogleStorageDriver(StorageDriver):
     )
     part_limits = PartLimits(
         min_size=CHUNK_MULTIPLE, max_size=5 * 1024 * 1024 * MiB, max_parts=100_000, multiple=CHUNK_MULTIPLE,
-        ordered=True,
+        ordered=True, from_file=True,
     )
     metadata_limit = 8 * KiB
     """Custom metadata, names and values together, is at most 8 KiB (the JSON API's
@@ -442,16 +443,47 @@ class GoogleStorageDriver(StorageDriver):
         return MultipartUpload(container, name, session, {"resource": None})
 
     def _multipart_put(self, upload: MultipartUpload, part: Part) -> int:
-        """Send one chunk; a short one is the last and finalizes. A broken chunk resumes where
-        the server says it stands, as the connection's retry policy allows (bytes the server
-        took count as progress; the status queries' own retries count in the same stall)."""
+        """Send one chunk; a short one is the last and finalizes."""
         end = part.offset + len(part.data)
         total = str(end) if len(part.data) % CHUNK_MULTIPLE else "*"
-        data, start = part.data, part.offset
+        self._send_chunk(upload, part.offset, end, total, lambda start: part.data[start - part.offset:])
+        return len(part.data)
+
+    def _multipart_put_file(self, upload: MultipartUpload, span: FileSpan, checksums: dict[str, str]) -> Object:
+        """Send the whole object in one request read from the file as it goes, declaring its size
+        and its digests (``X-Goog-Hash``: GCS refuses to finish an upload that differs); this
+        finishes the upload.
+
+        One request is what GCS advises (a resumable upload resumes at any byte) and what costs
+        fake-gcs-server least: it hashes all the session holds again at every chunk.
+        """
+
+        def body(start: int) -> FileSpan:
+            span.seek(start)
+            return span
+
+        size = len(span)
+        self._send_chunk(upload, 0, size, str(size), body, self._hash_headers(checksums))
+        return self._object(upload.container, upload.state["resource"])
+
+    def _send_chunk(
+        self, upload: MultipartUpload, offset: int, end: int, total: str, body: Callable[[int], Any],
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        """Send bytes ``offset``..``end`` (``body(start)`` gives them from ``start`` on) declaring
+        ``total`` (``*`` while unknown); a chunk that declares it finalizes, and the object
+        resource is kept in ``upload.state``.
+
+        A broken chunk resumes where the server says it stands, as the connection's retry policy
+        allows (bytes the server took count as progress; the status queries' own retries count
+        in the same stall).
+        """
+        start = offset
         stall = self.connection.stall()
         while True:
             try:
-                response = self._session_request(upload, data, f"bytes {start}-{end - 1}/{total}", idempotent=False)
+                response = self._session_request(upload, body(start), f"bytes {start}-{end - 1}/{total}", headers,
+                                                 idempotent=False)
                 break
             except StorageKitError as error:
                 if not stall.again(error):
@@ -464,14 +496,14 @@ class GoogleStorageDriver(StorageDriver):
                 persisted = self._persisted(response)
                 if response.status_code != 308 or persisted >= end:
                     break
-                if persisted < part.offset:
+                if persisted < offset:
                     raise MalformedResponseError(
-                        f"GCS lost bytes {persisted}-{part.offset - 1} of {upload.object_name} already sent", self,
+                        f"GCS lost bytes {persisted}-{offset - 1} of {upload.object_name} already sent", self,
                         container_name=upload.container.name, object_name=upload.object_name,
                     ) from None
                 if persisted > start:
                     stall.progressed()
-                data, start = part.data[persisted - part.offset:], persisted
+                start = persisted
         if response.status_code != 308:
             upload.state["resource"] = self._resource(response, upload.container.name, upload.object_name)
         elif total != "*" or self._persisted(response) < end:
@@ -479,7 +511,6 @@ class GoogleStorageDriver(StorageDriver):
                 f"GCS kept {self._persisted(response)} bytes of {upload.object_name}, not the {end} sent", self,
                 container_name=upload.container.name, object_name=upload.object_name,
             )
-        return len(part.data)
 
     def _discard_premature_object(self, upload: MultipartUpload, response: Response) -> None:
         """Delete the object a server made when merely asked where an unfinished upload stands.
@@ -503,10 +534,7 @@ class GoogleStorageDriver(StorageDriver):
         """Finalize the session with an empty PUT declaring the total (unless the last chunk did)."""
         resource = upload.state["resource"]
         if resource is None:
-            headers = {}
-            for algorithm, digest in checksums.items():  # the server refuses the object if it differs
-                headers["X-Goog-Hash"] = f"{algorithm}={base64.b64encode(bytes.fromhex(digest)).decode()}"
-            response = self._session_request(upload, b"", f"bytes */{sum(parts)}", headers)
+            response = self._session_request(upload, b"", f"bytes */{sum(parts)}", self._hash_headers(checksums))
             if response.status_code == 308:
                 raise MalformedResponseError(
                     f"GCS did not finish the upload of {upload.object_name} (it holds {self._persisted(response)} "
@@ -515,6 +543,13 @@ class GoogleStorageDriver(StorageDriver):
                 )
             resource = self._resource(response, upload.container.name, upload.object_name)
         return self._object(upload.container, resource)
+
+    @staticmethod
+    def _hash_headers(checksums: Mapping[str, str]) -> dict[str, str]:
+        """``X-Goog-Hash`` for the request that finishes an upload: the server refuses the object if it differs."""
+        return {"X-Goog-Hash": ",".join(
+            f"{algorithm}={base64.b64encode(bytes.fromhex(digest)).decode()}" for algorithm, digest in checksums.items()
+        )} if checksums else {}
 
     def _resource(self, response: Response, bucket: str, name: str) -> dict[str, Any]:
         """The object resource a finished upload answers with; anything else (no JSON, another
@@ -541,7 +576,7 @@ class GoogleStorageDriver(StorageDriver):
         )
 
     def _session_request(
-        self, upload: MultipartUpload, data: bytes, content_range: str, headers: Mapping[str, str] | None = None,
+        self, upload: MultipartUpload, data: Any, content_range: str, headers: Mapping[str, str] | None = None,
         idempotent: bool = True,
     ) -> Response:
         return self.connection.request(
