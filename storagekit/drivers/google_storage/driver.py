@@ -1,11 +1,13 @@
 """Google Cloud Storage over its JSON API, with ``requests`` and google-auth credentials.
 
 Small objects go up in one multipart request (metadata and media together, MD5 and
-CRC32C in the metadata so the server checks them). Larger objects and streams of
-unknown length use a resumable upload, mapped onto the multipart primitives: the
-session is opened by ``_multipart_start``, each part is a chunk (a multiple of 256 KiB,
-in order), a short part is the last one and finalizes the upload, and a chunk that
-breaks is resumed from where the server says it stands. Reads are pinned to the
+CRC32C in the metadata so the server checks them). Larger objects use a resumable
+upload, opened by ``_multipart_start``. A file goes up in one request read from the
+file as it is sent, declaring its size and, in ``X-Goog-Hash``, its digest taken
+beforehand (``_multipart_put_file``). A stream of unknown length is sent in chunks,
+mapped onto the multipart primitives: each part is a chunk (a multiple of 256 KiB, in
+order) and a short part is the last one and finalizes the upload. A request that breaks
+is resumed from where the server says it stands. Reads are pinned to the
 generation the caller looked up, so a resumed read never mixes two versions.
 """
 
