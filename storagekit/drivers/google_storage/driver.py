@@ -492,7 +492,7 @@ class GoogleStorageDriver(StorageDriver):
                     raise
                 with stall.active():
                     response = self._session_request(upload, b"", f"bytes */{total}")
-                if response.status_code != 308 and total == "*":
+                if response.status_code != 308 and (total == "*" or 0 <= self._finished_size(response) < end):
                     self._discard_premature_object(upload, response)
                     raise
                 persisted = self._persisted(response)
@@ -517,8 +517,9 @@ class GoogleStorageDriver(StorageDriver):
     def _discard_premature_object(self, upload: MultipartUpload, response: Response) -> None:
         """Delete the object a server made when merely asked where an unfinished upload stands.
 
-        GCS answers such a status query with 308; fake-gcs-server finalizes the upload instead,
-        publishing a truncated object. That exact generation is deleted; the chunk's error stands.
+        GCS answers such a status query with 308 (or, once it holds every byte of a declared
+        total, with the object); fake-gcs-server finalizes the upload instead, publishing a
+        truncated object. That exact generation is deleted; the chunk's error stands.
         """
         resource = response.json()
         log.warning("the server finished the upload of %s at %s bytes when asked for its status; deleting that object",
@@ -586,6 +587,15 @@ class GoogleStorageDriver(StorageDriver):
             accept=(308,), idempotent=idempotent, container_name=upload.container.name,
             object_name=upload.object_name,
         )
+
+    @staticmethod
+    def _finished_size(response: Response) -> int:
+        """The size of the object a status query was answered with (-1 if it names none)."""
+        try:
+            size = str(response.json().get("size", ""))
+        except (ValueError, AttributeError):
+            return -1
+        return int(size) if size.isdigit() else -1
 
     @staticmethod
     def _persisted(response: Response) -> int:

@@ -245,3 +245,28 @@ def test_a_broken_file_upload_resumes_from_the_file_where_the_server_stands(tmp_
         (f"bytes */{size}", b"", None),
         (f"bytes {CHUNK}-{size - 1}/{size}", data[CHUNK:], hashed),  # the rest, read again from the file
     ]
+
+
+def test_a_file_upload_finalized_short_by_a_status_query_leaves_nothing(tmp_path: Path,
+                                                                        caplog: pytest.LogCaptureFixture) -> None:
+    """The status query of a one-request file upload declares the total; fake-gcs-server then
+    publishes what it holds (nothing here): that object is deleted and the break is raised."""
+    path = tmp_path / "t.bin"
+    path.write_bytes(b"t" * (CHUNK + 1))
+    size = CHUNK + 1
+    session = "http://gcs.test/upload/storage/v1/b/bkt/o?uploadType=resumable&name=t.bin&upload_id=S3"
+    exchanges = [
+        {"request": {"method": "POST"}, "response": {"status": 200, "headers": {"Location": session}}},
+        {"request": {"method": "PUT", "headers": {"Content-Range": f"bytes 0-{size - 1}/{size}"}},
+         "response": {"error": "connection reset"}},
+        {"request": {"method": "PUT", "headers": {"Content-Range": f"bytes */{size}"}},
+         "response": {"status": 200, "json": {"name": "t.bin", "bucket": "bkt", "size": "0", "generation": "43"}}},
+        {"request": {"method": "DELETE", "path": "/storage/v1/b/bkt/o/t.bin", "query": {"ifGenerationMatch": "43"}},
+         "response": {"status": 204}},
+        {"request": {"method": "DELETE", "query": {"upload_id": "S3"}}, "response": {"status": 499}},
+    ]
+    driver, adapter = replayed_driver(exchanges, retry=FAST)
+    with pytest.raises(types.ConnectionBrokenError):
+        driver.upload_object(str(path), Container("bkt", {}, driver), "t.bin", multipart_threshold=CHUNK)
+    assert adapter.answers == []
+    assert "finished the upload of t.bin at 0 bytes" in caplog.text
