@@ -137,8 +137,9 @@ def upload(
         obj = driver._write_object(container, name, chunks, options)
         return _verified(driver, obj, checksum.size, checksum.hexdigests())
 
-    # Parts that must go one after the other are max_concurrency times larger when they are read
-    # from a file: about the memory of max_concurrency parallel parts, a fraction of the round
+    # A seekable file goes up in one request read from it where the driver can (see _from_file).
+    # Otherwise parts that must go one after the other are max_concurrency times larger when the
+    # size is known: about the memory of max_concurrency parallel parts, a fraction of the round
     # trips. A stream's parts are cut by joining chunks (twice a part while it is joined), so
     # they keep part_size.
     limits = driver.part_limits
