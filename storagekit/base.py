@@ -32,6 +32,7 @@ from .models import Container, MultipartUpload, Object, ObjectPage, Part, Permis
 from .options import HTTP_PROPERTIES, UploadOptions, with_storage_class
 from .pagination import PageTokens
 from .pickling import ConstructorOptions, rebuild_driver
+from .spans import FileSpan
 from .streams import RangeReader, Source
 from .types import (
     DestinationExistsError,
@@ -979,6 +980,11 @@ class StorageDriver:
     def _multipart_put(self, upload: MultipartUpload, part: Part) -> Any:
         """Upload one part; returns what ``_multipart_complete`` needs of it (an etag, a block id)."""
         raise NotSupportedError(f"{self.name} has no multipart uploads", self)
+
+    def _multipart_put_file(self, upload: MultipartUpload, span: FileSpan, checksums: dict[str, str]) -> Object:
+        """Send a whole object from a file span and finish the upload (drivers whose
+        ``part_limits.from_file`` is set); ``checksums`` are its digests, for the store to check."""
+        raise NotSupportedError(f"{self.name} has no uploads streamed from a file", self)
 
     def _multipart_complete(
         self, upload: MultipartUpload, parts: list[Any], checksums: dict[str, str]

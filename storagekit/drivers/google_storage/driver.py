@@ -1,11 +1,13 @@
 """Google Cloud Storage over its JSON API, with ``requests`` and google-auth credentials.
 
 Small objects go up in one multipart request (metadata and media together, MD5 and
-CRC32C in the metadata so the server checks them). Larger objects and streams of
-unknown length use a resumable upload, mapped onto the multipart primitives: the
-session is opened by ``_multipart_start``, each part is a chunk (a multiple of 256 KiB,
-in order), a short part is the last one and finalizes the upload, and a chunk that
-breaks is resumed from where the server says it stands. Reads are pinned to the
+CRC32C in the metadata so the server checks them). Larger objects use a resumable
+upload, opened by ``_multipart_start``. A file goes up in one request read from the
+file as it is sent, declaring its size and, in ``X-Goog-Hash``, its digest taken
+beforehand (``_multipart_put_file``). A stream of unknown length is sent in chunks,
+mapped onto the multipart primitives: each part is a chunk (a multiple of 256 KiB, in
+order) and a short part is the last one and finalizes the upload. A request that breaks
+is resumed from where the server says it stands. Reads are pinned to the
 generation the caller looked up, so a resumed read never mixes two versions.
 """
 
@@ -16,7 +18,7 @@ import json
 import logging
 import re
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import closing
 from typing import Any
 from urllib.parse import quote
@@ -27,6 +29,7 @@ from ...http import Body, Connection, range_header
 from ...models import Container, MultipartUpload, Object, ObjectPage, Part
 from ...options import UploadOptions
 from ...pagination import PageTokens
+from ...spans import FileSpan
 from ...transfer import MiB, PartLimits
 from ...transport import Response
 from ...types import (
@@ -130,7 +133,7 @@ class GoogleStorageDriver(StorageDriver):
     )
     part_limits = PartLimits(
         min_size=CHUNK_MULTIPLE, max_size=5 * 1024 * 1024 * MiB, max_parts=100_000, multiple=CHUNK_MULTIPLE,
-        ordered=True,
+        ordered=True, from_file=True,
     )
     metadata_limit = 8 * KiB
     """Custom metadata, names and values together, is at most 8 KiB (the JSON API's
@@ -442,36 +445,67 @@ class GoogleStorageDriver(StorageDriver):
         return MultipartUpload(container, name, session, {"resource": None})
 
     def _multipart_put(self, upload: MultipartUpload, part: Part) -> int:
-        """Send one chunk; a short one is the last and finalizes. A broken chunk resumes where
-        the server says it stands, as the connection's retry policy allows (bytes the server
-        took count as progress; the status queries' own retries count in the same stall)."""
+        """Send one chunk; a short one is the last and finalizes."""
         end = part.offset + len(part.data)
         total = str(end) if len(part.data) % CHUNK_MULTIPLE else "*"
-        data, start = part.data, part.offset
+        self._send_chunk(upload, part.offset, end, total, lambda start: part.data[start - part.offset:])
+        return len(part.data)
+
+    def _multipart_put_file(self, upload: MultipartUpload, span: FileSpan, checksums: dict[str, str]) -> Object:
+        """Send the whole object in one request read from the file as it goes, declaring its size
+        and its digests (``X-Goog-Hash``: GCS refuses to finish an upload that differs); this
+        finishes the upload.
+
+        One request is what GCS advises (a resumable upload resumes at any byte) and what costs
+        fake-gcs-server least: it hashes all the session holds again at every chunk.
+        """
+
+        def body(start: int) -> FileSpan:
+            span.seek(start)
+            return span
+
+        size = len(span)
+        self._send_chunk(upload, 0, size, str(size), body, self._hash_headers(checksums))
+        return self._object(upload.container, upload.state["resource"])
+
+    def _send_chunk(
+        self, upload: MultipartUpload, offset: int, end: int, total: str, body: Callable[[int], Any],
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        """Send bytes ``offset``..``end`` (``body(start)`` gives them from ``start`` on) declaring
+        ``total`` (``*`` while unknown); a chunk that declares it finalizes, and the object
+        resource is kept in ``upload.state``.
+
+        A broken chunk resumes where the server says it stands, as the connection's retry policy
+        allows (bytes the server took count as progress; the status queries' own retries count
+        in the same stall).
+        """
+        start = offset
         stall = self.connection.stall()
         while True:
             try:
-                response = self._session_request(upload, data, f"bytes {start}-{end - 1}/{total}", idempotent=False)
+                response = self._session_request(upload, body(start), f"bytes {start}-{end - 1}/{total}", headers,
+                                                 idempotent=False)
                 break
             except StorageKitError as error:
                 if not stall.again(error):
                     raise
                 with stall.active():
                     response = self._session_request(upload, b"", f"bytes */{total}")
-                if response.status_code != 308 and total == "*":
+                if response.status_code != 308 and (total == "*" or 0 <= self._finished_size(response) < end):
                     self._discard_premature_object(upload, response)
                     raise
                 persisted = self._persisted(response)
                 if response.status_code != 308 or persisted >= end:
                     break
-                if persisted < part.offset:
+                if persisted < offset:
                     raise MalformedResponseError(
-                        f"GCS lost bytes {persisted}-{part.offset - 1} of {upload.object_name} already sent", self,
+                        f"GCS lost bytes {persisted}-{offset - 1} of {upload.object_name} already sent", self,
                         container_name=upload.container.name, object_name=upload.object_name,
                     ) from None
                 if persisted > start:
                     stall.progressed()
-                data, start = part.data[persisted - part.offset:], persisted
+                start = persisted
         if response.status_code != 308:
             upload.state["resource"] = self._resource(response, upload.container.name, upload.object_name)
         elif total != "*" or self._persisted(response) < end:
@@ -479,13 +513,13 @@ class GoogleStorageDriver(StorageDriver):
                 f"GCS kept {self._persisted(response)} bytes of {upload.object_name}, not the {end} sent", self,
                 container_name=upload.container.name, object_name=upload.object_name,
             )
-        return len(part.data)
 
     def _discard_premature_object(self, upload: MultipartUpload, response: Response) -> None:
         """Delete the object a server made when merely asked where an unfinished upload stands.
 
-        GCS answers such a status query with 308; fake-gcs-server finalizes the upload instead,
-        publishing a truncated object. That exact generation is deleted; the chunk's error stands.
+        GCS answers such a status query with 308 (or, once it holds every byte of a declared
+        total, with the object); fake-gcs-server finalizes the upload instead, publishing a
+        truncated object. That exact generation is deleted; the chunk's error stands.
         """
         resource = response.json()
         log.warning("the server finished the upload of %s at %s bytes when asked for its status; deleting that object",
@@ -503,10 +537,7 @@ class GoogleStorageDriver(StorageDriver):
         """Finalize the session with an empty PUT declaring the total (unless the last chunk did)."""
         resource = upload.state["resource"]
         if resource is None:
-            headers = {}
-            for algorithm, digest in checksums.items():  # the server refuses the object if it differs
-                headers["X-Goog-Hash"] = f"{algorithm}={base64.b64encode(bytes.fromhex(digest)).decode()}"
-            response = self._session_request(upload, b"", f"bytes */{sum(parts)}", headers)
+            response = self._session_request(upload, b"", f"bytes */{sum(parts)}", self._hash_headers(checksums))
             if response.status_code == 308:
                 raise MalformedResponseError(
                     f"GCS did not finish the upload of {upload.object_name} (it holds {self._persisted(response)} "
@@ -515,6 +546,13 @@ class GoogleStorageDriver(StorageDriver):
                 )
             resource = self._resource(response, upload.container.name, upload.object_name)
         return self._object(upload.container, resource)
+
+    @staticmethod
+    def _hash_headers(checksums: Mapping[str, str]) -> dict[str, str]:
+        """``X-Goog-Hash`` for the request that finishes an upload: the server refuses the object if it differs."""
+        return {"X-Goog-Hash": ",".join(
+            f"{algorithm}={base64.b64encode(bytes.fromhex(digest)).decode()}" for algorithm, digest in checksums.items()
+        )} if checksums else {}
 
     def _resource(self, response: Response, bucket: str, name: str) -> dict[str, Any]:
         """The object resource a finished upload answers with; anything else (no JSON, another
@@ -541,7 +579,7 @@ class GoogleStorageDriver(StorageDriver):
         )
 
     def _session_request(
-        self, upload: MultipartUpload, data: bytes, content_range: str, headers: Mapping[str, str] | None = None,
+        self, upload: MultipartUpload, data: Any, content_range: str, headers: Mapping[str, str] | None = None,
         idempotent: bool = True,
     ) -> Response:
         return self.connection.request(
@@ -549,6 +587,15 @@ class GoogleStorageDriver(StorageDriver):
             accept=(308,), idempotent=idempotent, container_name=upload.container.name,
             object_name=upload.object_name,
         )
+
+    @staticmethod
+    def _finished_size(response: Response) -> int:
+        """The size of the object a status query was answered with (-1 if it names none)."""
+        try:
+            size = str(response.json().get("size", ""))
+        except (ValueError, AttributeError):
+            return -1
+        return int(size) if size.isdigit() else -1
 
     @staticmethod
     def _persisted(response: Response) -> int:

@@ -1,12 +1,18 @@
-"""GCS uploads against fake-gcs-server: resumable sessions of several chunks, one-request
-multipart uploads with server-checked digests, metadata and upload extras."""
+"""GCS uploads against fake-gcs-server: resumable sessions of several chunks, files in one
+request read from the file, one-request multipart uploads with server-checked digests,
+metadata and upload extras."""
 
 from __future__ import annotations
 
 import base64
 import gzip
 import hashlib
+import json
 import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -14,7 +20,8 @@ import pytest
 from storagekit.drivers.google_storage import GoogleStorageDriver
 from storagekit.drivers.google_storage.driver import _CHECKSUM
 from storagekit.models import Container, Part
-from storagekit.types import ObjectDoesNotExistError
+from storagekit.transfer import MiB, TransferConfig
+from storagekit.types import ObjectDoesNotExistError, ObjectHashMismatchError
 
 from .conftest import RequestLog
 
@@ -120,3 +127,73 @@ def test_reads_are_pinned_to_the_generation_looked_up(google_storage_driver: Goo
     (read,) = [r for r in request_log.requests if "alt=media" in r.url]
     assert parse_qs(urlsplit(read.url).query)["ifGenerationMatch"] == [obj.extra["generation"]]
     assert read.headers["Range"] == "bytes=2-4"
+
+
+def test_a_file_goes_up_in_one_request_read_from_it(google_storage_driver: GoogleStorageDriver, bucket: Container,
+                                                    request_log: RequestLog, tmp_path: Path) -> None:
+    data = os.urandom(3 * CHUNK + 1234)
+    path = tmp_path / "file.bin"
+    path.write_bytes(data)
+    progress: list[tuple[int, int | None]] = []
+    obj = google_storage_driver.upload_object(str(path), bucket, "file.bin", multipart_threshold=CHUNK,
+                                              progress=lambda done, total: progress.append((done, total)))
+    assert _chunk_ranges(request_log) == [f"bytes 0-{len(data) - 1}/{len(data)}"]  # declares the total: finalizes
+    (put,) = [r for r in request_log.requests if r.method == "PUT"]
+    assert not isinstance(put.body, bytes), "the body is read from the file as it is sent"
+    digest = base64.b64encode(bytes.fromhex(Part(1, 0, data).hexdigest(_CHECKSUM))).decode()
+    assert put.headers["X-Goog-Hash"] == f"{_CHECKSUM}={digest}"  # taken before sending, for the server to check
+    assert progress[-1] == (len(data), len(data))
+    assert obj.size == len(data) and b"".join(obj.as_stream()) == data
+
+
+def test_a_file_that_shrinks_while_it_goes_up_leaves_nothing(google_storage_driver: GoogleStorageDriver,
+                                                             bucket: Container, request_log: RequestLog,
+                                                             tmp_path: Path) -> None:
+    path = tmp_path / "shrinking.bin"
+    path.write_bytes(os.urandom(3 * MiB))
+
+    def truncate(done: int, total: int | None) -> None:  # the first 1 MiB block is read: cut the file after it
+        os.truncate(path, MiB + 1000)
+
+    with pytest.raises(ObjectHashMismatchError, match="file ended at byte 1049576 of the 3145728"):
+        google_storage_driver.upload_object(str(path), bucket, "shrinking.bin", multipart_threshold=MiB,
+                                            progress=truncate)
+    assert [r.method for r in request_log.requests if "upload_id=" in r.url] == ["PUT", "DELETE"]  # cancelled
+    with pytest.raises(ObjectDoesNotExistError):
+        google_storage_driver.get_object(bucket.name, "shrinking.bin")
+
+
+MEMORY_SCRIPT = textwrap.dedent("""
+    import json, sys
+    from storagekit.providers import get_driver
+
+    def peak_rss():  # VmHWM: ru_maxrss would carry the parent's peak over the fork
+        with open("/proc/self/status") as status:
+            return next(int(line.split()[1]) * 1024 for line in status if line.startswith("VmHWM:"))
+
+    args = json.loads(sys.argv[1])
+    driver = get_driver("google_storage")(credentials="anonymous", **args["options"])
+    container = driver.get_container(args["container"])
+    baseline = peak_rss()
+    obj = driver.upload_object(args["path"], container, "memory-bound.bin")
+    print(json.dumps({"baseline": baseline, "peak": peak_rss(), "size": obj.size}))
+""")
+
+
+def test_a_file_upload_holds_a_block_not_a_part(google_storage_driver: GoogleStorageDriver, bucket: Container,
+                                                tmp_path: Path) -> None:
+    """32 MiB go up with the RSS growing less than one default part (8 MiB) above the baseline:
+    the request is read from the file 1 MiB at a time (before, the file was one 32 MiB chunk)."""
+    path = tmp_path / "memory.bin"
+    with open(path, "wb") as file:
+        for _ in range(32):
+            file.write(os.urandom(MiB))
+    args = {"path": str(path), "container": bucket.name,
+            "options": {"endpoint_url": google_storage_driver.endpoint, "project": google_storage_driver.project}}
+    result = subprocess.run([sys.executable, "-c", MEMORY_SCRIPT, json.dumps(args)], capture_output=True, text=True,
+                            check=False, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    figures = json.loads(result.stdout)
+    assert figures["size"] == 32 * MiB
+    growth = figures["peak"] - figures["baseline"]
+    assert growth < TransferConfig().part_size, f"peak RSS grew {growth / MiB:.1f} MiB above the baseline"

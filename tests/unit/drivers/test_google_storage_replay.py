@@ -4,15 +4,23 @@ rewrites, prefixes split over pages, and every error body -> typed exception."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import json
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from storagekit import types
+from storagekit.drivers.google_storage.driver import _CHECKSUM
 from storagekit.http import RetryPolicy
-from storagekit.models import Container
+from storagekit.models import Container, Part
 from storagekit.streams import crc32c
+from storagekit.transport import Request
 from tests.support.google_storage import load_fixture, replayed_driver
+from tests.support.replay import Answer, ReplayTransport
 
 CHUNK = 256 * 1024
 FAST = RetryPolicy(backoff_base=0.001, backoff_max=0.01)
@@ -197,3 +205,68 @@ def test_a_read_is_checked_against_the_x_goog_hash_it_carries(x_goog_hash: str, 
     else:
         with pytest.raises(types.ObjectHashMismatchError):
             b"".join(stream)
+
+
+def test_a_broken_file_upload_resumes_from_the_file_where_the_server_stands(tmp_path: Path) -> None:
+    """One request streams the file; when it breaks, the status query says what the server holds
+    and the rest is read again from the file, still declaring the total and the digest."""
+    data = _data({"pattern": "file-span-", "size": 3 * CHUNK + 5})
+    path = tmp_path / "f.bin"
+    path.write_bytes(data)
+    size, digest = len(data), base64.b64encode(crc32c(data).to_bytes(4, "big")).decode()
+    session = "http://gcs.test/upload/storage/v1/b/bkt/o?uploadType=resumable&name=f.bin&upload_id=F1"
+    resource = {"name": "f.bin", "bucket": "bkt", "size": str(size), "generation": "7", "crc32c": digest,
+                "md5Hash": base64.b64encode(hashlib.md5(data).digest()).decode()}
+    sent: list[tuple[str, bytes, str | None]] = []
+
+    def put(answer: Answer | None) -> Callable[[Request], Answer]:
+        def respond(request: Request) -> Answer:
+            body = request.body.read() if hasattr(request.body, "read") else request.body
+            sent.append((request.headers["Content-Range"], body[:CHUNK] if answer is None else body,
+                         request.headers.get("X-Goog-Hash")))
+            if answer is None:
+                raise ConnectionResetError("broken after the first chunk")
+            return answer
+        return respond
+
+    driver, _ = replayed_driver([], retry=FAST)
+    replay = ReplayTransport.install(
+        driver,
+        (200, {"Location": session, "Content-Length": "0"}, b""),
+        put(None),
+        put((308, {"Range": f"bytes=0-{CHUNK - 1}", "Content-Length": "0"}, b"")),
+        put((200, {"Content-Type": "application/json"}, json.dumps(resource).encode())),
+    )
+    obj = driver.upload_object(str(path), Container("bkt", {}, driver), "f.bin", multipart_threshold=CHUNK)
+    assert replay.answers == [] and obj.size == size
+    hashed = f"{_CHECKSUM}={base64.b64encode(bytes.fromhex(Part(1, 0, data).hexdigest(_CHECKSUM))).decode()}"
+    assert sent == [
+        (f"bytes 0-{size - 1}/{size}", data[:CHUNK], hashed),
+        (f"bytes */{size}", b"", None),
+        (f"bytes {CHUNK}-{size - 1}/{size}", data[CHUNK:], hashed),  # the rest, read again from the file
+    ]
+
+
+def test_a_file_upload_finalized_short_by_a_status_query_leaves_nothing(tmp_path: Path,
+                                                                        caplog: pytest.LogCaptureFixture) -> None:
+    """The status query of a one-request file upload declares the total; fake-gcs-server then
+    publishes what it holds (nothing here): that object is deleted and the break is raised."""
+    path = tmp_path / "t.bin"
+    path.write_bytes(b"t" * (CHUNK + 1))
+    size = CHUNK + 1
+    session = "http://gcs.test/upload/storage/v1/b/bkt/o?uploadType=resumable&name=t.bin&upload_id=S3"
+    exchanges = [
+        {"request": {"method": "POST"}, "response": {"status": 200, "headers": {"Location": session}}},
+        {"request": {"method": "PUT", "headers": {"Content-Range": f"bytes 0-{size - 1}/{size}"}},
+         "response": {"error": "connection reset"}},
+        {"request": {"method": "PUT", "headers": {"Content-Range": f"bytes */{size}"}},
+         "response": {"status": 200, "json": {"name": "t.bin", "bucket": "bkt", "size": "0", "generation": "43"}}},
+        {"request": {"method": "DELETE", "path": "/storage/v1/b/bkt/o/t.bin", "query": {"ifGenerationMatch": "43"}},
+         "response": {"status": 204}},
+        {"request": {"method": "DELETE", "query": {"upload_id": "S3"}}, "response": {"status": 499}},
+    ]
+    driver, adapter = replayed_driver(exchanges, retry=FAST)
+    with pytest.raises(types.ConnectionBrokenError):
+        driver.upload_object(str(path), Container("bkt", {}, driver), "t.bin", multipart_threshold=CHUNK)
+    assert adapter.answers == []
+    assert "finished the upload of t.bin at 0 bytes" in caplog.text
