@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import io
+import re
 import threading
 from collections.abc import Iterator, Sequence
+from html import unescape
 from typing import Any, Protocol, cast
 
 from lxml import etree
@@ -41,6 +44,28 @@ class Readable(Protocol):
 
 READ_SIZE = 64 * 1024
 """Bytes fed to the pull parser at a time."""
+
+
+PEEK_SIZE = 4096
+"""Bytes at each end of a spooled document :func:`peek_text` looks through."""
+
+
+def peek_text(body: io.BufferedIOBase, name: str) -> str | None:
+    """A guess at the text of the element ``name`` (no namespace prefix) from the first and last
+    :data:`PEEK_SIZE` bytes of a spooled document, without parsing it; the body is rewound.
+
+    Listings send their next-page token first (AWS) or last (Azure, SeaweedFS): the guess
+    lets the next page be fetched while this one is parsed. It is only a guess (a comment or
+    CDATA can fool it), so whoever uses it checks it against the parsed document.
+    """
+    head = body.read(PEEK_SIZE)
+    size = body.seek(0, io.SEEK_END)
+    body.seek(max(size - PEEK_SIZE, len(head)))
+    tail = body.read()
+    body.seek(0)
+    found = re.search(rb"<%s>([^<]*)</%s>" % (name.encode(), name.encode()), tail) or re.search(
+        rb"<%s>([^<]*)</%s>" % (name.encode(), name.encode()), head)
+    return unescape(found.group(1).decode("utf-8", "replace")) if found else None
 
 
 ROOT_WITHIN = 1024 * 1024

@@ -9,7 +9,7 @@ import pytest
 from lxml import etree
 
 from storagekit.types import MalformedResponseError
-from storagekit.xmlparser import ROOT_WITHIN, iter_tagged
+from storagekit.xmlparser import ROOT_WITHIN, iter_tagged, peek_text
 
 DOCUMENT = (b"<r><a>1</a><b><c>2</c><c>3</c></b><a>4</a></r>")
 
@@ -83,3 +83,18 @@ def test_a_billion_laughs_is_not_expanded() -> None:
             b'<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;">]><r><x>&c;</x></r>')
     (element,) = list(iter_tagged(io.BytesIO(body), "r", ["a", "x"]))
     assert "aaaaaaaaaa" not in etree.tostring(element).decode()
+
+
+@pytest.mark.parametrize("body", [
+    b"<r><T>a&amp;b</T>" + b"<x>y</x>" * 2000 + b"</r>",  # first, as AWS sends its token
+    b"<r>" + b"<x>y</x>" * 2000 + b"<T>a&amp;b</T></r>",  # last, as Azure and SeaweedFS do
+])
+def test_a_peek_finds_an_element_at_either_end_and_rewinds(body: bytes) -> None:
+    source = io.BytesIO(body)
+    assert peek_text(source, "T") == "a&b"
+    assert source.tell() == 0
+
+
+def test_a_peek_finds_nothing_in_the_middle_or_in_a_small_document_without_it() -> None:
+    assert peek_text(io.BytesIO(b"<r>" + b"<x>y</x>" * 2000 + b"<T>t</T>" + b"<x>y</x>" * 2000 + b"</r>"), "T") is None
+    assert peek_text(io.BytesIO(b"<r><x>y</x></r>"), "T") is None

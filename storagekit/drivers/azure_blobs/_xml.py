@@ -33,7 +33,7 @@ def iter_blob_list(source: Readable, driver: object = None) -> Generator[BlobEnt
     for element in iter_tagged(source, "EnumerationResults", _LISTING_TAGS, driver, depth=2):
         parent = element.getparent()
         if parent is None or parent.tag != "Blobs":
-            if element.tag == "NextMarker":
+            if element.tag == "NextMarker" and parent is not None and parent.getparent() is None:  # the root's
                 marker = element.text
         elif element.tag == "Blob":
             parts = {child.tag: child for child in reversed(element)}  # reversed: the first of a name wins
