@@ -136,6 +136,11 @@ class GoogleStorageDriver(StorageDriver):
     metadata_limit = 8 * KiB
     """Custom metadata, names and values together, is at most 8 KiB (the JSON API's
     ``MAX_CUSTOM_METADATA_TOTAL_SIZE_BYTES``)."""
+    list_page_size = 5000
+    """``maxResults`` of an object listing. GCS returns 1,000 at most whatever is asked;
+    fake-gcs-server takes the number as given, and as it reads every object of the bucket for
+    each page (0.6 s for 10,000 objects), five times fewer pages list several times faster
+    there. Memory stays bounded by the page's byte limit (64 MiB)."""
 
     def __init__(
         self,
@@ -285,7 +290,7 @@ class GoogleStorageDriver(StorageDriver):
     ) -> StreamedPage[dict[str, Any]]:
         """A page of the JSON API's object list: its JSON parsed now (so the next page can be asked for
         while this one is read), each resource made an Object as the caller reaches it."""
-        params = {"fields": _LIST_FIELDS, "maxResults": _PAGE_SIZE}
+        params = {"fields": _LIST_FIELDS, "maxResults": str(self.list_page_size)}
         if prefix:
             params["prefix"] = prefix
         if delimiter:
