@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar, overload
 from . import connection_options, files, libcloud_options, permissions, transfer
 from .models import Container, MultipartUpload, Object, ObjectPage, Part, PermissionReport, Prefix, StreamedPage
 from .options import HTTP_PROPERTIES, UploadOptions, with_storage_class
-from .pagination import PageTokens
+from .pagination import PageTokens, iter_pages
 from .pickling import ConstructorOptions, rebuild_driver
 from .spans import FileSpan
 from .streams import RangeReader, Source
@@ -289,9 +289,7 @@ class StorageDriver:
         """
         container = self._as_container(container)
         tokens = PageTokens(f"the objects of {container.name}", self, container_name=container.name)
-        token: str | None = None
-        while True:
-            page = self._list_page(container, prefix or "", delimiter, token)
+        for page in iter_pages(lambda token: self._list_page(container, prefix or "", delimiter, token), tokens):
             if delimiter or not page.in_order:  # put into name order (with the prefixes): the page is held
                 entries: list[Object | Prefix] = list(page.iter_objects())
                 entries.extend(Prefix(name, container) for name in page.prefixes)
@@ -299,9 +297,6 @@ class StorageDriver:
                 yield from entries
             else:  # streamed as parsed, whatever the page's size
                 yield from page.iter_objects()
-            token = tokens.follow(page.next_token)
-            if token is None:
-                return
 
     def list_container_objects(
         self, container: Container, prefix: str | None = None, ex_prefix: str | None = None,

@@ -418,6 +418,10 @@ class ObjectPage:
     next_token: str | None = None
     in_order: bool = False
     """The objects are known to be in name order (else the listing sorts them)."""
+    ahead: bool = False
+    """The next page may be fetched in the background with ``next_token`` while this one is
+    read (:func:`storagekit.pagination.iter_pages`): a service's listing, not a local one that
+    the caller may be changing as it reads."""
 
     def iter_objects(self) -> Iterator[Object]:
         """The page's objects; ``prefixes`` and ``next_token`` are already known.
@@ -428,6 +432,9 @@ class ObjectPage:
         """
         return iter(self.objects)
 
+    def close(self) -> None:
+        """Nothing to release: the page is held whole."""
+
 
 class StreamedPage(Generic[E]):
     """One page of a listing read while it is parsed, so a page of any size takes little memory.
@@ -435,21 +442,24 @@ class StreamedPage(Generic[E]):
     ``entries`` yields the page's entries (each made into an Object by ``make``) and common
     prefixes (``str``) in the order the service sent them, and returns the next page's token;
     ``close`` releases the page's body once it ends or is abandoned. :meth:`iter_objects` is
-    read once; ``prefixes`` and ``next_token`` are complete when it is exhausted. Only a page
-    ``in_order`` (the service lists in name order) is streamed to the caller as it is parsed;
-    another is held and sorted.
+    read once; ``prefixes`` and ``next_token`` are complete when it is exhausted. A page
+    ``ahead`` carries a guess of ``next_token`` before it is read (found in the answer
+    without parsing it), with which :func:`storagekit.pagination.iter_pages` fetches the
+    next page while this one is read. Only a page ``in_order`` (the service lists in name
+    order) is streamed to the caller as it is parsed; another is held and sorted.
     """
 
     def __init__(
         self, entries: Generator[E | str, None, str | None], make: Callable[[E], Object], close: Callable[[], None],
-        *, in_order: bool = True,
+        *, in_order: bool = True, next_token: str | None = None, ahead: bool = False,
     ) -> None:
         self._entries = entries
         self._make = make
         self._close = close
         self.in_order = in_order
+        self.ahead = ahead
         self.prefixes: list[str] = []
-        self.next_token: str | None = None
+        self.next_token = next_token
 
     def iter_objects(self) -> Iterator[Object]:
         """Yield the objects as they are parsed, collecting prefixes and the next token on the way."""
@@ -465,8 +475,12 @@ class StreamedPage(Generic[E]):
                 else:
                     yield self._make(entry)
         finally:
-            self._entries.close()
-            self._close()  # a listing abandoned midway gives its body up at once
+            self.close()  # a listing abandoned midway gives its body up at once
+
+    def close(self) -> None:
+        """Release the page's body (read to its end or not)."""
+        self._entries.close()
+        self._close()
 
 
 @dataclass(frozen=True)

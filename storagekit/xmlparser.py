@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import io
+import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from html import unescape
 from typing import Any, Protocol, cast
 
 from lxml import etree
@@ -43,47 +46,109 @@ READ_SIZE = 64 * 1024
 """Bytes fed to the pull parser at a time."""
 
 
-def iter_elements(source: Readable, driver: Any = None, depth: int = 1) -> Iterator[etree._Element]:
-    """Yield each element at ``depth`` or above (the root is depth 0, not yielded) once it is
-    complete, parsing ``source`` as it arrives; each is discarded once the caller moves on.
+PEEK_SIZE = 4096
+"""Bytes at each end of a spooled document :func:`peek_text` looks through."""
 
-    The document is never held whole, nor its tree: memory stays bounded whatever its size
-    (the elements of one 64 KiB read at a time, and libxml2 caps a single text node at
-    10 MB without ``huge_tree``). Same hardening as :func:`parse_xml`. The caller reads what it needs of
+
+def peek_text(body: io.BufferedIOBase, name: str) -> str | None:
+    """A guess at the text of the element ``name`` (no namespace prefix) from the first and last
+    :data:`PEEK_SIZE` bytes of a spooled document, without parsing it; the body is rewound.
+
+    Listings send their next-page token first (AWS) or last (Azure, SeaweedFS): the guess
+    lets the next page be fetched while this one is parsed. It is only a guess (a comment or
+    CDATA can fool it), so whoever uses it checks it against the parsed document.
+    """
+    head = body.read(PEEK_SIZE)
+    size = body.seek(0, io.SEEK_END)
+    body.seek(max(size - PEEK_SIZE, len(head)))
+    tail = body.read()
+    body.seek(0)
+    found = re.search(rb"<%s>([^<]*)</%s>" % (name.encode(), name.encode()), tail) or re.search(
+        rb"<%s>([^<]*)</%s>" % (name.encode(), name.encode()), head)
+    return unescape(found.group(1).decode("utf-8", "replace")) if found else None
+
+
+ROOT_WITHIN = 1024 * 1024
+"""Bytes a streamed document may run before its root element has shown itself."""
+
+
+def iter_tagged(
+    source: Readable, root: str, tags: Sequence[str], driver: Any = None, depth: int = 1,
+) -> Iterator[etree._Element]:
+    """Yield each complete element named in ``tags`` at ``depth`` or above in a document whose
+    root is called ``root`` (names as lxml matches them: ``{*}Contents`` in any namespace),
+    parsing ``source`` as it arrives; each is cleared once the caller moves on.
+
+    Only the named elements reach Python (libxml2 skips the rest in C), which is what
+    makes a thousand-entry listing page cheap. The document is never held whole, nor its
+    tree: after each 64 KiB read everything but the open path from the root is dropped, so
+    memory stays bounded whatever its size (libxml2 caps a single text node at 10 MB without
+    ``huge_tree``). Same hardening as :func:`parse_xml`. The caller reads what it needs of
     an element before asking for the next one.
 
     Raises:
-        MalformedResponseError: the body is not well-formed XML (or stops mid-document).
+        MalformedResponseError: the body is not well-formed XML (or stops mid-document), or
+            its first :data:`ROOT_WITHIN` bytes hold no ``root`` element.
     """
-    parser = etree.XMLPullParser(events=("start", "end"), **_HARDENED)
+    parser = etree.XMLPullParser(events=("start", "end"), tag=[root, *tags], **_HARDENED)
     buffer = memoryview(bytearray(READ_SIZE))
-    level = -1
+    top: etree._Element | None = None
+    fed = 0
     try:
         while True:
             count = source.readinto(buffer)
             if count:
                 parser.feed(bytes(buffer[:count]))
+                fed += count
             else:
                 parser.close()
             for event, found in parser.read_events():
+                element = cast(etree._Element, found)  # start and end events carry elements
                 if event == "start":
-                    level += 1
+                    if top is None:
+                        top = _top(element)
                     continue
-                level -= 1
-                if 0 <= level < depth:
-                    element = cast(etree._Element, found)  # start and end events carry elements
+                if top is not None and _within(element, top, depth):
                     yield element
-                    _discard(element)
+                    element.clear()
+            if top is None and fed > ROOT_WITHIN:
+                raise MalformedResponseError(
+                    f"the service sent an XML document with no <{root}> in its first {ROOT_WITHIN} bytes", driver
+                )
+            if top is not None:
+                _prune(top, depth)
             if not count:
                 return
     except (etree.XMLSyntaxError, ValueError) as error:
         raise MalformedResponseError(f"the service sent malformed XML: {error}", driver) from None
 
 
-def _discard(element: etree._Element) -> None:
-    """Free a finished element (and any finished siblings before it) of a tree still being built."""
-    element.clear()  # its text, children, attributes and tail
-    parent = element.getparent()
-    if parent is not None:
-        while element.getprevious() is not None:
-            del parent[0]
+def _top(element: etree._Element) -> etree._Element:
+    """The root of the tree ``element`` is in."""
+    while (parent := element.getparent()) is not None:
+        element = parent
+    return element
+
+
+def _within(element: etree._Element, top: etree._Element, depth: int) -> bool:
+    """True if ``element`` lies ``depth`` levels or fewer under ``top`` (``top`` itself is not)."""
+    for _ in range(depth):
+        parent = element.getparent()
+        if parent is None:
+            return False
+        if parent is top:
+            return True
+        element = parent
+    return False
+
+
+def _prune(top: etree._Element, depth: int) -> None:
+    """Drop every finished element down to ``depth``: all but the last child at each level of the
+    open path (a child before the last has ended; the last may still be being parsed)."""
+    node = top
+    for _ in range(depth):
+        if len(node) > 1:
+            del node[:-1]
+        if not len(node):
+            return
+        node = node[-1]

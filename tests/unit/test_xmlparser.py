@@ -1,5 +1,5 @@
-"""The incremental parser: elements come complete, in order, and are dropped once passed; the
-hardening (no entities, no network, no DTD) holds as for the whole-document parser."""
+"""The incremental parser: the named elements come complete, in order, and are dropped once passed;
+the hardening (no entities, no network, no DTD) holds as for the whole-document parser."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from lxml import etree
 
 from storagekit.types import MalformedResponseError
-from storagekit.xmlparser import iter_elements
+from storagekit.xmlparser import ROOT_WITHIN, iter_tagged, peek_text
 
 DOCUMENT = (b"<r><a>1</a><b><c>2</c><c>3</c></b><a>4</a></r>")
 
@@ -21,40 +21,80 @@ class Trickle(io.BytesIO):
         return super().readinto(buffer[:3])
 
 
-def test_children_of_the_root_come_whole_in_order() -> None:
-    seen = [(e.tag, e.text, [c.text for c in e]) for e in iter_elements(Trickle(DOCUMENT))]
+def test_named_children_of_the_root_come_whole_in_order() -> None:
+    seen = [(e.tag, e.text, [c.text for c in e]) for e in iter_tagged(Trickle(DOCUMENT), "r", ["a", "b"])]
     assert seen == [("a", "1", []), ("b", None, ["2", "3"]), ("a", "4", [])]
 
 
+def test_only_the_named_elements_come() -> None:
+    assert [e.text for e in iter_tagged(io.BytesIO(DOCUMENT), "r", ["a"])] == ["1", "4"]
+
+
 def test_depth_two_yields_grandchildren_before_their_parent() -> None:
-    assert [e.tag for e in iter_elements(io.BytesIO(DOCUMENT), depth=2)] == ["a", "c", "c", "b", "a"]
+    assert [e.tag for e in iter_tagged(io.BytesIO(DOCUMENT), "r", ["a", "b", "c"], depth=2)] == [
+        "a", "c", "c", "b", "a"]
+
+
+def test_deeper_elements_of_a_name_are_not_yielded() -> None:
+    """A ``<Contents>`` nested in another is not an entry of the listing."""
+    body = b"<r><a>1<a>nested</a></a><a>2</a></r>"
+    assert [e.text for e in iter_tagged(io.BytesIO(body), "r", ["a"])] == ["1", "2"]
+
+
+def test_any_namespace_matches_a_wildcard() -> None:
+    body = b'<r xmlns="urn:x"><a>1</a><a xmlns="">2</a></r>'
+    assert [e.text for e in iter_tagged(io.BytesIO(body), "{*}r", ["{*}a"])] == ["1", "2"]
 
 
 def test_passed_elements_are_dropped_from_the_tree() -> None:
-    """The tree holds what one read brought in (3 bytes here, 64 KiB from a socket), never the document."""
+    """The tree holds what one read brought in (3 bytes here, 64 KiB from a socket), never the document,
+    the elements that are not named included."""
     sizes = []
-    for element in iter_elements(Trickle(b"<r>" + b"<x>y</x>" * 1000 + b"</r>")):
+    body = b"<r>" + b"<junk>z</junk><x>y</x>" * 1000 + b"</r>"
+    for element in iter_tagged(Trickle(body), "r", ["x"]):
         root = element.getparent()
         assert root is not None
         sizes.append(len(root))
-    assert max(sizes) <= 2
+    assert max(sizes) <= 3
+
+
+def test_a_document_without_its_root_stops_early() -> None:
+    """Junk that never opens the expected root is not parsed into a tree of any size."""
+    body = b"<other>" + b"<junk>z</junk>" * (ROOT_WITHIN // 10) + b"</other>"
+    with pytest.raises(MalformedResponseError, match="no <r>"):
+        list(iter_tagged(io.BytesIO(body), "r", ["x"]))
 
 
 @pytest.mark.parametrize("body", [b"", b"<r><a></r>", b"<r>", b"<html>", b"\xff\xfe"])
 def test_malformed_or_unfinished_documents_are_malformed_responses(body: bytes) -> None:
     with pytest.raises(MalformedResponseError, match="malformed XML"):
-        list(iter_elements(io.BytesIO(body)))
+        list(iter_tagged(io.BytesIO(body), "r", ["a"]))
 
 
 def test_entities_are_not_resolved_and_nothing_is_fetched() -> None:
     body = (b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY e SYSTEM "file:///etc/hostname">'
             b'<!ENTITY n SYSTEM "http://127.0.0.1:9/x">]><r><a>&e;&n;</a></r>')
-    (element,) = list(iter_elements(io.BytesIO(body)))
+    (element,) = list(iter_tagged(io.BytesIO(body), "r", ["a", "x"]))
     assert element.text is None and all(isinstance(child, etree._Entity) for child in element)
 
 
 def test_a_billion_laughs_is_not_expanded() -> None:
     body = (b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">'
             b'<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;">]><r><x>&c;</x></r>')
-    (element,) = list(iter_elements(io.BytesIO(body)))
+    (element,) = list(iter_tagged(io.BytesIO(body), "r", ["a", "x"]))
     assert "aaaaaaaaaa" not in etree.tostring(element).decode()
+
+
+@pytest.mark.parametrize("body", [
+    b"<r><T>a&amp;b</T>" + b"<x>y</x>" * 2000 + b"</r>",  # first, as AWS sends its token
+    b"<r>" + b"<x>y</x>" * 2000 + b"<T>a&amp;b</T></r>",  # last, as Azure and SeaweedFS do
+])
+def test_a_peek_finds_an_element_at_either_end_and_rewinds(body: bytes) -> None:
+    source = io.BytesIO(body)
+    assert peek_text(source, "T") == "a&b"
+    assert source.tell() == 0
+
+
+def test_a_peek_finds_nothing_in_the_middle_or_in_a_small_document_without_it() -> None:
+    assert peek_text(io.BytesIO(b"<r>" + b"<x>y</x>" * 2000 + b"<T>t</T>" + b"<x>y</x>" * 2000 + b"</r>"), "T") is None
+    assert peek_text(io.BytesIO(b"<r><x>y</x></r>"), "T") is None

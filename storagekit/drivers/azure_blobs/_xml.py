@@ -10,7 +10,7 @@ from xml.sax.saxutils import escape
 from lxml import etree
 
 from ...types import MalformedResponseError
-from ...xmlparser import Readable, iter_elements, parse_xml
+from ...xmlparser import Readable, iter_tagged, parse_xml
 
 
 @dataclass
@@ -30,30 +30,38 @@ def iter_blob_list(source: Readable, driver: object = None) -> Generator[BlobEnt
         MalformedResponseError: the XML is malformed.
     """
     marker = None
-    for element in iter_elements(source, driver, depth=2):
+    for element in iter_tagged(source, "EnumerationResults", _LISTING_TAGS, driver, depth=2):
         parent = element.getparent()
-        if parent is not None and parent.tag == "Blobs":
-            if element.tag == "Blob":
-                properties = element.find("Properties")
-                metadata = element.find("Metadata")
-                yield BlobEntry(
-                    _name(element, driver),
-                    {child.tag.lower(): child.text or "" for child in (properties if properties is not None else ())
-                     if isinstance(child.tag, str)},
-                    {child.tag: child.text or "" for child in (metadata if metadata is not None else ())
-                     if isinstance(child.tag, str)},
-                )
-            elif element.tag == "BlobPrefix":
-                yield _name(element, driver)
-        elif element.tag == "NextMarker":
-            marker = element.text
+        if parent is None or parent.tag != "Blobs":
+            if element.tag == "NextMarker" and parent is not None and parent.getparent() is None:  # the root's
+                marker = element.text
+        elif element.tag == "Blob":
+            parts = {child.tag: child for child in reversed(element)}  # reversed: the first of a name wins
+            properties, metadata = parts.get("Properties"), parts.get("Metadata")
+            yield BlobEntry(
+                _decoded_name(parts.get("Name"), driver),
+                {child.tag.lower(): child.text or "" for child in (properties if properties is not None else ())
+                 if isinstance(child.tag, str)},
+                {child.tag: child.text or "" for child in (metadata if metadata is not None else ())
+                 if isinstance(child.tag, str)},
+            )
+        elif element.tag == "BlobPrefix":
+            yield _name(element, driver)
     return marker or None
+
+
+_LISTING_TAGS = ("Blob", "BlobPrefix", "NextMarker")
+"""The elements of ``<EnumerationResults>`` a listing reads: under ``<Blobs>``, and the root's ``<NextMarker>``."""
 
 
 def _name(element: etree._Element, driver: object) -> str:
     """A ``<Blob>``'s or ``<BlobPrefix>``'s name, percent-decoded when marked ``Encoded="true"`` (Azure
     encodes names holding characters XML cannot carry)."""
-    name = element.find("Name")
+    return _decoded_name(element.find("Name"), driver)
+
+
+def _decoded_name(name: etree._Element | None, driver: object) -> str:
+    """The text of a ``<Name>``, percent-decoded when marked ``Encoded="true"``."""
     if name is None:
         return ""
     text = name.text or ""

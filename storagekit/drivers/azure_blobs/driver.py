@@ -54,6 +54,7 @@ from ...types import (
     Provider,
     ServiceUnavailableError,
 )
+from ...xmlparser import peek_text
 from . import _config, _libcloud, _sas, _xml
 from ._errors import parse_error
 
@@ -337,7 +338,8 @@ class AzureBlobsStorageDriver(StorageDriver):
 
         with closing(response):
             body = fields.spool(Body(response, driver=self, container_name=container.name))
-        return StreamedPage(_xml.iter_blob_list(body, self), listed, body.close)
+        return StreamedPage(_xml.iter_blob_list(body, self), listed, body.close,
+                            next_token=peek_text(body, "NextMarker"), ahead=True)
 
     def _head_object(self, container: Container, name: str) -> Object:
         response = self._request("HEAD", self._blob_url(container.name, name), container.name, name)

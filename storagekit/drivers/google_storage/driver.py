@@ -18,15 +18,16 @@ import json
 import logging
 import re
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterator, Mapping
 from contextlib import closing
+from functools import partial
 from typing import Any
 from urllib.parse import quote
 
 from ... import fields, streams
 from ...base import Capabilities, StorageDriver
 from ...http import Body, Connection, range_header
-from ...models import Container, MultipartUpload, Object, ObjectPage, Part
+from ...models import Container, MultipartUpload, Object, Part, StreamedPage
 from ...options import UploadOptions
 from ...pagination import PageTokens
 from ...spans import FileSpan
@@ -138,6 +139,11 @@ class GoogleStorageDriver(StorageDriver):
     metadata_limit = 8 * KiB
     """Custom metadata, names and values together, is at most 8 KiB (the JSON API's
     ``MAX_CUSTOM_METADATA_TOTAL_SIZE_BYTES``)."""
+    list_page_size = 5000
+    """``maxResults`` of an object listing. GCS returns 1,000 at most whatever is asked;
+    fake-gcs-server takes the number as given, and as it reads every object of the bucket for
+    each page (0.6 s for 10,000 objects), five times fewer pages list several times faster
+    there. Memory stays bounded by the page's byte limit (64 MiB)."""
 
     def __init__(
         self,
@@ -282,8 +288,12 @@ class GoogleStorageDriver(StorageDriver):
 
     # ------------------------------------------------------------------ objects
 
-    def _list_page(self, container: Container, prefix: str, delimiter: str | None, token: str | None) -> ObjectPage:
-        params = {"fields": _LIST_FIELDS, "maxResults": _PAGE_SIZE}
+    def _list_page(
+        self, container: Container, prefix: str, delimiter: str | None, token: str | None
+    ) -> StreamedPage[dict[str, Any]]:
+        """A page of the JSON API's object list: its JSON parsed now (so the next page can be asked for
+        while this one is read), each resource made an Object as the caller reaches it."""
+        params = {"fields": _LIST_FIELDS, "maxResults": str(self.list_page_size)}
         if prefix:
             params["prefix"] = prefix
         if delimiter:
@@ -296,13 +306,15 @@ class GoogleStorageDriver(StorageDriver):
         )
         page = self._page(response, f"an object listing of {container.name}")
         items, prefixes, token = page.get("items", []), page.get("prefixes", []), page.get("nextPageToken")
-        if not (isinstance(items, list) and isinstance(prefixes, list) and all(isinstance(p, str) for p in prefixes)
+        if not (isinstance(items, list) and all(isinstance(item, dict) for item in items)
+                and isinstance(prefixes, list) and all(isinstance(p, str) for p in prefixes)
                 and isinstance(token, (str, type(None)))):
             raise MalformedResponseError(
                 f"the object listing of {container.name} has items, prefixes or nextPageToken of the wrong type",
                 self, container_name=container.name,
             )
-        return ObjectPage([self._object(container, item) for item in items], prefixes, token)
+        return StreamedPage(_listed(items, prefixes, token), partial(self._object, container), _nothing,
+                            in_order=False, next_token=token, ahead=True)
 
     def _page(self, response: Response, what: str) -> dict[str, Any]:
         """A listing page's JSON, read up to :data:`_PAGE_BYTES`.
@@ -682,6 +694,19 @@ class GoogleStorageDriver(StorageDriver):
 
     def _sign_url(self, container: Container, name: str, method: str, expires_in: int) -> str:
         return presign(self.credentials, self.endpoint, container.name, name, method, expires_in).url
+
+
+def _listed(
+    items: list[dict[str, Any]], prefixes: list[str], token: str | None,
+) -> Generator[dict[str, Any] | str, None, str | None]:
+    """A listing page's prefixes (``str``) and object resources, and its token."""
+    yield from prefixes
+    yield from items
+    return token
+
+
+def _nothing() -> None:
+    """A parsed JSON page holds no connection or file to release."""
 
 
 def _check_auth_type(auth_type: str | None, key: str | None, driver: StorageDriver) -> None:

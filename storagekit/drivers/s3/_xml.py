@@ -14,7 +14,7 @@ from urllib.parse import unquote_plus
 from lxml import etree
 
 from ... import fields
-from ...xmlparser import Readable, iter_elements, parse_xml
+from ...xmlparser import Readable, iter_tagged, parse_xml
 
 S3_NS = "http://s3.amazonaws.com/doc/2006-03-01/"
 
@@ -43,13 +43,19 @@ def is_error(root: etree._Element) -> bool:
     return etree.QName(root).localname == "Error"
 
 
+_LISTING_TAGS = ("{*}Contents", "{*}CommonPrefixes", "{*}EncodingType", "{*}IsTruncated", "{*}NextContinuationToken")
+"""The children of ``<ListBucketResult>`` a listing reads (in any namespace or none)."""
+
+
 def iter_listing(source: Readable, driver: Any = None) -> Generator[Entry | str, None, str | None]:
     """A ListObjectsV2 page parsed as it arrives: yield each ``<Contents>`` (an :class:`Entry`) and
     common prefix (a ``str``) in document order; return the next continuation token.
 
     Keys are URL-decoded when the answer says ``<EncodingType>url``. Entries that come before
     that element (or before the end, if the service never sends it) are held until it is
-    known: AWS sends it first, so AWS pages stream in bounded memory.
+    known: AWS sends it first, so AWS pages stream in bounded memory. An entry's fields are
+    read in the element's own namespace (S3 uses one, some compatible servers none), the
+    first of a name winning as with ``findtext``.
 
     Raises:
         MalformedResponseError: the XML is malformed or an entry's ``<Size>`` is not a byte count.
@@ -57,23 +63,25 @@ def iter_listing(source: Readable, driver: Any = None) -> Generator[Entry | str,
     decode: Callable[[str], str] | None = None
     held: list[Entry | str] = []
     truncated, token = False, None
-    for element in iter_elements(source, driver):
-        tag = element.tag if isinstance(element.tag, str) else ""
-        ns, _, name = tag[1:].rpartition("}") if tag.startswith("{") else ("", "", tag)
-        ns = f"{{{ns}}}" if ns else ""
+    names = _Names("")
+    for element in iter_tagged(source, "{*}ListBucketResult", _LISTING_TAGS, driver):
+        tag = element.tag
+        ns, name = (tag[: tag.index("}") + 1], tag[tag.index("}") + 1:]) if tag[0] == "{" else ("", tag)
+        if names.ns != ns:
+            names = _Names(ns)
         entry: Entry | str
         if name == "Contents":
-            texts = _child_texts(element, ns)
-            key = texts.get("Key") or ""
+            texts = {child.tag: child.text for child in reversed(element)}  # reversed: the first one wins
+            key = texts.get(names.key) or ""
             entry = Entry(
                 key,
-                fields.size(texts.get("Size") or "0", "<Size>", driver, object_name=key),
-                (texts.get("ETag") or "").strip('"'),
-                texts.get("LastModified") or "",
-                texts.get("StorageClass") or "STANDARD",
+                fields.size(texts.get(names.size) or "0", "<Size>", driver, object_name=key),
+                (texts.get(names.etag) or "").strip('"'),
+                texts.get(names.last_modified) or "",
+                texts.get(names.storage_class) or "STANDARD",
             )
         elif name == "CommonPrefixes":
-            entry = element.findtext(f"{ns}Prefix") or ""
+            entry = element.findtext(names.prefix) or ""
         else:
             if name == "EncodingType":
                 decode = _unquote if element.text == "url" else str
@@ -92,15 +100,13 @@ def iter_listing(source: Readable, driver: Any = None) -> Generator[Entry | str,
     return (token or None) if truncated else None
 
 
-def _child_texts(element: etree._Element, ns: str) -> dict[str, str | None]:
-    """The text of each child in namespace ``ns`` (``{uri}`` or empty) by local name, the first
-    of a name winning as with ``findtext``: one pass over the children, not a search per field."""
-    texts: dict[str, str | None] = {}
-    for child in element:
-        tag = child.tag
-        if isinstance(tag, str) and tag.startswith(ns) and "}" not in tag[len(ns):]:
-            texts.setdefault(tag[len(ns):], child.text)
-    return texts
+class _Names:
+    """The tags of a ``<Contents>``'s fields in one namespace (``{uri}`` or empty), built once a page."""
+
+    def __init__(self, ns: str) -> None:
+        self.ns = ns
+        self.key, self.size, self.etag = f"{ns}Key", f"{ns}Size", f"{ns}ETag"
+        self.last_modified, self.storage_class, self.prefix = f"{ns}LastModified", f"{ns}StorageClass", f"{ns}Prefix"
 
 
 def _decoded(entry: Entry | str, decode: Callable[[str], str]) -> Entry | str:

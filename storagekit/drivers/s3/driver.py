@@ -42,6 +42,7 @@ from ...types import (
     Provider,
     StorageKitError,
 )
+from ...xmlparser import peek_text
 from . import _auth, _xml
 from ._credentials import Credentials, resolve
 from ._errors import WrongRegionError, error_fields, error_from_fields, parse_error
@@ -505,7 +506,8 @@ class S3StorageDriver(PresetDriver, StorageDriver):
 
         with closing(response):
             body = fields.spool(Body(response, driver=self, container_name=container.name))
-        return StreamedPage(_xml.iter_listing(body, self), listed, body.close, in_order=self.preset.lists_in_order)
+        return StreamedPage(_xml.iter_listing(body, self), listed, body.close, in_order=self.preset.lists_in_order,
+                            next_token=peek_text(body, "NextContinuationToken"), ahead=True)
 
     def _head_object(self, container: Container, name: str) -> Object:
         try:

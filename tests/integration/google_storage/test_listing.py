@@ -27,6 +27,12 @@ def filled(google_storage_driver: GoogleStorageDriver) -> Container:
     return container  # left for the session's throw-away server: deleting 2,600 objects costs 10 s
 
 
+@pytest.fixture(autouse=True)
+def thousand_entry_pages(google_storage_driver: GoogleStorageDriver, monkeypatch: pytest.MonkeyPatch) -> None:
+    """GCS's own page size (the driver asks for more, which fake-gcs-server would give), so 2,600 objects page."""
+    monkeypatch.setattr(google_storage_driver, "list_page_size", 1000)
+
+
 def _list_queries(log: RequestLog) -> list[dict[str, list[str]]]:
     return [parse_qs(urlsplit(r.url).query) for r in log.requests if urlsplit(r.url).path.endswith("/o")]
 

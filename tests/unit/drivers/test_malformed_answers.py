@@ -87,6 +87,21 @@ def test_an_object_listing_whose_token_repeats_stops(provider: str) -> None:
     assert info.value.container_name == "box"
 
 
+FAKE_TOKENS = {  # a token in a comment at the page's end, where the next page is guessed from without parsing
+    "s3": s3_page(s3_entry("a")) + b"<!-- <NextContinuationToken>fake</NextContinuationToken> -->",
+    "azure_blobs": azure_page(azure_entry("a")) + b"<!-- <NextMarker>fake</NextMarker> -->",
+}
+
+
+@pytest.mark.parametrize("provider", sorted(FAKE_TOKENS))
+def test_a_page_fetched_on_a_wrong_guess_of_the_token_is_dropped(provider: str) -> None:
+    other = OBJECT_PAGES[provider]("1", "")
+    with RawServer(answer(provider, FAKE_TOKENS[provider]), answer(provider, other.replace(b">a<", b">b<"))) as server:
+        driver = cloud_driver(provider, server.url)
+        assert [obj.name for obj in driver.iterate_container_objects(box(driver))] == ["a"]
+    assert len(server.requests) <= 2
+
+
 @pytest.mark.parametrize("provider", CLOUDS)
 def test_a_container_listing_whose_token_repeats_stops(provider: str) -> None:
     with RawServer(answer(provider, CONTAINER_PAGES[provider])) as server:
