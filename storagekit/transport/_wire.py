@@ -225,7 +225,8 @@ class _TimedReader(io.RawIOBase):
         self._sock = sock
         self._io = sock.makefile("rb", buffering=0)  # keeps the socket open while the body is read
         self._timing = timing
-        self._poll = _poller(sock)
+        self.poll = _poller(sock)
+        """Whether the socket itself is readable now (one ``poll`` system call)."""
         self.probing = False
 
     def readable(self) -> bool:
@@ -233,7 +234,7 @@ class _TimedReader(io.RawIOBase):
 
     def waiting(self) -> bool:
         """Whether the socket has something to read right now (data, or the peer's close)."""
-        return bool(getattr(self._sock, "pending", _nothing)() or self._poll())
+        return bool(getattr(self._sock, "pending", _nothing)() or self.poll())
 
     def readinto(self, buffer: Any) -> int | None:
         if self.probing and not self.waiting():
@@ -462,7 +463,7 @@ class HTTPConnection(http.client.HTTPConnection):
     def stale(self) -> bool:
         """Whether this idle connection is closed, or its server sent something (or hung up) since
         its last response ended: either way it must not carry another request."""
-        return self.reader is None or self.reader.raw.waiting()  # type: ignore[attr-defined]
+        return self.reader is None or bool(self.reader.raw.poll())  # type: ignore[attr-defined]
 
     def close(self) -> None:
         """Close the connection; its reader too, unless a response that outlives the connection
