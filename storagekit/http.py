@@ -474,6 +474,8 @@ Auth = Callable[[Request], Request]
 """Signs a request in place (headers, or the URL's query) and returns it."""
 
 _DEFAULT_TIMEOUT = (10.0, 60.0)
+_NETLOC_PATH = re.compile(r"https?://([^/?#]*)(/[^?#]*)?").match
+"""The netloc and path of a plain http(s) URL, read without ``urlsplit`` (what most requests have)."""
 
 
 def _timeout(value: Any) -> tuple[float, float]:
@@ -670,13 +672,18 @@ class Connection:
     def _prepare(self, method: str, url: str, headers: Mapping[str, str] | None, body: Any) -> Request:
         """The request as it goes on the wire: defaults, ``Host`` and ``Content-Length`` set, so
         an auth callable signs exactly what is sent."""
-        parts = urlsplit(url)
-        if not parts.path:  # an empty path is "/" (RFC 9110): send and sign it so
-            url = parts._replace(path="/").geturl()
+        match = _NETLOC_PATH(url)
+        if match is not None and match[2]:
+            netloc = match[1]
+        else:  # no path, or not plainly scheme://netloc/path: urlsplit decides
+            parts = urlsplit(url)
+            if not parts.path:  # an empty path is "/" (RFC 9110): send and sign it so
+                url = parts._replace(path="/").geturl()
+            netloc = parts.netloc
         request = Request(method, url, self.headers, body)
         if headers:
             request.headers.update(headers)
-        request.headers["Host"] = parts.netloc
+        request.headers["Host"] = netloc
         length = body_length(body)
         if length is not None and (body is not None or method not in ("GET", "HEAD")):
             request.headers["Content-Length"] = str(length)

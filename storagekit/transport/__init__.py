@@ -31,6 +31,7 @@ import http.client
 import io
 import json
 import os
+import re
 import ssl
 import threading
 import weakref
@@ -58,6 +59,8 @@ _STALE = (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError)
 """How a kept-alive connection that the server has closed fails when it is used again."""
 _BLOCK = 1024 * 1024
 """How much of an unsized body is read per chunk."""
+_PLAIN_URL = re.compile(r"(https?)://([^/?#]*)([^?#]*)(?:\?([^#]*))?").fullmatch
+"""scheme://netloc path ?query of a URL without a fragment or upper-case scheme, split without ``urlsplit``."""
 
 
 class Request:
@@ -217,7 +220,7 @@ class Transport:
         self.deadline = float(deadline)
         self._ssl_context: ssl.SSLContext | None = None
         self._pool_size = pool_size
-        self._pools: dict[tuple[str, str], tuple[Pool, str | None]] = {}
+        self._pools: dict[tuple[str, str], tuple[Pool[HTTPConnection], str | None]] = {}
         self._lock = threading.Lock()
         _LIVE.add(self)
 
@@ -250,25 +253,33 @@ class Transport:
                 broke or timed out, or the request overran its deadline.
         """
         check_request(request.method, request.url, request.headers)
-        try:
-            parts = urlsplit(request.url)
-        except ValueError as error:  # an unbalanced IPv6 bracket, ...
-            raise InvalidOptionError(f"the URL of this {request.method} request is not valid: {error}") from None
-        pool, proxy = self._pool_for(parts.scheme, parts.netloc)
-        through_proxy = proxy is not None and parts.scheme == "http"  # absolute-form, no tunnel
-        target = request.url if through_proxy else (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        match = _PLAIN_URL(request.url)
+        found = self._pools.get((match[1], match[2])) if match is not None else None
+        if found is not None:  # an origin already pooled (so its netloc was checked), a URL without fragment
+            scheme, netloc, path, query = match.groups()  # type: ignore[union-attr]
+            pool, proxy = found
+        else:
+            try:
+                parts = urlsplit(request.url)
+            except ValueError as error:  # an unbalanced IPv6 bracket, ...
+                raise InvalidOptionError(f"the URL of this {request.method} request is not valid: {error}") from None
+            scheme, netloc, path, query = parts.scheme, parts.netloc, parts.path, parts.query
+            pool, proxy = self._pool_for(scheme, netloc)
+        through_proxy = proxy is not None and scheme == "http"  # absolute-form, no tunnel
+        target = request.url if through_proxy else (path or "/") + (f"?{query}" if query else "")
         body = request.body
-        headers = dict(request.headers.items())
-        if "host" not in request.headers:
-            headers["Host"] = parts.netloc
-        if through_proxy:
-            headers.update(proxy_auth(proxy or ""))
+        headers = request.headers
+        if through_proxy or "host" not in headers:
+            headers = headers.copy()
+            if "host" not in headers:
+                headers["Host"] = netloc
+            if through_proxy:
+                headers.update(proxy_auth(proxy or ""))
         chunked = body_length(body) is None and body is not None
         if chunked:
             body = _bytes_chunks(body)
         while True:
-            pooled, reused = pool.get()
-            conn = cast(HTTPConnection, pooled)
+            conn, reused = pool.get()
             try:
                 conn.timing.start(timeout[1], self.deadline)
                 if conn.sock is None:
@@ -293,7 +304,7 @@ class Transport:
             response.content  # noqa: B018 - read now, so the connection goes back to the pool
         return response
 
-    def _pool_for(self, scheme: str, netloc: str) -> tuple[Pool, str | None]:
+    def _pool_for(self, scheme: str, netloc: str) -> tuple[Pool[HTTPConnection], str | None]:
         key = (scheme, netloc)
         found = self._pools.get(key)
         if found is not None:
@@ -304,7 +315,7 @@ class Transport:
                 found = self._pools[key] = self._new_pool(scheme, netloc)
         return found
 
-    def _new_pool(self, scheme: str, netloc: str) -> tuple[Pool, str | None]:
+    def _new_pool(self, scheme: str, netloc: str) -> tuple[Pool[HTTPConnection], str | None]:
         if scheme not in ("http", "https"):
             raise InvalidOptionError(f"unsupported URL scheme {scheme!r} (http or https)")
         host, port = _host_port(netloc, 443 if scheme == "https" else 80)
@@ -338,7 +349,7 @@ class Transport:
             pool.forget()
 
 
-def _finisher(pool: Pool, conn: HTTPConnection, raw: http.client.HTTPResponse) -> Callable[[], None]:
+def _finisher(pool: Pool[HTTPConnection], conn: HTTPConnection, raw: http.client.HTTPResponse) -> Callable[[], None]:
     """What ends a response: its connection back to the pool if the body was read to its end
     and nothing followed it, else the connection closed."""
 

@@ -28,6 +28,7 @@ import http.client
 import io
 import math
 import re
+import select
 import socket
 import ssl
 import time
@@ -135,20 +136,47 @@ def read_fields(fp: io.BufferedReader) -> tuple[CaseInsensitiveDict[str], list[s
     twice keeps its last value, except Content-Length, whose every value is returned so the
     caller can refuse a response that gives two.
 
+    The lines are gathered first and parsed by one regular expression over the whole head;
+    a head it does not match line for line (a folded line, a malformed one, a stray CR) is
+    parsed again line by line, which either folds or refuses it.
+
     Raises:
         MalformedResponseError: a line is not ``name: value`` with a token for a name (a
             space before the colon, say: RFC 9112 says to refuse it).
         http.client.LineTooLong, http.client.HTTPException: a line, or the head, is too long.
     """
-    fields: CaseInsensitiveDict[str] = CaseInsensitiveDict()
-    lengths: list[str] = []
-    last = ""
+    readline = fp.readline
+    lines = []
     for _ in range(_MAX_LINES + 1):
-        line = fp.readline(_MAX_LINE + 1)
+        line = readline(_MAX_LINE + 1)
         if len(line) > _MAX_LINE:
             raise http.client.LineTooLong("header line")
         if line in (b"\r\n", b"\n", b""):
-            return fields, lengths
+            break
+        lines.append(line)
+    else:
+        raise http.client.HTTPException(f"got more than {_MAX_LINES} headers")
+    pairs = _FIELD_LINE.findall(b"".join(lines).decode("latin-1"))
+    if len(pairs) != len(lines):
+        return _read_lines(lines)
+    fields: CaseInsensitiveDict[str] = CaseInsensitiveDict(pairs)
+    if len(fields) == len(pairs):  # no name given twice
+        length = fields.get("content-length")
+        return fields, [] if length is None else [length]
+    return fields, [value for name, value in pairs if name.lower() == "content-length"]
+
+
+_FIELD_LINE = re.compile(r"^([!#$%&'*+\-.^_`|~0-9A-Za-z]+):[ \t]*([^\r\n]*?)[ \t\r]*\n", re.MULTILINE)
+"""One ``name: value`` line (the name a token), the value trimmed: at a line's start only, so a head
+whose every line is one has as many matches as lines."""
+
+
+def _read_lines(lines: list[bytes]) -> tuple[CaseInsensitiveDict[str], list[str]]:
+    """:func:`read_fields` line by line: folds continued lines, refuses malformed ones."""
+    fields: CaseInsensitiveDict[str] = CaseInsensitiveDict()
+    lengths: list[str] = []
+    last = ""
+    for line in lines:
         text = line.decode("latin-1")
         if text[0] in " \t" and last:  # obs-fold: the previous field goes on
             fields[last] = f"{fields[last]} {text.strip(_OWS)}".strip(_OWS)
@@ -161,7 +189,7 @@ def read_fields(fp: io.BufferedReader) -> tuple[CaseInsensitiveDict[str], list[s
         fields[name] = value
         if name.lower() == "content-length":
             lengths.append(value)
-    raise http.client.HTTPException(f"got more than {_MAX_LINES} headers")
+    return fields, lengths
 
 
 class _Fields:
@@ -197,13 +225,19 @@ class _TimedReader(io.RawIOBase):
         self._sock = sock
         self._io = sock.makefile("rb", buffering=0)  # keeps the socket open while the body is read
         self._timing = timing
+        self.poll = _poller(sock)
+        """Whether the socket itself is readable now (one ``poll`` system call)."""
         self.probing = False
 
     def readable(self) -> bool:
         return True
 
+    def waiting(self) -> bool:
+        """Whether the socket has something to read right now (data, or the peer's close)."""
+        return bool(getattr(self._sock, "pending", _nothing)() or self.poll())
+
     def readinto(self, buffer: Any) -> int | None:
-        if self.probing and not (getattr(self._sock, "pending", _nothing)() or readable(self._sock)):
+        if self.probing and not self.waiting():
             return None
         self._timing.apply(self._sock)
         try:
@@ -217,18 +251,35 @@ class _TimedReader(io.RawIOBase):
         super().close()
 
 
+def _poller(sock: socket.socket) -> Callable[[], bool]:
+    """A check of whether ``sock`` is readable now: one ``poll`` system call on a poller made once."""
+    if not hasattr(select, "poll"):  # pragma: no cover - platforms without poll
+        return functools.partial(readable, sock)
+    poller = select.poll()
+    poller.register(sock, select.POLLIN)
+    return functools.partial(poller.poll, 0)  # type: ignore[return-value]  # a list: true when not empty
+
+
 def _nothing() -> int:
     return 0
 
 
 class HTTPResponse(http.client.HTTPResponse):
-    """``http.client``'s response with bounded 1xx, strict framing and timed reads (see the module)."""
+    """``http.client``'s response with bounded 1xx, strict framing and timed reads (see the module).
+
+    It reads from its connection's buffered reader of the socket (``reader``), made once per
+    connection rather than once per response. The connection keeps the reader, unless the
+    response says the connection will close: the response then owns it (``http.client``
+    hands the socket to such a response) and closes it when done.
+    """
 
     def __init__(self, sock: socket.socket, debuglevel: int = 0, method: str | None = None,
-                 url: str | None = None, *, timing: Timing) -> None:
-        # http.client's __init__ without its own reader of the socket (replaced by the timed one)
+                 url: str | None = None, *, reader: io.BufferedReader) -> None:
+        # http.client's __init__ without its own reader of the socket (the connection's timed one)
         io.BufferedIOBase.__init__(self)
-        self.fp = io.BufferedReader(_TimedReader(sock, timing))
+        self.fp = reader
+        self.owns_reader = False
+        """Whether closing the response closes the reader (set once the connection is known to close)."""
         self.debuglevel = debuglevel
         self._method = method
         self.headers = self.msg = None  # type: ignore[assignment]
@@ -292,6 +343,7 @@ class HTTPResponse(http.client.HTTPResponse):
             self.length = 0
         if not self.will_close and not self.chunked and self.length is None:
             self.will_close = True
+        self.owns_reader = self.will_close
 
     def _read_status(self) -> tuple[str, int, str]:
         while True:
@@ -328,10 +380,17 @@ class HTTPResponse(http.client.HTTPResponse):
                 return
         raise MalformedResponseError(f"invalid chunked encoding: more than {_MAX_LINES} trailer lines")
 
+    def flush(self) -> None:
+        """Nothing to flush: a response only reads (``http.client`` would flush the reader,
+        which its connection may have closed already)."""
+
     def _close_conn(self) -> None:
-        if self.fp is not None and (self.length == 0 or self._last_chunk):
+        fp = self.fp
+        if fp is not None and (self.length == 0 or self._last_chunk):
             self.excess = self._more_to_read()  # the body is complete: nothing may follow it
-        super()._close_conn()  # type: ignore[misc]
+        self.fp = None  # type: ignore[assignment]
+        if fp is not None and self.owns_reader:
+            fp.close()
 
     def _more_to_read(self) -> bool:
         reader = self.fp.raw
@@ -357,7 +416,17 @@ class HTTPConnection(http.client.HTTPConnection):
         self.tunnel = tunnel
         self.proxy_context = proxy_context
         self.timing = Timing()
-        self.response_class = functools.partial(HTTPResponse, timing=self.timing)  # type: ignore[assignment]
+        self.reader: io.BufferedReader | None = None
+        """The socket's timed, buffered reader: every response on this connection reads from it."""
+        self._reading: HTTPResponse | None = None
+        self.response_class = self._response  # type: ignore[assignment]
+
+    def _response(self, sock: socket.socket, debuglevel: int = 0, method: str | None = None,
+                  url: str | None = None) -> HTTPResponse:
+        """The response to the request just sent, reading from this connection's reader."""
+        assert self.reader is not None  # connected: getresponse is only called after a request
+        self._reading = HTTPResponse(sock, debuglevel, method, url, reader=self.reader)
+        return self._reading
 
     def connect(self) -> None:
         """Connect, each step within ``self.timeout``: TLS to an HTTPS proxy, the tunnel if any,
@@ -389,22 +458,50 @@ class HTTPConnection(http.client.HTTPConnection):
             raise
         self.sock = sock
         self.timing.connected(sock)
+        self.reader = io.BufferedReader(_TimedReader(sock, self.timing))
 
-    def request(self, method: str, url: str, body: Any = None, headers: Mapping[str, Any] = _NO_HEADERS, *,
+    def stale(self) -> bool:
+        """Whether this idle connection is closed, or its server sent something (or hung up) since
+        its last response ended: either way it must not carry another request."""
+        return self.reader is None or bool(self.reader.raw.poll())  # type: ignore[attr-defined]
+
+    def close(self) -> None:
+        """Close the connection; its reader too, unless a response that outlives the connection
+        (``will_close``, see :class:`HTTPResponse`) reads from it."""
+        reader, self.reader = self.reader, None
+        reading, self._reading = self._reading, None
+        try:
+            super().close()
+        finally:
+            if reader is not None and not (reading is not None and reading.owns_reader and not reading.isclosed()):
+                reader.close()
+
+    def request(self, method: str, url: str, body: Any = None,
+                headers: CaseInsensitiveDict[str] | Mapping[str, Any] = _NO_HEADERS, *,
                 encode_chunked: bool = False) -> None:
-        """``http.client``'s ``request``, for headers :func:`~storagekit.transport._checks.check_request`
-        has checked (each line is written as it is); a small body goes in the same write as the head.
+        """``http.client``'s ``request``, for a method, target and headers
+        :func:`~storagekit.transport._checks.check_request` has checked (each line is written as
+        it is); a small body goes in the same write as the head.
 
-        One write instead of two spares a system call and a TCP segment each way, which is
-        most of what a small PUT costs the kernel; larger or streamed bodies are sent by
-        ``http.client`` after the head, in blocks.
+        With a ``Host`` header (case-insensitive when ``headers`` is a CaseInsensitiveDict, as the
+        transport passes them), the head is written here in one piece rather than through
+        ``putrequest``, whose checks the transport has made already. One write instead of two
+        spares a system call and a TCP segment each way, which is most of what a small PUT costs
+        the kernel; larger or streamed bodies are sent by ``http.client`` after the head, in blocks.
         """
-        names = {name.lower() for name in headers}
-        self.putrequest(method, url, skip_host="host" in names, skip_accept_encoding="accept-encoding" in names)
-        lines = self._buffer  # type: ignore[attr-defined]
-        if "content-length" in names:
+        if not isinstance(headers, CaseInsensitiveDict):
+            headers = CaseInsensitiveDict(headers)
+        if "host" in headers:
+            self._start(method)
+            lines = [f"{method} {url or '/'} HTTP/1.1".encode("latin-1")]
+            if "accept-encoding" not in headers:
+                lines.append(b"Accept-Encoding: identity")
+        else:
+            self.putrequest(method, url, skip_accept_encoding="accept-encoding" in headers)
+            lines = getattr(self, "_buffer")  # noqa: B009 - http.client's head being built
+        if "content-length" in headers:
             encode_chunked = False
-        elif "transfer-encoding" not in names:
+        elif "transfer-encoding" not in headers:
             length = self._get_content_length(body, method)  # type: ignore[attr-defined]
             encode_chunked = length is None and body is not None
             if encode_chunked:
@@ -422,7 +519,19 @@ class HTTPConnection(http.client.HTTPConnection):
             self._HTTPConnection__state = http.client._CS_REQ_SENT  # type: ignore[attr-defined]  # as endheaders()
             self.send(head + body if body else head)
         else:
+            self._buffer = lines
+            self._HTTPConnection__state = http.client._CS_REQ_STARTED  # type: ignore[attr-defined]
             self.endheaders(body, encode_chunked=encode_chunked)
+
+    def _start(self, method: str) -> None:
+        """What ``putrequest`` checks and records before a request's head is written."""
+        previous = getattr(self, "_HTTPConnection__response")  # noqa: B009 - http.client's private state
+        if previous is not None and previous.isclosed():
+            self._HTTPConnection__response = None
+        state = getattr(self, "_HTTPConnection__state")  # noqa: B009
+        if state != http.client._CS_IDLE:  # type: ignore[attr-defined]
+            raise http.client.CannotSendRequest(state)
+        self._method = method
 
     def send(self, data: Any) -> None:
         """Send ``data`` (bytes, or a file http.client reads in blocks) within the request's deadline."""

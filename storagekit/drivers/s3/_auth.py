@@ -105,8 +105,19 @@ def canonical_request(
     values: dict[str, str] = {}
     for name, value in headers.items():
         key = name.lower()
-        text = " ".join((value if isinstance(value, str) else str(value)).split())
+        text = _trimmed(value)
         values[key] = f"{values[key]},{text}" if key in values else text
+    return _canonical(method, path, query, values, payload_hash)
+
+
+def _trimmed(value: Any) -> str:
+    """A header value as SigV4 signs it: trimmed, inner runs of whitespace collapsed to one space."""
+    return " ".join((value if isinstance(value, str) else str(value)).split())
+
+
+def _canonical(method: str, path: str, query: str, values: Mapping[str, str], payload_hash: str) -> tuple[str, str]:
+    """:func:`canonical_request` for ``values`` already keyed by lowercased name, each trimmed and
+    each name once (what the signer builds in one pass over a request's headers)."""
     names = sorted(values)
     signed = ";".join(names)
     canonical_headers = "".join([f"{name}:{values[name]}\n" for name in names])
@@ -211,14 +222,20 @@ class SigV4Auth:
         content_hash = headers.get("x-amz-content-sha256")
         if content_hash is None:
             content_hash = headers["x-amz-content-sha256"] = _hash_body(request.body)
-        signed = {"host": netloc}
-        # storagekit's CaseInsensitiveDict hands out lowercased names without a lookup per item
         lower_items = getattr(headers, "lower_items", None)
-        for name, value in lower_items() if lower_items is not None else headers.items():
-            key = name.lower()
-            if key.startswith("x-amz-") or key in SIGNED_HEADERS:
-                signed[key] = value
-        canonical, names = canonical_request(request.method, path, query or "", signed, content_hash)
+        if lower_items is None:  # not storagekit's CaseInsensitiveDict: the general calculation
+            signed = {"host": netloc}
+            for name, value in headers.items():
+                lower = name.lower()
+                if lower.startswith("x-amz-") or lower in SIGNED_HEADERS:
+                    signed[lower] = value
+            canonical, names = canonical_request(request.method, path, query or "", signed, content_hash)
+        else:  # lowercased names, each once: trimmed and canonicalised in one pass
+            values = {"host": _trimmed(netloc)}
+            for lower, value in lower_items():
+                if lower.startswith("x-amz-") or lower in SIGNED_HEADERS:
+                    values[lower] = _trimmed(value)
+            canonical, names = _canonical(request.method, path, query or "", values, content_hash)
         day, key = self._day_key
         if day != stamp[:8]:
             day = stamp[:8]

@@ -77,10 +77,14 @@ _HEAD_EXTRA = (
     ("server_side_encryption", "x-amz-server-side-encryption"),
     ("version_id", "x-amz-version-id"),
 )
+_HEAD_FIELDS = {header.lower(): field for field, header in _HEAD_EXTRA}
+"""The Object.extra field each (lowercased) response header of a HEAD fills."""
 _META = "x-amz-meta-"
 _TOKEN = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$")
 """What an HTTP header name (so a metadata name) may contain."""
 _DOT_SEGMENTS = {".": "%2E", "..": "%2E%2E"}
+_URL_SAFE = re.compile(r"[A-Za-z0-9_.~/-]*").fullmatch
+"""A key ``quote(key, safe="/~")`` leaves as it is (the common case, spared the call)."""
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _DELETE_BATCH = 1000
 """DeleteObjects takes at most 1,000 keys."""
@@ -91,7 +95,7 @@ _UNSIGNED = {"x-amz-content-sha256": "UNSIGNED-PAYLOAD"}
 
 def _quote_key(name: str) -> str:
     """The key as a URL path; ``.`` and ``..`` segments are escaped so no HTTP layer collapses them."""
-    quoted = quote(name, safe="/~")
+    quoted = name if _URL_SAFE(name) else quote(name, safe="/~")
     if "/." in f"/{quoted}":
         quoted = "/".join(_DOT_SEGMENTS.get(segment, segment) for segment in quoted.split("/"))
     return quoted
@@ -522,11 +526,14 @@ class S3StorageDriver(PresetDriver, StorageDriver):
         etag = headers.get("ETag", "").strip('"')
         extra: dict[str, Any] = {"etag": etag, "last_modified": _iso(headers.get("Last-Modified")),
                                  "storage_class": headers.get("x-amz-storage-class", "STANDARD")}
-        for field, header in _HEAD_EXTRA:
-            value = headers.get(header)
-            if value is not None:
+        meta = {}
+        for header, value in headers.items():  # one pass, not a lookup per property
+            lower = header.lower()
+            field = _HEAD_FIELDS.get(lower)
+            if field is not None:
                 extra[field] = value
-        meta = {h[len(_META):]: v for h, v in headers.items() if h.lower().startswith(_META)}
+            elif lower.startswith(_META):
+                meta[header[len(_META):]] = value
         checksums = _checksums(etag, headers, self)
         size = fields.size(headers.get("Content-Length", "0"), "Content-Length", self, object_name=name)
         return Object(name, size, etag, extra, meta, container, self, checksums)

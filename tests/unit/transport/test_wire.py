@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from storagekit.transport import ERROR_BODY_CAP, Request, Transport
@@ -210,3 +212,28 @@ def test_a_http_1_0_answer_without_keep_alive_closes_its_connection() -> None:
         conn = once()
         assert [conn.request("GET", server.url + "/k").content for _ in range(2)] == [b"ok", b"ok"]
     assert server.connections == 2
+
+
+def _open_descriptors() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+@pytest.mark.parametrize("connection", [b"keep-alive", b"close"])
+def test_bodies_read_whole_through_each_connection_and_closing_leaves_no_descriptor_open(connection: bytes) -> None:
+    body = os.urandom(100_000)  # more than one read of the connection's buffer
+    head = b"HTTP/1.1 200 OK\r\nConnection: %s\r\nContent-Length: %d\r\n\r\n" % (connection, len(body))
+    with hostile(answer(head + body)) as server:
+        transport = Transport()
+        before = _open_descriptors()
+        get = Request("GET", server.url + "/k")
+        for _ in range(5):
+            streamed = transport.send(get, timeout=(2, 2), stream=True)
+            buffer = bytearray(len(body) + 1)
+            view, got = memoryview(buffer), 0
+            while n := streamed.readinto(view[got:]):
+                got += n
+            streamed.close()
+            assert bytes(buffer[:got]) == body and transport.send(get, timeout=(2, 2)).content == body
+        transport.close()
+        assert _open_descriptors() <= before
+    assert server.connections == (1 if connection == b"keep-alive" else 10)
