@@ -275,23 +275,25 @@ class HTTPResponse(http.client.HTTPResponse):
 
     fields: CaseInsensitiveDict[str]
     """The response's header fields (a repeated field's last value; see :func:`read_fields`), set by ``begin``."""
+    # http.client's state before ``begin``, as class defaults: a response sets only what changes
+    headers = msg = None  # type: ignore[assignment]
+    version = status = reason = length = http.client._UNKNOWN  # type: ignore[attr-defined]
+    chunked = chunk_left = will_close = http.client._UNKNOWN  # type: ignore[attr-defined]
+    debuglevel = 0
+    owns_reader = False
+    """Whether closing the response closes the reader (set once the connection is known to close)."""
+    excess = False
+    """Whether the server sent bytes past the end of the body (a framing error)."""
+    _interim = 0
+    _last_chunk = False
 
     def __init__(self, sock: socket.socket, debuglevel: int = 0, method: str | None = None,
                  url: str | None = None, *, reader: io.BufferedReader) -> None:
         # http.client's __init__ without its own reader of the socket (the connection's timed one)
-        io.BufferedIOBase.__init__(self)
         self.fp = reader
-        self.owns_reader = False
-        """Whether closing the response closes the reader (set once the connection is known to close)."""
-        self.debuglevel = debuglevel
         self._method = method
-        self.headers = self.msg = None  # type: ignore[assignment]
-        self.version = self.status = self.reason = self.length = http.client._UNKNOWN  # type: ignore[attr-defined]
-        self.chunked = self.chunk_left = self.will_close = http.client._UNKNOWN  # type: ignore[attr-defined]
-        self._interim = 0
-        self._last_chunk = False
-        self.excess = False
-        """Whether the server sent bytes past the end of the body (a framing error)."""
+        if debuglevel:
+            self.debuglevel = debuglevel
 
     def begin(self) -> None:
         """Read the status line and the header fields; decide how the body is framed.
