@@ -31,6 +31,14 @@ class CaseInsensitiveDict(MutableMapping[str, _V]):
         if kwargs:
             self.update(kwargs)
 
+    @classmethod
+    def from_pairs(cls, pairs: Iterable[tuple[str, _V]]) -> CaseInsensitiveDict[_V]:
+        """The fields of ``pairs`` (a name given twice keeps its last value), built in one step:
+        what a response head's parser hands over."""
+        fields: CaseInsensitiveDict[_V] = cls.__new__(cls)
+        fields._store = {name.lower(): (name, value) for name, value in pairs}
+        return fields
+
     def update(self, data: Any = (), /, **kwargs: _V) -> None:
         """Set each field of ``data`` (a mapping or (name, value) pairs) and of ``kwargs``.
 
@@ -53,6 +61,10 @@ class CaseInsensitiveDict(MutableMapping[str, _V]):
     def items(self) -> Any:
         """(name, value) pairs, names in the case last set (a view of the fields)."""
         return self._store.values()
+
+    def values(self) -> Any:
+        """The values, in the fields' order (a list, without a lookup per name)."""
+        return [entry[1] for entry in self._store.values()]
 
     def __setitem__(self, key: str, value: _V) -> None:
         self._store[key.lower()] = (key, value)
