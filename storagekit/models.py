@@ -463,17 +463,18 @@ class StreamedPage(Generic[E]):
 
     def iter_objects(self) -> Iterator[Object]:
         """Yield the objects as they are parsed, collecting prefixes and the next token on the way."""
+        entries, make, prefixes = self._entries, self._make, self.prefixes  # bound once: a page is a thousand entries
         try:
             while True:
                 try:
-                    entry = next(self._entries)
+                    entry = next(entries)
                 except StopIteration as end:
                     self.next_token = end.value or None
                     return
                 if isinstance(entry, str):
-                    self.prefixes.append(entry)
+                    prefixes.append(entry)
                 else:
-                    yield self._make(entry)
+                    yield make(entry)
         finally:
             self.close()  # a listing abandoned midway gives its body up at once
 

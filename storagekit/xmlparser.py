@@ -108,7 +108,7 @@ def iter_tagged(
                     if top is None:
                         top = _top(element)
                     continue
-                if top is not None and _within(element, top, depth):
+                if top is not None and (element.getparent() is top or (depth > 1 and _within(element, top, depth))):
                     yield element
                     element.clear()
             if top is None and fed > ROOT_WITHIN:

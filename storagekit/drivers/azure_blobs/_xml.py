@@ -40,10 +40,10 @@ def iter_blob_list(source: Readable, driver: object = None) -> Generator[BlobEnt
             properties, metadata = parts.get("Properties"), parts.get("Metadata")
             yield BlobEntry(
                 _decoded_name(parts.get("Name"), driver),
-                {child.tag.lower(): child.text or "" for child in (properties if properties is not None else ())
-                 if isinstance(child.tag, str)},
-                {child.tag: child.text or "" for child in (metadata if metadata is not None else ())
-                 if isinstance(child.tag, str)},
+                {tag.lower(): child.text or "" for child in (properties if properties is not None else ())
+                 if isinstance(tag := child.tag, str)},  # each .tag is a new string: read once
+                {tag: child.text or "" for child in (metadata if metadata is not None else ())
+                 if isinstance(tag := child.tag, str)},
             )
         elif element.tag == "BlobPrefix":
             yield _name(element, driver)

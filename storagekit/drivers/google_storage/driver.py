@@ -72,6 +72,8 @@ _PROPERTIES = {  # UploadOptions field -> JSON API object field
     "cache_control": "cacheControl",
     "storage_class": "storageClass",
 }
+_DIGESTS = (("md5", "md5Hash", 16), ("crc32c", "crc32c", 4))
+"""(checksum name, JSON API object field, digest bytes) of the digests a resource carries, base64."""
 _BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$")
 _MAX_REWRITE_CALLS = 10_000
 _PAGE_SIZE = "1000"
@@ -372,24 +374,22 @@ class GoogleStorageDriver(StorageDriver):
                 f"the service sent an object resource without a name: {str(resource)[:80]}", self,
                 container_name=container.name,
             )
+        get = resource.get  # a listing page makes a thousand of these: each lookup counts
         checksums = {}
-        for algorithm, field, length in (("md5", "md5Hash", 16), ("crc32c", "crc32c", 4)):
-            if resource.get(field):
-                checksums[algorithm] = fields.base64_digest(
-                    str(resource[field]), field, self, length=length, object_name=name
-                ).hex()
+        for algorithm, field, length in _DIGESTS:
+            if digest := get(field):
+                checksums[algorithm] = fields.base64_digest(str(digest), field, self, length=length,
+                                                            object_name=name).hex()
         extra: dict[str, Any] = {
-            option: resource[field] for option, field in _PROPERTIES.items() if resource.get(field) is not None
+            option: value for option, field in _PROPERTIES.items() if (value := get(field)) is not None
         }
         extra.setdefault("content_type", "application/octet-stream")
-        extra.update(
-            etag=resource.get("etag"),
-            last_modified=resource.get("updated"),
-            creation_date=resource.get("timeCreated"),
-            generation=resource.get("generation"),
-            metageneration=resource.get("metageneration"),
-        )
-        if resource.get("componentCount"):
+        extra["etag"] = get("etag")
+        extra["last_modified"] = get("updated")
+        extra["creation_date"] = get("timeCreated")
+        extra["generation"] = get("generation")
+        extra["metageneration"] = get("metageneration")
+        if get("componentCount"):
             extra["component_count"] = fields.size(resource["componentCount"], "componentCount", self,
                                                    object_name=name)
         metadata = resource.get("metadata") or {}

@@ -66,9 +66,12 @@ def iter_listing(source: Readable, driver: Any = None) -> Generator[Entry | str,
     names = _Names("")
     for element in iter_tagged(source, "{*}ListBucketResult", _LISTING_TAGS, driver):
         tag = element.tag
-        ns, name = (tag[: tag.index("}") + 1], tag[tag.index("}") + 1:]) if tag[0] == "{" else ("", tag)
-        if names.ns != ns:
-            names = _Names(ns)
+        if tag == names.contents:  # most of a page: its namespace is known already
+            name = "Contents"
+        else:
+            ns, name = (tag[: tag.index("}") + 1], tag[tag.index("}") + 1:]) if tag[0] == "{" else ("", tag)
+            if names.ns != ns:
+                names = _Names(ns)
         entry: Entry | str
         if name == "Contents":
             texts = {child.tag: child.text for child in reversed(element)}  # reversed: the first one wins
@@ -104,7 +107,7 @@ class _Names:
     """The tags of a ``<Contents>``'s fields in one namespace (``{uri}`` or empty), built once a page."""
 
     def __init__(self, ns: str) -> None:
-        self.ns = ns
+        self.ns, self.contents = ns, f"{ns}Contents"
         self.key, self.size, self.etag = f"{ns}Key", f"{ns}Size", f"{ns}ETag"
         self.last_modified, self.storage_class, self.prefix = f"{ns}LastModified", f"{ns}StorageClass", f"{ns}Prefix"
 
