@@ -194,6 +194,9 @@ class S3StorageDriver(PresetDriver, StorageDriver):
     The constructor's arguments and options are listed under ``__init__`` below.
     """
 
+    list_page_size = 1000
+    """``max-keys`` of ListObjectsV2 (1,000 is the service's maximum)."""
+
     name = "Amazon S3"
     website = "https://aws.amazon.com/s3/"
     provider: ClassVar[Provider | str] = Provider.S3
@@ -495,7 +498,7 @@ class S3StorageDriver(PresetDriver, StorageDriver):
     def _list_page(
         self, container: Container, prefix: str, delimiter: str | None, token: str | None
     ) -> StreamedPage[_xml.Entry]:
-        params = {"list-type": "2", "encoding-type": "url", "max-keys": "1000"}
+        params = {"list-type": "2", "encoding-type": "url", "max-keys": str(self.list_page_size)}
         if prefix:
             params["prefix"] = prefix
         if delimiter:
