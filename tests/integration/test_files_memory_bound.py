@@ -9,10 +9,6 @@ fit the same bound (with the caller's last chunk and the one being read, 2 x 16 
 The local driver holds the object: the reader's code path (ranged reads through the engine,
 read-ahead, cache, the MD5 check of a whole in-order read) is the same on every driver, and
 a local 1 GiB object costs seconds of CI where a server would cost a minute.
-
-Peak RSS is the child's ``VmHWM`` rather than ``ru_maxrss``: Linux carries the parent's
-high-water mark into ``ru_maxrss`` across fork and exec, which would hide growth below
-pytest's own peak.
 """
 
 from __future__ import annotations
@@ -25,17 +21,14 @@ from collections.abc import Iterator
 
 from storagekit.drivers.local import LocalStorageDriver
 from storagekit.transfer import TransferConfig
+from tests.support.peak_rss import HIGH_WATER_MARK
 
 MiB = 1024 * 1024
 SIZE = 1024 * MiB
 
-SCRIPT = textwrap.dedent("""
+SCRIPT = HIGH_WATER_MARK + textwrap.dedent("""
     import json, sys
     from storagekit.providers import get_driver
-
-    def high_water_mark():
-        with open("/proc/self/status", encoding="ascii") as status:
-            return next(int(line.split()[1]) * 1024 for line in status if line.startswith("VmHWM:"))
 
     args = json.loads(sys.argv[1])
     driver = get_driver("local")(args["root"])

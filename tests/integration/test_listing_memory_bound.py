@@ -15,26 +15,27 @@ import textwrap
 from collections.abc import Iterator
 
 from tests.support.hostile_clouds import RawServer, chunked
+from tests.support.peak_rss import HIGH_WATER_MARK
 
 MiB = 1024 * 1024
 PAGE = 200 * MiB
 BOUND = 48 * MiB
 S3_NS = "http://s3.amazonaws.com/doc/2006-03-01/"
 
-SCRIPT = textwrap.dedent("""
-    import json, resource, sys
+SCRIPT = HIGH_WATER_MARK + textwrap.dedent("""
+    import json, sys
     from storagekit.drivers.s3 import S3StorageDriver
     from storagekit.http import RetryPolicy
     from storagekit.models import Container
 
     driver = S3StorageDriver("AKIDEXAMPLE", "secret", region="us-east-1", endpoint_url=sys.argv[1],
                              retry=RetryPolicy(max_attempts=1), timeout=(10.0, 120.0))
-    baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    baseline = high_water_mark()
     count = total = 0
     for obj in driver.iterate_container_objects(Container("box", {}, driver)):
         count += 1
         total += obj.size
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    peak = high_water_mark()
     print(json.dumps({"baseline": baseline, "peak": peak, "count": count, "total": total}))
 """)
 

@@ -16,19 +16,20 @@ import sys
 import textwrap
 
 from storagekit.transfer import TransferConfig
+from tests.support.peak_rss import HIGH_WATER_MARK
 from tests.support.s3 import SeaweedFS
 
 MiB = 1024 * 1024
 SIZE = 512 * MiB
 
-SCRIPT = textwrap.dedent("""
-    import json, resource, sys
+SCRIPT = HIGH_WATER_MARK + textwrap.dedent("""
+    import json, sys
     from storagekit.providers import get_driver
 
     args = json.loads(sys.argv[1])
     driver = get_driver(args["provider"])(**args["options"])
     container = driver.get_container(args["container"])
-    baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    baseline = high_water_mark()
     block = bytes(range(256)) * 4096  # 1 MiB
 
     def stream():
@@ -37,7 +38,7 @@ SCRIPT = textwrap.dedent("""
 
     obj = driver.upload_object_via_stream(stream(), container, "memory-bound.bin")
     received = sum(len(chunk) for chunk in driver.download_object_as_stream(obj))
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    peak = high_water_mark()
     print(json.dumps({"baseline": baseline, "peak": peak, "size": obj.size, "received": received}))
 """)
 

@@ -22,6 +22,7 @@ from storagekit.drivers.google_storage.driver import _CHECKSUM
 from storagekit.models import Container, Part
 from storagekit.transfer import MiB, TransferConfig
 from storagekit.types import ObjectDoesNotExistError, ObjectHashMismatchError
+from tests.support.peak_rss import HIGH_WATER_MARK
 
 from .conftest import RequestLog
 
@@ -163,20 +164,16 @@ def test_a_file_that_shrinks_while_it_goes_up_leaves_nothing(google_storage_driv
         google_storage_driver.get_object(bucket.name, "shrinking.bin")
 
 
-MEMORY_SCRIPT = textwrap.dedent("""
+MEMORY_SCRIPT = HIGH_WATER_MARK + textwrap.dedent("""
     import json, sys
     from storagekit.providers import get_driver
-
-    def peak_rss():  # VmHWM: ru_maxrss would carry the parent's peak over the fork
-        with open("/proc/self/status") as status:
-            return next(int(line.split()[1]) * 1024 for line in status if line.startswith("VmHWM:"))
 
     args = json.loads(sys.argv[1])
     driver = get_driver("google_storage")(credentials="anonymous", **args["options"])
     container = driver.get_container(args["container"])
-    baseline = peak_rss()
+    baseline = high_water_mark()
     obj = driver.upload_object(args["path"], container, "memory-bound.bin")
-    print(json.dumps({"baseline": baseline, "peak": peak_rss(), "size": obj.size}))
+    print(json.dumps({"baseline": baseline, "peak": high_water_mark(), "size": obj.size}))
 """)
 
 
