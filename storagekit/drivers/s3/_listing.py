@@ -92,9 +92,11 @@ _URL_ENCODED = "<EncodingType>url</EncodingType>"
 """What a page says when its keys are url-encoded (looked for first, then checked)."""
 
 
-def iter_listing(source: io.BufferedIOBase, driver: Any = None) -> Generator[Entry | str, None, str | None]:
+def iter_listing(
+    source: io.BufferedIOBase, driver: Any = None, *, sort: bool = False
+) -> Generator[Entry | str, None, str | None]:
     """A ListObjectsV2 page: yield each ``<Contents>`` (an :data:`Entry`) and common prefix (a
-    ``str``) in document order; return the next continuation token.
+    ``str``) in document order, or in name order if ``sort``; return the next continuation token.
 
     Keys are URL-decoded when the answer says ``<EncodingType>url``. An entry's fields are read
     in the element's own namespace (S3 uses one, some compatible servers none), the first of a
@@ -102,19 +104,39 @@ def iter_listing(source: io.BufferedIOBase, driver: Any = None) -> Generator[Ent
 
     Args:
         source: the page, spooled (read from its start; rewound if it goes to the parser).
+        sort: put the page into name order (a stable sort by key or prefix), for a service that
+            does not list in order. The page's entries are then held, as tuples: sorted here, they
+            become Objects only as the caller reads them, so none outlives its turn.
 
     Raises:
         MalformedResponseError: the XML is malformed or an entry's ``<Size>`` is not a byte count.
     """
     page = source.read(PATTERN_LIMIT + 1)
-    if len(page) <= PATTERN_LIMIT:
-        read = _read_plain(page, driver)
-        if read is not None:
-            entries, token = read
-            yield from entries
-            return token
-    source.seek(0)
-    return (yield from _parse(source, driver))
+    read = _read_plain(page, driver) if len(page) <= PATTERN_LIMIT else None
+    if read is None:
+        source.seek(0)
+        if not sort:
+            return (yield from _parse(source, driver))
+        read = _held(_parse(source, driver))
+    entries, token = read
+    if sort:
+        entries.sort(key=_name)
+    yield from entries
+    return token
+
+
+def _held(entries: Generator[Entry | str, None, str | None]) -> tuple[list[Entry | str], str | None]:
+    """Every entry of a page, and its token."""
+    held: list[Entry | str] = []
+    while True:
+        try:
+            held.append(next(entries))
+        except StopIteration as end:
+            return held, end.value
+
+
+def _name(entry: Entry | str) -> str:
+    return entry if isinstance(entry, str) else entry[0]
 
 
 def _read_plain(page: bytes, driver: Any) -> tuple[list[Entry | str], str | None] | None:

@@ -514,7 +514,7 @@ class S3StorageDriver(PresetDriver, StorageDriver):
 
         with closing(response):
             body = fields.spool(Body(response, driver=self, container_name=container.name))
-        return StreamedPage(_listing.iter_listing(body, self), listed, body.close, in_order=self.preset.lists_in_order,
+        return StreamedPage(_listing.iter_listing(body, self, sort=not self.preset.lists_in_order), listed, body.close,
                             next_token=peek_text(body, "NextContinuationToken"), ahead=True)
 
     def _head_object(self, container: Container, name: str) -> Object:

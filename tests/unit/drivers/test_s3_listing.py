@@ -310,3 +310,15 @@ def _pages(draw: st.DrawFn) -> bytes:
 @given(_pages())
 def test_generated_pages_read_the_same_both_ways(body: bytes) -> None:
     both(body)
+
+
+@pytest.mark.parametrize("odd", ["", "<!-- odd: left to the parser -->"])
+def test_a_page_is_put_into_name_order_when_asked_on_either_path(odd: str) -> None:
+    """A stable sort by name, entries and prefixes alike, as the listing of a service that does not
+    list in order always had (SeaweedFS lists ``a/b`` before ``a-b``)."""
+    body = page(seaweed("a/b") + seaweed("a-b", 1) + odd + "<CommonPrefixes><Prefix>a.</Prefix></CommonPrefixes>"
+                + seaweed("a-b", 2) + seaweed("a"))
+    assert by_pattern(body) == (not odd)
+    items = list(_listing.iter_listing(io.BytesIO(body), sort=True))
+    assert [item if isinstance(item, str) else item[:2] for item in items] == [
+        ("a", 1), ("a-b", 1), ("a-b", 2), "a.", ("a/b", 1)]
