@@ -1,4 +1,5 @@
-"""The one hardened XML parser every driver uses: no entities, no network, no DTD."""
+"""The one hardened XML parser every driver uses: no entities, no network, no DTD; and the check and
+the text decoding that let a pattern read a document exactly as that parser would."""
 
 from __future__ import annotations
 
@@ -70,6 +71,12 @@ def is_well_formed(data: bytes) -> bool:
     A document with a DOCTYPE is refused because lxml expands entities for every parser target
     (within libxml2's amplification limits): it is for :func:`parse_xml` and
     :func:`iter_tagged`, which never expand them.
+
+    Args:
+        data: the whole document, as received.
+
+    Returns:
+        True if libxml2, hardened as everywhere here, reads it to its end without a fault.
     """
     try:
         etree.fromstring(data, _checker())
@@ -91,9 +98,16 @@ def _referenced(reference: re.Match[str]) -> str:
 
 def xml_text(raw: str) -> str:
     """Character data as a parser reads it: the five predefined entities and character references
-    decoded, nothing else. Only for text of a document :func:`is_well_formed` accepted (it has no
-    other reference and no character reference to a character XML forbids) and without a raw
-    carriage return (which a parser would turn into a line feed)."""
+    decoded, nothing else.
+
+    Args:
+        raw: text between tags of a document :func:`is_well_formed` accepted (so it holds no other
+            reference, none to a character XML forbids, and no markup), without a raw carriage
+            return (which a parser would turn into a line feed).
+
+    Returns:
+        The text a parser would give (``raw`` itself when it holds no reference).
+    """
     return _REFERENCE.sub(_referenced, raw) if "&" in raw else raw
 
 
