@@ -158,11 +158,15 @@ def _read_plain(page: bytes, driver: Any) -> tuple[list[Entry | str], str | None
     entries: list[Entry | str] = []
     said: dict[str, str] = {}
     at = opening.end()
+    first = _PLAIN_CONTENTS.search(text, at, end)
+    pattern, groups = _PLAIN_CONTENTS, _GROUPS
+    if first is not None and first.end() - first.start() <= _LIKE_LIMIT:
+        pattern, groups = _like(first)
     try:
-        for contents in _PLAIN_CONTENTS.finditer(text, at, end):
+        for contents in pattern.finditer(text, at, end):
             if contents.start() != at and not _read_others(text, at, contents.start(), entries, said, url, driver):
                 return None
-            key, etag, size, modified, storage = contents.group(1, 2, 3, 4, 5)
+            key, etag, size, modified, storage = contents.group(*groups)
             key = key or ""
             if url and ("%" in key or "+" in key):
                 key = unquote_plus(key)
@@ -176,6 +180,41 @@ def _read_plain(page: bytes, driver: Any) -> tuple[list[Entry | str], str | None
         return None
     token = said.get("NextContinuationToken")
     return entries, (token or None) if said.get("IsTruncated") == "true" else None
+
+
+_GROUPS: tuple[int, ...] = (1, 2, 3, 4, 5)
+"""The groups of Key, ETag, Size, LastModified and StorageClass in :data:`_PLAIN_CONTENTS`."""
+
+
+def _like(first: re.Match[str]) -> tuple[re.Pattern[str], tuple[int, ...]]:
+    """A pattern for plain entries written as ``first`` is, and the numbers of its groups of Key, ETag,
+    Size, LastModified and StorageClass (a page writes every entry alike: this reads them at a
+    third of :data:`_PLAIN_CONTENTS`'s cost, with neither repeat nor alternation).
+
+    It is ``first``'s text with each field's text made a group of the same characters as in
+    :data:`_PLAIN_CONTENTS`: whatever it matches, that pattern matches too, with the same groups.
+    An entry written otherwise is left between two matches, where :func:`_read_others` reads it.
+    """
+    text, pattern, at = first.string, [], first.start()
+    present = sorted((first.start(number), first.end(number), number) for number in _GROUPS if first.start(number) >= 0)
+    groups: dict[int, int] = {}
+    for start, end, number in present:
+        pattern += [re.escape(text[at:start]), _LIKE[number]]
+        groups[number], at = len(groups) + 1, end
+    pattern.append(re.escape(text[at:first.end()]))
+    for number in _GROUPS:  # a field this entry has not: a group that never takes part, so None
+        if number not in groups:
+            pattern.append("(?:()(?!))?")
+            groups[number] = len(groups) + 1
+    return re.compile("".join(pattern)), tuple(groups[number] for number in _GROUPS)
+
+
+_LIKE_LIMIT = 4096
+"""Characters of the longest entry :func:`_like` makes a pattern of (compiled once a page, or
+taken from ``re``'s cache when the pages are alike)."""
+
+_LIKE = {1: r"([^<&\r]*)", 2: r'([^<&\r"]*)', 3: r"([0-9]{0,20})", 4: r"([^<&\r]*)", 5: r"([^<&\r]*)"}
+"""The groups of :data:`_PLAIN_CONTENTS`, by number."""
 
 
 def _read_others(

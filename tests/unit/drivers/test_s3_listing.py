@@ -322,3 +322,47 @@ def test_a_page_is_put_into_name_order_when_asked_on_either_path(odd: str) -> No
     items = list(_listing.iter_listing(io.BytesIO(body), sort=True))
     assert [item if isinstance(item, str) else item[:2] for item in items] == [
         ("a", 1), ("a-b", 1), ("a-b", 2), "a.", ("a/b", 1)]
+
+
+def test_entries_written_unlike_the_first_are_read_too() -> None:
+    """The first entry's layout makes the fast pattern; entries laid out otherwise (other order,
+    fields missing or added, other quotes, whitespace) are read between its matches."""
+    body = page(seaweed("a") + "<Contents><Key>b</Key></Contents>" + aws("c", 3) + seaweed("d", 4)
+                + "<Contents><Size>5</Size><Key>e</Key><ETag>x</ETag></Contents>"
+                + seaweed("f").replace("&#34;", "&quot;") + "<Contents><Key>g&amp;</Key></Contents>" + seaweed("h"))
+    assert by_pattern(body)
+    _, items, _ = both(body)
+    assert [item[:3] for item in items if not isinstance(item, str)] == [
+        ("a", 1, "9dd4e461268c8034f5c8564e155c67a6"), ("b", 0, ""), ("c", 3, "9dd4e461268c8034f5c8564e155c67a6"),
+        ("d", 4, "9dd4e461268c8034f5c8564e155c67a6"), ("e", 5, "x"), ("f", 1, "9dd4e461268c8034f5c8564e155c67a6"),
+        ("g&", 0, ""), ("h", 1, "9dd4e461268c8034f5c8564e155c67a6")]
+
+
+def test_a_first_entry_too_long_to_copy_is_read_by_the_general_pattern() -> None:
+    long = "<Contents><Key>a</Key>" + "<Owner><ID>x</ID></Owner>" * (_listing._LIKE_LIMIT // 20) + "</Contents>"
+    body = page(long + seaweed("b"))
+    assert by_pattern(body)
+    assert [item[0] for item in both(body)[1]] == ["a", "b"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(_children(odd=False), st.data())
+def test_what_the_first_entrys_pattern_reads_the_general_one_reads_alike(children: str, data: st.DataObject) -> None:
+    """Another entry laid out as the first, with other field texts, reads the same through the first's
+    pattern as through the general one, whenever the first's pattern takes it."""
+    first = f"<Contents>{children}</Contents>"
+    found = _listing._PLAIN_CONTENTS.fullmatch(first)
+    if found is None:  # the entry holds references or a repeated field: not a plain one
+        return
+    pattern, groups = _listing._like(found)
+    spans = sorted((found.start(n), found.end(n)) for n in range(1, 6) if found.start(n) >= 0)
+    other, at = "", 0
+    for start, end in spans:
+        text = data.draw(st.sampled_from(["", "7", "a b", "é😀", '"', "x&amp;", "123456789012345678901", "\r"]))
+        other, at = other + first[at:start] + text, end
+    other += first[at:]
+    like = pattern.fullmatch(other)
+    if like is not None:  # the first's pattern takes less than the general one (which reads the rest)
+        plain = _listing._PLAIN_CONTENTS.fullmatch(other)
+        assert plain is not None
+        assert [g or "" for g in like.group(*groups)] == [g or "" for g in plain.group(1, 2, 3, 4, 5)]
