@@ -1,4 +1,5 @@
-"""The one hardened XML parser every driver uses: no entities, no network, no DTD."""
+"""The one hardened XML parser every driver uses: no entities, no network, no DTD; and the check and
+the text decoding that let a pattern read a document exactly as that parser would."""
 
 from __future__ import annotations
 
@@ -34,6 +35,80 @@ def parse_xml(data: bytes, driver: Any = None) -> etree._Element:
         return etree.fromstring(data, _parser())
     except (etree.XMLSyntaxError, ValueError) as error:
         raise MalformedResponseError(f"the service sent malformed XML: {error}", driver) from None
+
+
+class _Refused(Exception):
+    """A document :func:`is_well_formed` will not read (it declares a document type)."""
+
+
+class _Nothing:
+    """A parser target that takes no event but the document type declaration, which it refuses:
+    libxml2 then checks the document and builds nothing (no tree, no Python call per element)."""
+
+    def doctype(self, name: str, public_id: str | None, system_id: str | None) -> None:
+        raise _Refused(name)
+
+    def close(self) -> None:
+        return None
+
+
+def _checker() -> etree.XMLParser:
+    """A checking parser per thread (lxml parsers must not be shared between threads)."""
+    checker = getattr(_local, "checker", None)
+    if checker is None:
+        # lxml-stubs want every event method of a target, which lxml documents as optional (and leaving
+        # them out is the point: libxml2 then makes no call into Python)
+        checker = _local.checker = etree.XMLParser(target=_Nothing(), **_HARDENED)  # type: ignore[arg-type]
+    return checker
+
+
+def is_well_formed(data: bytes) -> bool:
+    """True if ``data`` is one well-formed XML document with no document type declaration, found
+    without building anything from it: libxml2 reads it in C, with no Python object per element.
+
+    What a pattern then reads from the document is what a parser would read, provided the
+    pattern matches the document's whole text (see :mod:`storagekit.drivers.s3._listing`).
+    A document with a DOCTYPE is refused because lxml expands entities for every parser target
+    (within libxml2's amplification limits): it is for :func:`parse_xml` and
+    :func:`iter_tagged`, which never expand them.
+
+    Args:
+        data: the whole document, as received.
+
+    Returns:
+        True if libxml2, hardened as everywhere here, reads it to its end without a fault.
+    """
+    try:
+        etree.fromstring(data, _checker())
+    except (etree.XMLSyntaxError, ValueError, _Refused):
+        return False
+    return True
+
+
+_REFERENCE = re.compile(r"&(?:#x([0-9a-fA-F]+)|#([0-9]+)|(amp|lt|gt|quot|apos));")
+_PREDEFINED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
+
+
+def _referenced(reference: re.Match[str]) -> str:
+    hexadecimal, decimal, name = reference.groups()
+    if name:
+        return _PREDEFINED[name]
+    return chr(int(hexadecimal, 16) if hexadecimal else int(decimal))
+
+
+def xml_text(raw: str) -> str:
+    """Character data as a parser reads it: the five predefined entities and character references
+    decoded, nothing else.
+
+    Args:
+        raw: text between tags of a document :func:`is_well_formed` accepted (so it holds no other
+            reference, none to a character XML forbids, and no markup), without a raw carriage
+            return (which a parser would turn into a line feed).
+
+    Returns:
+        The text a parser would give (``raw`` itself when it holds no reference).
+    """
+    return _REFERENCE.sub(_referenced, raw) if "&" in raw else raw
 
 
 class Readable(Protocol):

@@ -6,10 +6,12 @@ from __future__ import annotations
 import io
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lxml import etree
 
 from storagekit.types import MalformedResponseError
-from storagekit.xmlparser import ROOT_WITHIN, iter_tagged, peek_text
+from storagekit.xmlparser import ROOT_WITHIN, is_well_formed, iter_tagged, peek_text, xml_text
 
 DOCUMENT = (b"<r><a>1</a><b><c>2</c><c>3</c></b><a>4</a></r>")
 
@@ -98,3 +100,62 @@ def test_a_peek_finds_an_element_at_either_end_and_rewinds(body: bytes) -> None:
 def test_a_peek_finds_nothing_in_the_middle_or_in_a_small_document_without_it() -> None:
     assert peek_text(io.BytesIO(b"<r>" + b"<x>y</x>" * 2000 + b"<T>t</T>" + b"<x>y</x>" * 2000 + b"</r>"), "T") is None
     assert peek_text(io.BytesIO(b"<r><x>y</x></r>"), "T") is None
+
+
+# ------------------------------------------------------------------ the check and the text of a pattern reader
+
+
+@pytest.mark.parametrize(("body", "good"), [
+    (b"<r><a>x</a></r>", True),
+    (b'<?xml version="1.0"?><r/><!-- after -->', True),
+    (b"<r><a>&amp;&#x41;</a></r>", True),
+    (b"<r><a>x</b></r>", False),
+    (b"<r><a>x</a>", False),
+    (b"<r>&x;</r>", False),
+    (b"<r>\x01</r>", False),
+    (b"<r>&#xD800;</r>", False),
+    (b"<r>]]></r>", False),
+    (b"<r>\xff</r>", False),
+    (b"", False),
+    (b"<r/><r/>", False),
+    (b'<!DOCTYPE r SYSTEM "file:///etc/hostname"><r/>', False),
+    (b'<!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/hostname">]><r>&x;</r>', False),
+])
+def test_the_check_takes_well_formed_documents_without_a_doctype(body: bytes, good: bool) -> None:
+    assert is_well_formed(body) is good
+    assert is_well_formed(b"<r/>"), "a refusal leaves the thread's parser usable"
+
+
+def test_the_check_refuses_a_billion_laughs_before_expanding_it() -> None:
+    laughs = "".join(f'<!ENTITY l{n} "{f"&l{n - 1};" * 10}">' for n in range(1, 10))
+    body = f'<!DOCTYPE r [<!ENTITY l0 "ha">{laughs}]><r>&l9;</r>'.encode()
+    assert not is_well_formed(body)
+
+
+_CHARACTERS = st.characters(blacklist_categories=["Cs"], blacklist_characters="\r\x00").filter(
+    lambda c: c in "\t\n" or (c >= " " and c not in "\ufffe\uffff"))
+
+
+@st.composite
+def _written(draw: st.DrawFn) -> tuple[str, str]:
+    """Text, and that text written in XML with each character as itself or as some reference."""
+    text = draw(st.text(_CHARACTERS, max_size=12))
+    named = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;"}
+    written = []
+    for char in text:
+        forms = [f"&#{ord(char)};", f"&#x{ord(char):x};", f"&#x{ord(char):X};", f"&#000{ord(char)};"]
+        if char in named:
+            forms.append(named[char])
+        if char not in "&<":
+            forms.append(char)
+        written.append(draw(st.sampled_from(forms)))
+    return text, "".join(written)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_written())
+def test_text_is_decoded_as_libxml2_decodes_it(case: tuple[str, str]) -> None:
+    text, written = case
+    document = f"<a>{written}</a>".encode()
+    assert is_well_formed(document)
+    assert xml_text(written) == (etree.fromstring(document).text or "") == text

@@ -6,29 +6,15 @@ response's own namespace (S3 uses one, some compatible servers none).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, NamedTuple
-from urllib.parse import unquote_plus
+from typing import Any
 
 from lxml import etree
 
-from ... import fields
-from ...xmlparser import Readable, iter_tagged, parse_xml
+from ...xmlparser import parse_xml
 
 S3_NS = "http://s3.amazonaws.com/doc/2006-03-01/"
-
-
-class Entry(NamedTuple):
-    """One ``<Contents>`` of a listing (a tuple: a page makes a thousand of them)."""
-
-    key: str
-    size: int
-    etag: str
-    last_modified: str
-    storage_class: str
-
-
 
 
 def parse(data: bytes, driver: Any = None) -> tuple[etree._Element, str]:
@@ -41,87 +27,6 @@ def parse(data: bytes, driver: Any = None) -> tuple[etree._Element, str]:
 def is_error(root: etree._Element) -> bool:
     """True for an ``<Error>`` document (S3 can send one with a 200 status)."""
     return etree.QName(root).localname == "Error"
-
-
-_LISTING_TAGS = ("{*}Contents", "{*}CommonPrefixes", "{*}EncodingType", "{*}IsTruncated", "{*}NextContinuationToken")
-"""The children of ``<ListBucketResult>`` a listing reads (in any namespace or none)."""
-
-
-def iter_listing(source: Readable, driver: Any = None) -> Generator[Entry | str, None, str | None]:
-    """A ListObjectsV2 page parsed as it arrives: yield each ``<Contents>`` (an :class:`Entry`) and
-    common prefix (a ``str``) in document order; return the next continuation token.
-
-    Keys are URL-decoded when the answer says ``<EncodingType>url``. Entries that come before
-    that element (or before the end, if the service never sends it) are held until it is
-    known: AWS sends it first, so AWS pages stream in bounded memory. An entry's fields are
-    read in the element's own namespace (S3 uses one, some compatible servers none), the
-    first of a name winning as with ``findtext``.
-
-    Raises:
-        MalformedResponseError: the XML is malformed or an entry's ``<Size>`` is not a byte count.
-    """
-    decode: Callable[[str], str] | None = None
-    held: list[Entry | str] = []
-    truncated, token = False, None
-    names = _Names("")
-    for element in iter_tagged(source, "{*}ListBucketResult", _LISTING_TAGS, driver):
-        tag = element.tag
-        if tag == names.contents:  # most of a page: its namespace is known already
-            name = "Contents"
-        else:
-            ns, name = (tag[: tag.index("}") + 1], tag[tag.index("}") + 1:]) if tag[0] == "{" else ("", tag)
-            if names.ns != ns:
-                names = _Names(ns)
-        entry: Entry | str
-        if name == "Contents":
-            texts = {child.tag: child.text for child in reversed(element)}  # reversed: the first one wins
-            key = texts.get(names.key) or ""
-            entry = Entry(
-                key,
-                fields.size(texts.get(names.size) or "0", "<Size>", driver, object_name=key),
-                (texts.get(names.etag) or "").strip('"'),
-                texts.get(names.last_modified) or "",
-                texts.get(names.storage_class) or "STANDARD",
-            )
-        elif name == "CommonPrefixes":
-            entry = element.findtext(names.prefix) or ""
-        else:
-            if name == "EncodingType":
-                decode = _unquote if element.text == "url" else str
-                yield from (_decoded(item, decode) for item in held)
-                held.clear()
-            elif name == "IsTruncated":
-                truncated = element.text == "true"
-            elif name == "NextContinuationToken":
-                token = element.text
-            continue
-        if decode is None:
-            held.append(entry)
-        else:
-            yield _decoded(entry, decode)
-    yield from (_decoded(item, decode or str) for item in held)
-    return (token or None) if truncated else None
-
-
-class _Names:
-    """The tags of a ``<Contents>``'s fields in one namespace (``{uri}`` or empty), built once a page."""
-
-    def __init__(self, ns: str) -> None:
-        self.ns, self.contents = ns, f"{ns}Contents"
-        self.key, self.size, self.etag = f"{ns}Key", f"{ns}Size", f"{ns}ETag"
-        self.last_modified, self.storage_class, self.prefix = f"{ns}LastModified", f"{ns}StorageClass", f"{ns}Prefix"
-
-
-def _decoded(entry: Entry | str, decode: Callable[[str], str]) -> Entry | str:
-    if isinstance(entry, str):
-        return decode(entry)
-    key = decode(entry.key)
-    return entry if key == entry.key else entry._replace(key=key)
-
-
-def _unquote(text: str) -> str:
-    """A key of a url-encoded listing, decoded (most keys have nothing to decode)."""
-    return unquote_plus(text) if "%" in text or "+" in text else text
 
 
 def parse_buckets(data: bytes, driver: Any = None) -> tuple[list[tuple[str, str]], str | None]:

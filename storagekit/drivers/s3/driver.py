@@ -43,7 +43,7 @@ from ...types import (
     StorageKitError,
 )
 from ...xmlparser import peek_text
-from . import _auth, _xml
+from . import _auth, _listing, _xml
 from ._credentials import Credentials, resolve
 from ._errors import WrongRegionError, error_fields, error_from_fields, parse_error
 from .presets import PRESETS, S3Preset
@@ -497,7 +497,7 @@ class S3StorageDriver(PresetDriver, StorageDriver):
 
     def _list_page(
         self, container: Container, prefix: str, delimiter: str | None, token: str | None
-    ) -> StreamedPage[_xml.Entry]:
+    ) -> StreamedPage[_listing.Entry]:
         params = {"list-type": "2", "encoding-type": "url", "max-keys": str(self.list_page_size)}
         if prefix:
             params["prefix"] = prefix
@@ -507,13 +507,14 @@ class S3StorageDriver(PresetDriver, StorageDriver):
             params["continuation-token"] = token
         response = self._request("GET", container.name, query=_query(params), stream=True)
 
-        def listed(entry: _xml.Entry) -> Object:
-            extra = {"etag": entry.etag, "last_modified": entry.last_modified, "storage_class": entry.storage_class}
-            return Object(entry.key, entry.size, entry.etag, extra, {}, container, self)
+        def listed(entry: _listing.Entry) -> Object:
+            key, size, etag, modified, storage = entry
+            return Object(key, size, etag, {"etag": etag, "last_modified": modified, "storage_class": storage}, {},
+                          container, self)
 
         with closing(response):
             body = fields.spool(Body(response, driver=self, container_name=container.name))
-        return StreamedPage(_xml.iter_listing(body, self), listed, body.close, in_order=self.preset.lists_in_order,
+        return StreamedPage(_listing.iter_listing(body, self, sort=not self.preset.lists_in_order), listed, body.close,
                             next_token=peek_text(body, "NextContinuationToken"), ahead=True)
 
     def _head_object(self, container: Container, name: str) -> Object:
