@@ -646,7 +646,7 @@ class HTTPConnection(http.client.HTTPConnection):
         spares a system call and a TCP segment each way, which is most of what a small PUT costs
         the kernel; larger or streamed bodies are sent by ``http.client`` after the head, in blocks.
         """
-        if not isinstance(headers, CaseInsensitiveDict):
+        if type(headers) is not CaseInsensitiveDict and not isinstance(headers, CaseInsensitiveDict):
             headers = CaseInsensitiveDict(headers)
         if "host" in headers:
             self._start(method)
