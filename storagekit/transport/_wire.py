@@ -189,11 +189,10 @@ def _fields(text: str, start: int, count: int) -> tuple[CaseInsensitiveDict[str]
     return fields, [value for name, value in pairs if name.lower() == "content-length"]
 
 
-_FIELD_LINE = re.compile(r"^([!#$%&'*+\-.^_`|~0-9A-Za-z]+):[ \t]*((?:[^\r\n]*[^\r\n \t])?)[ \t]*\r?\n",
-                         re.MULTILINE)
-"""One ``name: value`` line (the name a token), the value trimmed: at a line's start only, so a head
-whose every line is one has as many matches as lines. (The value is taken greedily up to its last
-character that is not blank, which backtracks a character or two, not one per character.)"""
+_FIELD_LINE = re.compile(r"^([!#$%&'*+\-.^_`|~0-9A-Za-z]+):[ \t]*([^\r\n]*)(?<![ \t])\r?\n", re.MULTILINE)
+"""One ``name: value`` line (the name a token, the value without blanks around it): at a line's start
+only, so a head whose every line is one has as many matches as lines. A value that ends in blanks
+(rare) matches no line, so :func:`_read_lines` trims it."""
 
 
 def _read_lines(lines: list[str]) -> tuple[CaseInsensitiveDict[str], list[str]]:
