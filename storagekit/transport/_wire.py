@@ -430,7 +430,7 @@ class HTTPResponse:
         fp = self._fp
         self._fp = None
         self.complete = True
-        if fp is None or self.will_close:
+        if fp is None:
             return
         if _buffered(fp) or fp.raw.waiting():  # type: ignore[attr-defined]
             with contextlib.suppress(OSError):  # a reset: the connection will not be reused either
