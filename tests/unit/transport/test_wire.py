@@ -330,6 +330,6 @@ def test_no_body_is_read_for_a_head_a_204_or_a_304_whatever_their_framing_says(s
 
 
 def test_bytes_past_the_content_length_are_malformed_even_when_the_connection_closes() -> None:
-    with hostile(answer(b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok and then some")) as server:
-        with pytest.raises(MalformedResponseError, match="more bytes than the body"):
-            once().request("GET", server.url + "/k")
+    closing = b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok and then some"
+    with hostile(answer(closing)) as server, pytest.raises(MalformedResponseError, match="more bytes than the body"):
+        once().request("GET", server.url + "/k")
