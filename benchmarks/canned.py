@@ -154,8 +154,9 @@ def _run_child(tree: Path, canned: Path, count: int, verbs: list[str],
                wrap: list[str] | None = None) -> dict[str, float]:
     argv = [*(wrap or []), sys.executable, str(Path(__file__).resolve()), "--child", str(canned), "--count",
             str(count), "--verbs", ",".join(verbs)]
-    done = subprocess.run(argv, env={**os.environ, "PYTHONPATH": str(tree)}, cwd=tree, capture_output=True,
-                          text=True, check=True)
+    # one hash seed: string hashing changes dict probing, which moves instruction counts by ~1%
+    env = {**os.environ, "PYTHONPATH": str(tree), "PYTHONHASHSEED": "0"}
+    done = subprocess.run(argv, env=env, cwd=tree, capture_output=True, text=True, check=True)
     return dict(json.loads(done.stdout.strip().splitlines()[-1]))
 
 

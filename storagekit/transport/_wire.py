@@ -649,29 +649,30 @@ class HTTPConnection(http.client.HTTPConnection):
             headers = CaseInsensitiveDict(headers)
         if "host" in headers:
             self._start(method)
-            lines = [f"{method} {url or '/'} HTTP/1.1".encode("latin-1")]
+            lines = [f"{method} {url or '/'} HTTP/1.1"]
             if "accept-encoding" not in headers:
-                lines.append(b"Accept-Encoding: identity")
+                lines.append("Accept-Encoding: identity")
         else:
             self.putrequest(method, url, skip_accept_encoding="accept-encoding" in headers)
-            lines = getattr(self, "_buffer")  # noqa: B009 - http.client's head being built
+            # http.client's head as it built it (bytes), to go on as text: encoded once, whole
+            lines = [line.decode("latin-1") for line in getattr(self, "_buffer")]  # noqa: B009
         if "content-length" in headers:
             encode_chunked = False
         elif "transfer-encoding" not in headers:
             length = self._get_content_length(body, method)  # type: ignore[attr-defined]
             encode_chunked = length is None and body is not None
             if encode_chunked:
-                lines.append(b"Transfer-Encoding: chunked")
+                lines.append("Transfer-Encoding: chunked")
             elif length is not None:
-                lines.append(b"Content-Length: %d" % length)
-        lines.extend([f"{name}: {value}".encode("latin-1") for name, value in headers.items()])
+                lines.append(f"Content-Length: {length:d}")
+        lines.extend([f"{name}: {value}" for name, value in headers.items()])
         if isinstance(body, str):
             body = body.encode("latin-1")
         if body is None or (isinstance(body, (bytes, bytearray, memoryview)) and len(body) <= _ONE_WRITE
                             and not encode_chunked):
-            lines.extend((b"", b""))
-            head = b"\r\n".join(lines)
-            del lines[:]
+            lines.extend(("", ""))
+            head = "\r\n".join(lines).encode("latin-1")
+            self._buffer = []
             self._HTTPConnection__state = http.client._CS_REQ_SENT  # type: ignore[attr-defined]  # as endheaders()
             sock = self.sock
             if sock is None:
@@ -682,7 +683,7 @@ class HTTPConnection(http.client.HTTPConnection):
             except TimeoutError:
                 raise self.timing.timed_out() from None
         else:
-            self._buffer = lines
+            self._buffer = [line.encode("latin-1") for line in lines]
             self._HTTPConnection__state = http.client._CS_REQ_STARTED  # type: ignore[attr-defined]
             self.endheaders(body, encode_chunked=encode_chunked)
 
