@@ -6,9 +6,11 @@ request costs ~0.9 ms of client CPU through ``requests.Session``, ~0.4 ms throug
 what the bigger clients add (no cookies, redirects, content decoding or form encoding), so
 this package keeps only what it does need: a pool per host, connect and read timeouts and a
 deadline per request, verified TLS, proxies from the environment, streamed bodies and
-``readinto`` for downloads. It is written against hostile servers: each pitfall
-``http.client`` leaves open is closed in ``_wire`` (1xx, trickling, framing, tunnels),
-``_pool`` (stale connections, fork, more than 1024 file descriptors), ``_tls`` and ``_proxy``.
+``readinto`` for downloads. Requests go out through ``http.client``'s connection; responses
+are read and framed by ``_wire``'s own reader (``http.client``'s cost more CPU than the rest of
+a small request). It is written against hostile servers: each pitfall ``http.client`` leaves
+open is closed in ``_wire`` (1xx, trickling, framing, tunnels), ``_pool`` (stale connections,
+fork, more than 1024 file descriptors), ``_tls`` and ``_proxy``.
 
 What it raises: ``TransportError`` (an ``OSError`` or ``http.client.HTTPException``: a
 connection that failed, broke or timed out, which a caller may retry), and storagekit's
