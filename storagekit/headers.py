@@ -46,10 +46,11 @@ class CaseInsensitiveDict(MutableMapping[str, _V]):
         headers are built from two or three of these.
         """
         store = self._store
-        if isinstance(data, CaseInsensitiveDict):
+        kind = type(data)  # a dict or one of these, mostly: told apart without ABCMeta's isinstance (a Python call)
+        if kind is CaseInsensitiveDict or (kind is not dict and isinstance(data, CaseInsensitiveDict)):
             store.update(data._store)
         else:
-            for name, value in data.items() if isinstance(data, Mapping) else data:
+            for name, value in data.items() if kind is dict or isinstance(data, Mapping) else data:
                 store[name.lower()] = (name, value)
         for name, value in kwargs.items():
             store[name.lower()] = (name, value)
@@ -76,7 +77,7 @@ class CaseInsensitiveDict(MutableMapping[str, _V]):
         del self._store[key.lower()]
 
     def __iter__(self) -> Iterator[str]:
-        return (name for name, _ in self._store.values())
+        return iter([name for name, _ in self._store.values()])  # a list: cheaper than a generator for a few
 
     def __len__(self) -> int:
         return len(self._store)
@@ -84,9 +85,9 @@ class CaseInsensitiveDict(MutableMapping[str, _V]):
     def __contains__(self, key: object) -> bool:
         return isinstance(key, str) and key.lower() in self._store
 
-    def lower_items(self) -> Iterator[tuple[str, _V]]:
+    def lower_items(self) -> list[tuple[str, _V]]:
         """(lowercased name, value) pairs, without a lookup per item (what signers need)."""
-        return ((lower, entry[1]) for lower, entry in self._store.items())
+        return [(lower, entry[1]) for lower, entry in self._store.items()]
 
     def copy(self) -> CaseInsensitiveDict[_V]:
         return CaseInsensitiveDict(self)

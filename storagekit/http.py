@@ -448,15 +448,17 @@ def range_header(start: int, end: int | None) -> str:
 # ---------------------------------------------------------------------- the connection
 
 
+_IN_MEMORY = (bytes, bytearray, memoryview, str)
+"""Bodies held in memory: sent again as they are."""
+
+
 class _Replayable:
-    """A request body with a way back to its start, or None when it cannot be re-sent."""
+    """A request body that is not in memory, with a way back to its start (if it has one)."""
 
     def __init__(self, data: Any) -> None:
         self.data = data
         self.position: int | None = None
-        if data is None or isinstance(data, (bytes, bytearray, memoryview, str)):
-            self.replayable = True
-        elif hasattr(data, "seek") and hasattr(data, "tell"):
+        if hasattr(data, "seek") and hasattr(data, "tell"):
             self.position = data.tell()
             self.replayable = True
         else:
@@ -629,14 +631,16 @@ class Connection:
         the attempts count in that operation's stall.
         """
         url = with_params(url, params)
-        body = _Replayable(data)
-        may_retry = (method in IDEMPOTENT_METHODS if idempotent is None else idempotent) and body.replayable
-        stall = _LazyStall(self)  # made at the first failure: most requests never need one
+        # a body in memory is sent again as it is; anything else is wound back (or made afresh)
+        body = None if data is None or isinstance(data, _IN_MEMORY) else _Replayable(data)
+        may_retry = (method in IDEMPOTENT_METHODS if idempotent is None else idempotent) and (
+            body is None or body.replayable)
+        stall: Stall | None = None  # found at the first failure: most requests never need one
         sign = auth or self.auth
         attempt = 0
         while True:
             attempt += 1
-            request = self._prepare(method, url, headers, body.body())
+            request = self._prepare(method, url, headers, data if body is None else body.body())
             if sign is not None:
                 request = sign(request)
             event = self._before(request, attempt)
@@ -650,13 +654,13 @@ class Connection:
                     f"{method} {redact(url)} failed: {failure}", self.driver, container_name=container_name,
                     object_name=object_name, retryable=True,
                 )
-                if may_retry and stall.again(error):
+                if may_retry and (stall := stall or self._stall()).again(error):
                     continue
                 raise error from None
             except StorageKitError as exc:  # the transport's own typed errors (TLS, framing, limits)
                 self._after(event, started, None, None, type(exc).__name__)
                 _add_context(exc, self.driver, container_name, object_name)
-                if may_retry and stall.again(exc):
+                if may_retry and (stall := stall or self._stall()).again(exc):
                     continue
                 raise
             status = response.status_code
@@ -665,9 +669,14 @@ class Connection:
                 return response
             error = self.error_parser(response, RequestContext(method, url, self.driver, container_name, object_name))
             response.close()
-            if may_retry and stall.again(error, parse_retry_after(response.headers.get("Retry-After"))):
+            if may_retry and (stall := stall or self._stall()).again(
+                    error, parse_retry_after(response.headers.get("Retry-After"))):
                 continue
             raise error
+
+    def _stall(self) -> Stall:
+        """The stall a request's failures count in: the current operation's, else one of its own."""
+        return Stall.current() or self.stall()
 
     def _prepare(self, method: str, url: str, headers: Mapping[str, str] | None, body: Any) -> Request:
         """The request as it goes on the wire: defaults, ``Host`` and ``Content-Length`` set, so
@@ -711,22 +720,6 @@ class Connection:
             hook(outcome)
         retry = f" (attempt {event.attempt})" if event.attempt > 1 else ""
         log.debug("%s %s -> %s in %.1f ms%s", event.method, event.url, status or error, elapsed * 1000, retry)
-
-
-class _LazyStall:
-    """The stall a request's failures count in (the current operation's, else its own), found at
-    the first failure."""
-
-    __slots__ = ("_connection", "_stall")
-
-    def __init__(self, connection: Connection) -> None:
-        self._connection = connection
-        self._stall: Stall | None = None
-
-    def again(self, error: StorageKitError, retry_after: float | None = None) -> bool:
-        if self._stall is None:
-            self._stall = Stall.current() or self._connection.stall()
-        return self._stall.again(error, retry_after)
 
 
 class Body:

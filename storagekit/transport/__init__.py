@@ -6,9 +6,11 @@ request costs ~0.9 ms of client CPU through ``requests.Session``, ~0.4 ms throug
 what the bigger clients add (no cookies, redirects, content decoding or form encoding), so
 this package keeps only what it does need: a pool per host, connect and read timeouts and a
 deadline per request, verified TLS, proxies from the environment, streamed bodies and
-``readinto`` for downloads. It is written against hostile servers: each pitfall
-``http.client`` leaves open is closed in ``_wire`` (1xx, trickling, framing, tunnels),
-``_pool`` (stale connections, fork, more than 1024 file descriptors), ``_tls`` and ``_proxy``.
+``readinto`` for downloads. Requests go out through ``http.client``'s connection; responses
+are read and framed by ``_wire``'s own reader (``http.client``'s cost more CPU than the rest of
+a small request). It is written against hostile servers: each pitfall ``http.client`` leaves
+open is closed in ``_wire`` (1xx, trickling, framing, tunnels), ``_pool`` (stale connections,
+fork, more than 1024 file descriptors), ``_tls`` and ``_proxy``.
 
 What it raises: ``TransportError`` (an ``OSError`` or ``http.client.HTTPException``: a
 connection that failed, broke or timed out, which a caller may retry), and storagekit's
@@ -36,7 +38,7 @@ import ssl
 import threading
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import Any, cast
+from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from ..headers import CaseInsensitiveDict
@@ -287,7 +289,7 @@ class Transport:
                     conn.connect()
                 conn.request(request.method, target, body=body, headers=headers, encode_chunked=chunked)
                 conn.timing.await_headers()
-                raw = cast(HTTPResponse, conn.getresponse())
+                raw = conn.getresponse()
                 conn.timing.read_body()
                 break
             except _STALE as error:
@@ -299,7 +301,8 @@ class Transport:
             except BaseException:
                 conn.close()
                 raise
-        response = Response(request, raw.status, raw.fields, raw, _finisher(pool, conn, raw), raw.reason)
+        response = Response(request, raw.status, raw.fields, raw, functools.partial(_finish, pool, conn, raw),
+                            raw.reason)
         if not stream:
             response.content  # noqa: B018 - read now, so the connection goes back to the pool
         return response
@@ -349,21 +352,14 @@ class Transport:
             pool.forget()
 
 
-def _finisher(pool: Pool[HTTPConnection], conn: HTTPConnection, raw: http.client.HTTPResponse) -> Callable[[], None]:
-    """What ends a response: its connection back to the pool if the body was read to its end
-    and nothing followed it, else the connection closed."""
-
-    def finish() -> None:
-        if not raw.isclosed() and raw.length == 0:
-            raw.read()  # an empty body (HEAD, 204, 304): reading it ends the response
-        complete = raw.isclosed() and not raw.will_close and not raw.length
-        if complete and not (isinstance(raw, HTTPResponse) and raw.excess):
-            pool.put(conn)
-        else:
-            raw.close()
-            conn.close()
-
-    return finish
+def _finish(pool: Pool[HTTPConnection], conn: HTTPConnection, raw: HTTPResponse) -> None:
+    """End a response: its connection back to the pool if the body was read to its end, nothing
+    followed it and the connection stays open, else the connection closed."""
+    if raw.complete and not raw.will_close and not raw.excess:
+        pool.put(conn)
+    else:
+        raw.close()
+        conn.close()
 
 
 def _host_port(netloc: str, default_port: int) -> tuple[str, int]:

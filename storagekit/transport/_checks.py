@@ -39,9 +39,11 @@ def check_request(method: str, url: str, headers: Mapping[str, str]) -> None:
     """
     if not _TOKEN.fullmatch(method):
         raise InvalidOptionError("the HTTP method is not a token (a control character or a space?)")
-    check_text(url, f"the URL of this {method} request")
+    if _CONTROL_OR_SPACE.search(url):
+        check_text(url, f"the URL of this {method} request")
     values = "".join(map(str, headers.values()))
-    if _TOKEN.fullmatch("".join(headers) or "-") and values.isascii() and not _CONTROL.search(values):
+    # printable ASCII has no control character (nor a tab, which is allowed: the loop below judges it)
+    if _TOKEN.fullmatch("".join(headers) or "-") and values.isascii() and values.isprintable():
         return  # the common case, checked at once; else find the header to name
     for name, value in headers.items():
         if not _TOKEN.fullmatch(name):

@@ -136,16 +136,24 @@ def authorization(
     ``service`` is the signing name (``s3``, or ``sts`` for the credential calls).
     """
     canonical, signed = canonical_request(method, path, query, headers, payload_hash)
-    key = _signing_key(credentials.secret_key.reveal(), amz_date[:8], region, service)
+    key = _keyed(_signing_key(credentials.secret_key.reveal(), amz_date[:8], region, service))
     return _signed(canonical, signed, amz_date, f"{credentials.access_key}/", f"/{region}/{service}/aws4_request", key)
 
 
-def _signed(canonical: str, signed: str, amz_date: str, credential: str, scope_tail: str, key: bytes) -> str:
+def _keyed(key: bytes) -> hmac.HMAC:
+    """An HMAC-SHA256 keyed with a day's signing key, copied for each signature (a copy costs
+    less than keying a new one: no digest to look up, no key to hash in)."""
+    return hmac.new(key, digestmod=hashlib.sha256)
+
+
+def _signed(canonical: str, signed: str, amz_date: str, credential: str, scope_tail: str, key: hmac.HMAC) -> str:
     """The ``Authorization`` value for a canonical request: ``credential`` is the access key id and
-    a slash, ``scope_tail`` the scope after its date, ``key`` that day's signing key."""
+    a slash, ``scope_tail`` the scope after its date, ``key`` that day's signing key (:func:`_keyed`)."""
     scope = f"{amz_date[:8]}{scope_tail}"
     to_sign = f"{ALGORITHM}\n{amz_date}\n{scope}\n{_SHA256(canonical.encode()).hexdigest()}"
-    signature = hmac.digest(key, to_sign.encode(), "sha256").hex()
+    mac = key.copy()
+    mac.update(to_sign.encode())
+    signature = mac.hexdigest()
     # ", " between the parts, as AWS's SDKs send it (the published examples show "," alone: both are accepted)
     return f"{ALGORITHM} Credential={credential}{scope}, SignedHeaders={signed}, Signature={signature}"
 
@@ -202,7 +210,7 @@ class SigV4Auth:
         self.service = service
         self._credential = f"{credentials.access_key}/"
         self._scope_tail = f"/{region}/{service}/aws4_request"
-        self._day_key: tuple[str, bytes] = ("", b"")
+        self._day_key: tuple[str, hmac.HMAC | None] = ("", None)
         """(YYYYMMDD, that day's signing key): one tuple, so threads never see a day with another's key."""
 
     def __repr__(self) -> str:
@@ -237,9 +245,9 @@ class SigV4Auth:
                     values[lower] = _trimmed(value)
             canonical, names = _canonical(request.method, path, query or "", values, content_hash)
         day, key = self._day_key
-        if day != stamp[:8]:
+        if day != stamp[:8] or key is None:
             day = stamp[:8]
-            key = _signing_key(self.credentials.secret_key.reveal(), day, self.region, self.service)
+            key = _keyed(_signing_key(self.credentials.secret_key.reveal(), day, self.region, self.service))
             self._day_key = (day, key)
         headers["Authorization"] = _signed(canonical, names, stamp, self._credential, self._scope_tail, key)
         return request

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 
 import pytest
 
@@ -237,3 +238,98 @@ def test_bodies_read_whole_through_each_connection_and_closing_leaves_no_descrip
         transport.close()
     assert _open_descriptors() <= before
     assert server.connections == (1 if connection == b"keep-alive" else 10)
+
+
+def test_a_head_ended_by_a_bare_lf_empty_line_frames_its_body_there() -> None:
+    # the body itself holds CRLF CRLF: the head must end at the first empty line, not at that
+    head = b"HTTP/1.1 200 OK\r\nContent-Length: 6\n\nab\r\n\r\n"
+    with hostile(answer(head)) as server:
+        conn = once()
+        assert [conn.request("GET", server.url + "/k").content for _ in range(2)] == [b"ab\r\n\r\n"] * 2
+    assert server.connections == 1
+
+
+def test_a_head_that_comes_in_pieces_is_read_as_one_that_comes_whole() -> None:
+    head = b"HTTP/1.1 200 OK\r\nX-Folded: first\r\n second\r\nContent-Length: 2\r\n\r\nok"
+
+    def in_pieces(peer: Peer) -> None:
+        while peer.read_request():
+            for piece in (head[:5], head[5:30], head[30:]):
+                peer.send(piece)
+                time.sleep(0.02)
+
+    answers = []
+    for script in (answer(head), in_pieces):
+        with hostile(script) as server:
+            conn = once()
+            answers.extend((response.headers["x-folded"], response.content)
+                           for response in (conn.request("GET", server.url + "/k") for _ in range(2)))
+    assert answers == [("first second", b"ok")] * 4
+
+
+def test_a_chunked_body_streams_across_chunks_and_the_connection_is_kept() -> None:
+    body = os.urandom(20_000)
+    chunks = b"".join(b"%x;ext\r\n%s\r\n" % (len(piece), piece) for piece in (body[:3], body[3:12_000], body[12_000:]))
+    chunked = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + chunks + b"0\r\nX-Sum: 1\r\n\r\n"
+    with hostile(answer(chunked)) as server:
+        transport = Transport()
+        for size in (5, 4096, 50_000):
+            response = transport.send(Request("GET", server.url + "/k"), timeout=(2, 2), stream=True)
+            got, buffer = b"", bytearray(size)
+            while n := response.readinto(buffer):
+                got += buffer[:n]
+            response.close()
+            assert got == body
+        assert transport.send(Request("GET", server.url + "/k"), timeout=(2, 2)).content == body
+        transport.close()
+    assert server.connections == 1
+
+
+def test_a_chunk_without_its_crlf_before_the_close_is_a_broken_connection() -> None:
+    def cut(peer: Peer) -> None:
+        peer.read_request()
+        peer.send(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r")
+
+    with hostile(cut) as server, pytest.raises(ConnectionBrokenError):
+        once().request("GET", server.url + "/k")
+
+
+def test_a_body_up_to_the_close_is_read_whole_and_its_connection_not_reused() -> None:
+    body = os.urandom(30_000)
+
+    def then_close(peer: Peer) -> None:  # no Content-Length, not chunked: the body ends at the close
+        peer.read_request()
+        peer.send(b"HTTP/1.1 200 OK\r\n\r\n" + body)
+
+    with hostile(then_close) as server:
+        conn = once()
+        assert conn.request("GET", server.url + "/k").content == body
+        streamed = conn.request("GET", server.url + "/k", stream=True)
+        got, buffer = b"", bytearray(7000)
+        while n := streamed.readinto(buffer):
+            got += buffer[:n]
+        assert got == body
+    assert server.connections == 2
+
+
+@pytest.mark.parametrize("status", [b"204 No Content", b"304 Not Modified"])
+def test_no_body_is_read_for_a_head_a_204_or_a_304_whatever_their_framing_says(status: bytes) -> None:
+    # a HEAD's Content-Length and Transfer-Encoding describe the GET's body; 204 and 304 have none
+    framed = b"Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n"
+    def script(peer: Peer) -> None:
+        while head := peer.read_request():
+            peer.send(b"HTTP/1.1 " + (b"200 OK" if head.startswith(b"HEAD") else status) + b"\r\n" + framed)
+
+    with hostile(script) as server:
+        transport = Transport()
+        for method in ("HEAD", "GET", "HEAD"):
+            response = transport.send(Request(method, server.url + "/k"), timeout=(2, 2))
+            assert response.content == b""
+        transport.close()
+    assert server.connections == 1
+
+
+def test_bytes_past_the_content_length_are_malformed_even_when_the_connection_closes() -> None:
+    closing = b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok and then some"
+    with hostile(answer(closing)) as server, pytest.raises(MalformedResponseError, match="more bytes than the body"):
+        once().request("GET", server.url + "/k")
