@@ -1,0 +1,76 @@
+"""The server's CPU beside the client's, per GiB of put_stream on SeaweedFS: ``python -m benchmarks.server_cpu``.
+
+On this two-core machine SeaweedFS shares the cores with the client, so once a client's own
+CPU is small the upload rate is set by what the server spends per GiB. This runs the
+``put_stream`` workload of each client in turn (``--clients``, rounds alternating), and
+reads the CPU time of every SeaweedFS process from ``/proc`` before and after each upload:
+if the server spends the same per GiB under every client, the rates differ by noise, not by
+the clients.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+import resource
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+from tests.support.servers import start_seaweedfs
+
+from .peers import CLIENTS, UnknownLengthReader
+
+MiB = 1024 * 1024
+BUCKET = "server-cpu"
+
+
+def server_seconds() -> float:
+    """CPU seconds (user + system) spent so far by every running SeaweedFS process."""
+    total = 0.0
+    pids = subprocess.run(["pgrep", "-f", "weed"], capture_output=True, text=True, check=False).stdout.split()
+    for pid in pids:
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except FileNotFoundError:  # ended between pgrep and here
+            continue
+        fields = stat.rsplit(")", 1)[1].split()
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def client_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--size", type=int, default=1024, help="MiB uploaded per run (default 1024)")
+    parser.add_argument("--rounds", type=int, default=3, help="runs of each client (default 3)")
+    parser.add_argument("--clients", default="storagekit,obstore", help="comma-separated (default storagekit,obstore)")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as workdir:
+        source = Path(workdir) / "source.bin"
+        with open(source, "wb") as file:
+            for _ in range(args.size):
+                file.write(os.urandom(MiB))
+        with start_seaweedfs(Path(workdir) / "seaweedfs") as server:
+            server.driver().create_container(BUCKET)
+            clients = {name: CLIENTS["s3"][name]("s3", dataclasses.asdict(server), BUCKET)
+                       for name in args.clients.split(",")}
+            gib = args.size * MiB / (1024 * MiB)
+            print("| client | MiB/s | server CPU-s/GiB | client CPU-s/GiB |\n|---|---|---|---|")
+            for round_ in range(args.rounds):
+                for name, client in clients.items():
+                    server_before, client_before, start = server_seconds(), client_seconds(), time.perf_counter()
+                    client.put_stream(UnknownLengthReader(str(source)), f"{name}-{round_}")
+                    seconds = time.perf_counter() - start
+                    print(f"| {name} | {args.size / seconds:.0f} | {(server_seconds() - server_before) / gib:.2f} | "
+                          f"{(client_seconds() - client_before) / gib:.2f} |", flush=True)
+
+
+if __name__ == "__main__":
+    main()
